@@ -1,0 +1,45 @@
+// Consent per purpose, with the proof log of Art. 7(1): who agreed to what text, when,
+// through which source. Every purpose is denied until granted.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "json_input.hpp"
+
+namespace emma {
+
+inline constexpr const char* kPurposes[] = {"personalization", "insights", "sync"};
+
+struct ConsentRecord {
+  std::string purpose;
+  bool granted = false;
+  std::int64_t at = 0;
+  std::string version;    // the shop's version label of the text shown
+  std::string text_hash;  // BLAKE2b-256 of the exact text shown, hex
+  std::string source;     // banner | api | tcf | consent-mode | gpc
+  std::string lang;
+};
+
+class Consent {
+ public:
+  // Both validate the request (BAD_CONSENT naming the field) and append a proof record.
+  const ConsentRecord& grant(const json& request, std::int64_t now);
+  const ConsentRecord& withdraw(const json& request, std::int64_t now);
+
+  bool granted(const std::string& purpose) const;
+  json state_json() const;
+  json records_json() const;
+  bool any_record() const { return !records_.empty(); }
+
+  json to_json() const { return records_json(); }
+  static Consent from_json(const json& records);
+
+ private:
+  const ConsentRecord& append(ConsentRecord record);
+  std::vector<ConsentRecord> records_;  // append-only; the state is the last record per purpose
+};
+
+std::string text_hash_hex(const std::string& text);
+
+}  // namespace emma

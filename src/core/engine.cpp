@@ -1,0 +1,192 @@
+#include "engine.hpp"
+
+#include <new>
+
+#include <sodium.h>
+
+#include "bundle.hpp"
+#include "error.hpp"
+#include "recommend.hpp"
+
+namespace emma {
+namespace {
+
+constexpr const char* kEngineVersion = "0.1.0";
+constexpr int kProfileFormat = 1;
+
+std::string error_json(const char* code, const std::string& message) {
+  // The message may quote input; dump() replaces invalid UTF-8 so the answer is always JSON.
+  json e = {{"error", {{"code", code}, {"message", message}}}};
+  return e.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::int64_t now_of(const Fields& f) {
+  // Time always comes from the caller, so the engine stays deterministic and testable.
+  return f.opt_int("now", 0, INT64_C(1) << 53).value_or(0);
+}
+
+}  // namespace
+
+Engine::Engine() {
+  if (sodium_init() < 0) throw Error(code::internal, "libsodium failed to initialize");
+}
+
+const Catalog& Engine::catalog() const {
+  if (!catalog_) throw Error(code::no_bundle, "no bundle is loaded; load a bundle or catalog first");
+  return *catalog_;
+}
+
+bool Engine::personalizing() const { return consent_.granted("personalization") && !objected_; }
+
+json Engine::sealed_plaintext() const {
+  return {{"format", kProfileFormat}, {"profile", profile_.to_json()}, {"consent", consent_.to_json()},
+          {"objected", objected_}};
+}
+
+Response Engine::handle(std::string_view request, const std::uint8_t* bytes, std::size_t size) noexcept {
+  Response r;
+  try {
+    try {
+      const json msg = parse_json(request, code::bad_request, "the request");
+      Fields f(msg, "", code::bad_request);
+      const std::string op = f.str("op", 64);
+      json result = dispatch(op, f, msg, bytes, size, r.bytes);
+      r.json = json{{"result", std::move(result)}}.dump(-1, ' ', false, json::error_handler_t::replace);
+    } catch (const Error& e) {
+      r.bytes.clear();
+      r.json = error_json(e.code().c_str(), e.what());
+    } catch (const std::bad_alloc&) {
+      r.bytes.clear();
+      r.json = error_json(code::out_of_memory, "the engine ran out of memory; the request was too large");
+    } catch (const std::exception& e) {
+      r.bytes.clear();
+      r.json = error_json(code::internal, std::string("internal error: ") + e.what());
+    }
+  } catch (...) {
+    // Even building the error answer failed (out of memory): answer a fixed text.
+    r.bytes.clear();
+    r.json = R"({"error":{"code":"OUT_OF_MEMORY","message":"the engine ran out of memory"}})";
+  }
+  return r;
+}
+
+json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, const std::uint8_t* bytes,
+                      std::size_t size, std::vector<std::uint8_t>& out_bytes) {
+  const std::int64_t now = now_of(f);
+  if (op == "engine.info") {
+    return {{"version", kEngineVersion}, {"bundle_format", kBundleVersion}, {"profile_format", kProfileFormat},
+            {"items", catalog_ ? catalog_->size() : 0}};
+  }
+  if (op == "configure") {
+    const std::string shop = f.str("shop", 128);
+    if (!shop_.empty() && shop != shop_) f.fail("shop", "cannot change once set (it binds the profile)");
+    shop_ = shop;
+    return {{"shop", shop_}};
+  }
+  if (op == "bundle.load") {
+    auto next = std::make_unique<Catalog>(read_bundle(bytes, size));  // all-or-nothing
+    catalog_ = std::move(next);
+    return {{"items", catalog_->size()}, {"categories", catalog_->category_count()}};
+  }
+  if (op == "catalog.load") {
+    const json* c = f.opt_object("catalog");
+    if (!c) f.fail("catalog", "is required (an object with \"items\")");
+    catalog_ = std::make_unique<Catalog>(Catalog::from_json(*c));
+    return {{"items", catalog_->size()}, {"categories", catalog_->category_count()}};
+  }
+  if (op == "track") {
+    const json* raw = f.opt_object("event");
+    if (!raw) throw Error(code::bad_event, "event: is required (an object with a type)");
+    const Event e = parse_event(*raw, now);
+    // Without consent the event is validated (the page learns of its mistakes) but not kept.
+    if (!personalizing()) {
+      return {{"recorded", false}, {"persist", false},
+              {"reason", objected_ ? "the shopper objected to profiling" : "personalization is not granted"}};
+    }
+    profile_.apply(e, catalog_.get());
+    return {{"recorded", true}, {"persist", true}};
+  }
+  if (op == "recommend") {
+    const json* raw = f.opt_object("request");
+    const RecommendRequest req = parse_recommend_request(raw ? *raw : json::object());
+    return recommend(catalog(), personalizing() ? &profile_ : nullptr, req, now);
+  }
+  if (op == "consent.grant") {
+    const auto& rec = consent_.grant(msg, now);
+    return {{"state", consent_.state_json()}, {"persist", consent_.granted("personalization")},
+            {"purpose", rec.purpose}};
+  }
+  if (op == "consent.withdraw") {
+    const auto& rec = consent_.withdraw(msg, now);
+    // Withdrawing personalization ends the profile: the caller must destroy the keys
+    // and every stored record (crypto-shredding), and so does the engine in memory.
+    const bool erase = rec.purpose == "personalization";
+    if (erase) {
+      profile_ = Profile();
+      vault_.clear_key();
+    }
+    return {{"state", consent_.state_json()}, {"erase_storage", erase},
+            {"persist", !erase && consent_.granted("personalization")}};
+  }
+  if (op == "consent.state") return consent_.state_json();
+  if (op == "consent.records") return consent_.records_json();
+  if (op == "vault.set_key") {
+    vault_.set_key(bytes, size, f.str("key_id", 64));
+    return {{"key_id", vault_.key_id()}};
+  }
+  if (op == "profile.seal") {
+    // Only what the shopper agreed to is ever written.
+    if (!consent_.granted("personalization")) {
+      throw Error(code::no_consent, "personalization is not granted; nothing may be stored");
+    }
+    if (shop_.empty()) throw Error(code::bad_request, "configure the shop id before sealing");
+    out_bytes = vault_.seal(sealed_plaintext().dump(), shop_);
+    return {{"bytes", out_bytes.size()}, {"key_id", vault_.key_id()}};
+  }
+  if (op == "profile.open") {
+    if (shop_.empty()) throw Error(code::bad_request, "configure the shop id before opening a profile");
+    const std::string plain = vault_.open(bytes, size, shop_);
+    JsonLimits limits;
+    limits.max_bytes = 64u << 20;
+    const json doc = parse_json(plain, code::tampered, "the opened profile", limits);
+    Fields pf(doc, "sealed profile", code::tampered);
+    if (pf.opt_int("format", 1, 1000).value_or(0) > kProfileFormat) {
+      throw Error(code::unsupported, "the profile was written by a newer engine");
+    }
+    // Build both before replacing either, so a bad record leaves the session untouched.
+    Profile profile = Profile::from_json(doc.value("profile", json::object()));
+    Consent consent = Consent::from_json(doc.value("consent", json::array()));
+    profile_ = std::move(profile);
+    consent_ = std::move(consent);
+    objected_ = pf.opt_bool("objected").value_or(false);
+    return {{"events", profile_.event_count()}, {"consent", consent_.state_json()}};
+  }
+  if (op == "profile.export") {
+    json items = json::object();
+    for (const auto& [id, s] : profile_.items()) items[id] = profile_.decay(s, now);
+    json cats = json::object();
+    for (const auto& [name, s] : profile_.categories()) cats[name] = profile_.decay(s, now);
+    json recent = json::array();
+    for (const auto& [id, at] : profile_.recent()) recent.push_back({{"item", id}, {"at", at}});
+    return {{"format", "tante-emma-export/1"}, {"shop", shop_}, {"exported_at", now},
+            {"interests", {{"items", items}, {"categories", cats}}}, {"recently_viewed", recent},
+            {"event_count", profile_.event_count()}, {"objected", objected_},
+            {"consent", {{"state", consent_.state_json()}, {"records", consent_.records_json()}}}};
+  }
+  if (op == "profile.object") {
+    const auto on = f.opt_bool("object");
+    if (!on) f.fail("object", "is required (true to stop profiling, false to resume)");
+    objected_ = *on;
+    return {{"objected", objected_}, {"persist", consent_.granted("personalization")}};
+  }
+  if (op == "erase") {
+    profile_ = Profile();
+    consent_ = Consent();
+    objected_ = false;
+    vault_.clear_key();
+    return {{"erased", true}, {"erase_storage", true}};
+  }
+  f.fail("op", "\"" + op + "\" is not an operation of this engine");
+}
+
+}  // namespace emma

@@ -1,0 +1,44 @@
+// The engine: one shopper's session. It takes control messages (UTF-8 JSON, optionally
+// with a byte payload) and answers {"result": ...} or {"error": {"code", "message"}}.
+// This is the whole surface the wasm boundary and the native tests see; handle() never
+// throws, and after any error the engine is as it was before the call.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "catalog.hpp"
+#include "consent.hpp"
+#include "profile.hpp"
+#include "vault.hpp"
+
+namespace emma {
+
+struct Response {
+  std::string json;                // always set
+  std::vector<std::uint8_t> bytes;  // set by ops that answer bytes (profile.seal)
+};
+
+class Engine {
+ public:
+  Engine();
+  Response handle(std::string_view request, const std::uint8_t* bytes, std::size_t size) noexcept;
+
+ private:
+  json dispatch(const std::string& op, const Fields& f, const json& msg, const std::uint8_t* bytes,
+                std::size_t size, std::vector<std::uint8_t>& out_bytes);
+  const Catalog& catalog() const;
+  bool personalizing() const;
+  json sealed_plaintext() const;
+
+  std::string shop_;
+  std::unique_ptr<Catalog> catalog_;
+  Profile profile_;
+  Consent consent_;
+  Vault vault_;
+  bool objected_ = false;  // Art. 21: profiling paused by the shopper
+};
+
+}  // namespace emma

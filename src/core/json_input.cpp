@@ -1,0 +1,176 @@
+#include "json_input.hpp"
+
+#include <cmath>
+
+#include "error.hpp"
+
+namespace emma {
+
+json parse_json(std::string_view text, const char* error_code, const char* what,
+                JsonLimits limits) {
+  if (text.empty()) throw Error(error_code, std::string(what) + " is empty; expected JSON");
+  if (text.size() > limits.max_bytes) {
+    throw Error(error_code, std::string(what) + " is " + std::to_string(text.size()) +
+                                " bytes; at most " + std::to_string(limits.max_bytes) +
+                                " are accepted");
+  }
+  // nlohmann's parser is iterative, but the values it builds are later walked recursively
+  // (dump, copies), so the depth is refused while parsing, before anything deep exists.
+  const int max_depth = limits.max_depth;
+  auto depth_guard = [&](int depth, json::parse_event_t event, json&) {
+    if ((event == json::parse_event_t::object_start ||
+         event == json::parse_event_t::array_start) &&
+        depth >= max_depth) {
+      throw Error(error_code, std::string(what) + " nests deeper than " +
+                                  std::to_string(max_depth) + " levels");
+    }
+    return true;
+  };
+  try {
+    return json::parse(text.begin(), text.end(), depth_guard, /*allow_exceptions=*/true,
+                       /*ignore_comments=*/false);
+  } catch (const json::parse_error& e) {
+    // e.byte is the 1-based offset where parsing stopped; the text says what was wrong
+    // (including ill-formed UTF-8).
+    std::string detail = e.what();
+    const auto cut = detail.find("syntax error");
+    if (cut != std::string::npos) detail = detail.substr(cut);
+    throw Error(error_code, std::string(what) + " is not valid JSON at byte " +
+                                std::to_string(e.byte) + ": " + detail);
+  }
+}
+
+const char* json_type_name(const json& value) {
+  switch (value.type()) {
+    case json::value_t::null: return "null";
+    case json::value_t::boolean: return "a boolean";
+    case json::value_t::string: return "a string";
+    case json::value_t::array: return "an array";
+    case json::value_t::object: return "an object";
+    case json::value_t::binary: return "binary";
+    case json::value_t::discarded: return "nothing";
+    default: return "a number";
+  }
+}
+
+Fields::Fields(const json& object, std::string path, const char* error_code)
+    : object_(object), path_(std::move(path)), code_(error_code) {
+  if (!object_.is_object()) {
+    throw Error(code_, (path_.empty() ? std::string("the message") : path_) +
+                           " must be a JSON object, got " + json_type_name(object_));
+  }
+}
+
+std::string Fields::path_of(const char* key) const {
+  return path_.empty() ? std::string(key) : path_ + "." + key;
+}
+
+void Fields::fail(const char* key, const std::string& problem) const {
+  throw Error(code_, path_of(key) + ": " + problem);
+}
+
+bool Fields::has(const char* key) const {
+  const auto it = object_.find(key);
+  return it != object_.end() && !it->is_null();
+}
+
+std::optional<std::string> Fields::opt_str(const char* key, std::size_t max_len) const {
+  const auto it = object_.find(key);
+  if (it == object_.end() || it->is_null()) return std::nullopt;
+  if (!it->is_string()) fail(key, std::string("expected a string, got ") + json_type_name(*it));
+  const auto& s = it->get_ref<const std::string&>();
+  if (s.size() > max_len) {
+    fail(key, "is " + std::to_string(s.size()) + " bytes long; at most " +
+                  std::to_string(max_len) + " are accepted");
+  }
+  return s;
+}
+
+std::string Fields::str(const char* key, std::size_t max_len) const {
+  auto s = opt_str(key, max_len);
+  if (!s) fail(key, "is required (a string)");
+  if (s->empty()) fail(key, "must not be empty");
+  return *s;
+}
+
+std::optional<double> Fields::opt_num(const char* key) const {
+  const auto it = object_.find(key);
+  if (it == object_.end() || it->is_null()) return std::nullopt;
+  if (!it->is_number()) fail(key, std::string("expected a number, got ") + json_type_name(*it));
+  const double v = it->get<double>();
+  if (!std::isfinite(v)) fail(key, "must be a finite number");
+  return v;
+}
+
+double Fields::num(const char* key) const {
+  auto v = opt_num(key);
+  if (!v) fail(key, "is required (a number)");
+  return *v;
+}
+
+std::optional<std::int64_t> Fields::opt_int(const char* key, std::int64_t lo,
+                                            std::int64_t hi) const {
+  auto v = opt_num(key);
+  if (!v) return std::nullopt;
+  if (*v != std::floor(*v) || *v < static_cast<double>(lo) || *v > static_cast<double>(hi)) {
+    fail(key, "must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi));
+  }
+  return static_cast<std::int64_t>(*v);
+}
+
+std::optional<bool> Fields::opt_bool(const char* key) const {
+  const auto it = object_.find(key);
+  if (it == object_.end() || it->is_null()) return std::nullopt;
+  if (!it->is_boolean()) fail(key, std::string("expected true or false, got ") + json_type_name(*it));
+  return it->get<bool>();
+}
+
+const json* Fields::opt_object(const char* key) const {
+  const auto it = object_.find(key);
+  if (it == object_.end() || it->is_null()) return nullptr;
+  if (!it->is_object()) fail(key, std::string("expected an object, got ") + json_type_name(*it));
+  return &*it;
+}
+
+const json* Fields::opt_array(const char* key) const {
+  const auto it = object_.find(key);
+  if (it == object_.end() || it->is_null()) return nullptr;
+  if (!it->is_array()) fail(key, std::string("expected an array, got ") + json_type_name(*it));
+  return &*it;
+}
+
+Fields Fields::object(const char* key) const {
+  const json* o = opt_object(key);
+  if (!o) fail(key, "is required (an object)");
+  return Fields(*o, path_of(key), code_);
+}
+
+bool is_valid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  const auto n = text.size();
+  while (i < n) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t len = 0;
+    std::uint32_t cp = 0;
+    if (c < 0x80) { ++i; continue; }
+    if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
+    else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; }
+    else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; }
+    else return false;
+    if (i + len > n) return false;
+    for (std::size_t k = 1; k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(text[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+}  // namespace emma

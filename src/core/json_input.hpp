@@ -1,0 +1,56 @@
+// Reading untrusted JSON: one parser with hard limits, and typed field access whose
+// errors name the field path ("event.item") and what was expected.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace emma {
+
+using json = nlohmann::json;
+
+struct JsonLimits {
+  std::size_t max_bytes = 16u << 20;  // whole document
+  int max_depth = 32;                 // bounded: the wasm stack is small and dump() recurses
+};
+
+// Parses `text` as one JSON document. Throws Error(error_code, ...) on invalid JSON,
+// invalid UTF-8, a document over the size limit or nesting deeper than the limit.
+json parse_json(std::string_view text, const char* error_code, const char* what,
+                JsonLimits limits = {});
+
+// A view of one JSON object that reports errors with the path of the field and a code.
+class Fields {
+ public:
+  Fields(const json& object, std::string path, const char* error_code);
+
+  bool has(const char* key) const;
+  std::string str(const char* key, std::size_t max_len) const;
+  std::optional<std::string> opt_str(const char* key, std::size_t max_len) const;
+  double num(const char* key) const;
+  std::optional<double> opt_num(const char* key) const;
+  std::optional<std::int64_t> opt_int(const char* key, std::int64_t lo, std::int64_t hi) const;
+  std::optional<bool> opt_bool(const char* key) const;
+  const json* opt_object(const char* key) const;
+  const json* opt_array(const char* key) const;
+  Fields object(const char* key) const;
+  std::string path_of(const char* key) const;
+  [[noreturn]] void fail(const char* key, const std::string& problem) const;
+
+ private:
+  const json& object_;
+  std::string path_;
+  const char* code_;
+};
+
+const char* json_type_name(const json& value);
+
+// Checks a string that came from elsewhere than JSON (e.g. a binary bundle) is UTF-8, so that
+// dumping it into a response can never throw.
+bool is_valid_utf8(std::string_view text);
+
+}  // namespace emma

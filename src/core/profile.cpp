@@ -1,0 +1,197 @@
+#include "profile.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "error.hpp"
+
+namespace emma {
+namespace {
+
+struct TypeName {
+  EventType type;
+  const char* name;
+};
+constexpr TypeName kTypes[] = {
+    {EventType::view, "view"},
+    {EventType::click, "click"},
+    {EventType::add_to_cart, "add_to_cart"},
+    {EventType::remove_from_cart, "remove_from_cart"},
+    {EventType::purchase, "purchase"},
+    {EventType::search, "search"},
+    {EventType::category_view, "category_view"},
+    {EventType::dwell, "dwell"},
+};
+
+constexpr double kMsPerDay = 86'400'000.0;
+// Events far in the future are clock errors; they would dominate every decayed weight.
+constexpr std::int64_t kMaxClockSkewMs = 86'400'000;
+
+}  // namespace
+
+const char* event_type_name(EventType type) {
+  for (const auto& t : kTypes) {
+    if (t.type == type) return t.name;
+  }
+  return "?";
+}
+
+Event parse_event(const json& raw, std::int64_t now_ms) {
+  Fields f(raw, "event", code::bad_event);
+  const std::string type = f.str("type", 32);
+  Event e;
+  bool known = false;
+  for (const auto& t : kTypes) {
+    if (type == t.name) {
+      e.type = t.type;
+      known = true;
+    }
+  }
+  if (!known) {
+    f.fail("type", "\"" + type.substr(0, 40) +
+                       "\" is not an event type; use view, click, add_to_cart, "
+                       "remove_from_cart, purchase, search, category_view or dwell");
+  }
+  switch (e.type) {
+    case EventType::search:
+      e.query = f.str("query", 256);
+      break;
+    case EventType::category_view:
+      e.category = f.str("category", 1024);
+      break;
+    default:
+      e.item = f.str("item", 256);
+  }
+  if (e.type == EventType::purchase || e.type == EventType::add_to_cart) {
+    if (auto q = f.opt_num("quantity")) {
+      if (*q <= 0 || *q > 1e6) f.fail("quantity", "must be more than 0 and at most 1000000");
+      e.quantity = *q;
+    }
+  }
+  if (e.type == EventType::dwell) {
+    const double s = f.num("seconds");
+    if (s < 0 || s > 86400) f.fail("seconds", "must be from 0 to 86400");
+    e.seconds = s;
+  }
+  e.at = f.opt_int("at", 0, now_ms + kMaxClockSkewMs).value_or(now_ms);
+  return e;
+}
+
+double Profile::decay(const Signal& s, std::int64_t now) const {
+  const double age_days = std::max<double>(0, static_cast<double>(now - s.at)) / kMsPerDay;
+  return s.weight * std::exp2(-age_days / config_.half_life_days);
+}
+
+void Profile::add(std::unordered_map<std::string, Signal>& map, const std::string& key,
+                  double delta, std::int64_t at, std::size_t cap) {
+  auto& s = map[key];
+  // Bring the stored weight to the event's time (older events arrive when replaying history).
+  if (at >= s.at) {
+    s.weight = decay(s, at) + delta;
+    s.at = at;
+  } else {
+    s.weight += delta * std::exp2(-(static_cast<double>(s.at - at) / kMsPerDay) / config_.half_life_days);
+  }
+  if (s.weight <= 0) map.erase(key);
+  if (map.size() > cap) {
+    // Bounded size: drop the weakest tenth at once so that trimming stays rare.
+    std::vector<std::pair<double, std::string>> all;
+    all.reserve(map.size());
+    for (const auto& [k, v] : map) all.emplace_back(decay(v, at), k);
+    const std::size_t drop = map.size() - cap + cap / 10;
+    std::nth_element(all.begin(), all.begin() + drop, all.end());
+    for (std::size_t i = 0; i < drop; ++i) map.erase(all[i].second);
+  }
+}
+
+void Profile::apply(const Event& e, const Catalog* catalog) {
+  double w = 0;
+  switch (e.type) {
+    case EventType::view: w = config_.w_view; break;
+    case EventType::click: w = config_.w_click; break;
+    case EventType::add_to_cart: w = config_.w_add_to_cart; break;
+    case EventType::remove_from_cart: w = config_.w_remove_from_cart; break;
+    case EventType::purchase: w = config_.w_purchase * std::log2(1 + e.quantity); break;
+    case EventType::category_view: w = config_.w_category_view; break;
+    case EventType::dwell: w = config_.w_dwell_per_minute * std::min(e.seconds, 600.0) / 60; break;
+    case EventType::search: w = 0; break;  // queries are used by search reranking, not here
+  }
+  ++event_count_;
+  if (e.type == EventType::category_view) {
+    add(categories_, e.category, w, e.at, config_.max_categories);
+    return;
+  }
+  if (e.item.empty() || w == 0) return;
+  add(items_, e.item, w, e.at, config_.max_items);
+  if (catalog) {
+    if (const Item* item = catalog->find(e.item)) {
+      // Deeper categories are more specific, so they carry more of the interest.
+      const std::size_t depth = item->categories.size();
+      for (std::size_t i = 0; i < depth; ++i) {
+        const double share = static_cast<double>(i + 1) / static_cast<double>(depth);
+        add(categories_, catalog->category_name(item->categories[i]), w * share, e.at,
+            config_.max_categories);
+      }
+    }
+  }
+  if (e.type == EventType::view || e.type == EventType::click) {
+    auto it = std::find_if(recent_.begin(), recent_.end(), [&](const auto& r) { return r.first == e.item; });
+    if (it != recent_.end()) recent_.erase(it);
+    recent_.emplace_front(e.item, e.at);
+    if (recent_.size() > config_.max_recent) recent_.pop_back();
+  }
+}
+
+double Profile::item_weight(const std::string& id, std::int64_t now) const {
+  const auto it = items_.find(id);
+  return it == items_.end() ? 0 : decay(it->second, now);
+}
+
+double Profile::category_weight(const std::string& name, std::int64_t now) const {
+  const auto it = categories_.find(name);
+  return it == categories_.end() ? 0 : decay(it->second, now);
+}
+
+json Profile::to_json() const {
+  auto signals = [](const std::unordered_map<std::string, Signal>& map) {
+    json out = json::object();
+    for (const auto& [k, s] : map) out[k] = {s.weight, s.at};
+    return out;
+  };
+  json recent = json::array();
+  for (const auto& [id, at] : recent_) recent.push_back({id, at});
+  return {{"items", signals(items_)},
+          {"categories", signals(categories_)},
+          {"recent", recent},
+          {"event_count", event_count_}};
+}
+
+Profile Profile::from_json(const json& doc, ProfileConfig config) {
+  Profile p(config);
+  Fields f(doc, "profile", code::tampered);
+  auto read = [&](const char* key, std::unordered_map<std::string, Signal>& map) {
+    const json* o = f.opt_object(key);
+    if (!o) return;
+    for (const auto& [k, v] : o->items()) {
+      if (!v.is_array() || v.size() != 2 || !v[0].is_number() || !v[1].is_number_integer()) {
+        f.fail(key, "holds a malformed signal");
+      }
+      map[k] = Signal{v[0].get<double>(), v[1].get<std::int64_t>()};
+    }
+  };
+  read("items", p.items_);
+  read("categories", p.categories_);
+  if (const json* r = f.opt_array("recent")) {
+    for (const auto& v : *r) {
+      if (!v.is_array() || v.size() != 2 || !v[0].is_string() || !v[1].is_number_integer()) {
+        f.fail("recent", "holds a malformed entry");
+      }
+      p.recent_.emplace_back(v[0].get<std::string>(), v[1].get<std::int64_t>());
+    }
+  }
+  p.event_count_ = static_cast<std::uint64_t>(f.opt_int("event_count", 0, INT64_MAX / 2).value_or(0));
+  return p;
+}
+
+}  // namespace emma

@@ -1,0 +1,75 @@
+// The shopper's profile: what their own actions say about their interests, kept as
+// exponentially decayed weights per item and per category, plus their recent views.
+// It is built only while the shopper has granted `personalization` (the engine decides).
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <unordered_map>
+
+#include "catalog.hpp"
+#include "json_input.hpp"
+
+namespace emma {
+
+enum class EventType { view, click, add_to_cart, remove_from_cart, purchase, search, category_view, dwell };
+
+struct Event {
+  EventType type = EventType::view;
+  std::string item;      // item events
+  std::string category;  // category_view
+  std::string query;     // search
+  double quantity = 1;   // purchase, add_to_cart
+  double seconds = 0;    // dwell
+  std::int64_t at = 0;   // ms since the Unix epoch
+};
+
+const char* event_type_name(EventType type);
+
+// Validates one event from a page; errors are BAD_EVENT and name the field.
+Event parse_event(const json& raw, std::int64_t now_ms);
+
+struct ProfileConfig {
+  double half_life_days = 14;
+  std::size_t max_items = 2000;      // the weakest signals go first
+  std::size_t max_categories = 500;
+  std::size_t max_recent = 50;
+  // How much one event says about interest, relative to a view.
+  double w_view = 1, w_click = 1.5, w_add_to_cart = 3, w_remove_from_cart = -2, w_purchase = 5,
+         w_category_view = 0.5, w_dwell_per_minute = 0.5;
+};
+
+struct Signal {
+  double weight = 0;    // value at time `at`
+  std::int64_t at = 0;  // ms
+};
+
+class Profile {
+ public:
+  explicit Profile(ProfileConfig config = {}) : config_(config) {}
+
+  void apply(const Event& event, const Catalog* catalog);
+  double item_weight(const std::string& id, std::int64_t now) const;
+  double category_weight(const std::string& name, std::int64_t now) const;
+  const std::unordered_map<std::string, Signal>& items() const { return items_; }
+  const std::unordered_map<std::string, Signal>& categories() const { return categories_; }
+  const std::deque<std::pair<std::string, std::int64_t>>& recent() const { return recent_; }
+  std::uint64_t event_count() const { return event_count_; }
+  bool empty() const { return event_count_ == 0; }
+  double decay(const Signal& s, std::int64_t now) const;
+
+  json to_json() const;
+  static Profile from_json(const json& doc, ProfileConfig config = {});
+
+ private:
+  void add(std::unordered_map<std::string, Signal>& map, const std::string& key, double delta,
+           std::int64_t at, std::size_t cap);
+
+  ProfileConfig config_;
+  std::unordered_map<std::string, Signal> items_;
+  std::unordered_map<std::string, Signal> categories_;
+  std::deque<std::pair<std::string, std::int64_t>> recent_;  // newest first: item, time
+  std::uint64_t event_count_ = 0;
+};
+
+}  // namespace emma

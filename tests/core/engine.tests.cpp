@@ -1,0 +1,150 @@
+#include "test_engine.hpp"
+
+using namespace emma_test;
+
+TEST_CASE("before consent nothing is recorded and answers are not personalized", "[engine][consent]") {
+  emma::Engine e;
+  load_small(e);
+  auto a = call(e, {{"op", "track"}, {"event", {{"type", "view"}, {"item", "37370"}}}, {"now", kNow}});
+  REQUIRE(a.ok());
+  CHECK(a.result().at("recorded") == false);
+  CHECK(a.result().at("persist") == false);
+  a = call(e, {{"op", "profile.seal"}});
+  CHECK(a.code() == "NO_CONSENT");
+  a = call(e, {{"op", "recommend"}, {"request", {{"limit", 3}}}, {"now", kNow}});
+  CHECK(a.result().at("personalized") == false);
+  CHECK(ids_of(a) == std::vector<std::string>{"85123A", "85099B", "22423"});  // by popularity
+  CHECK(call(e, {{"op", "profile.export"}, {"now", kNow}}).result().at("event_count") == 0);
+}
+
+TEST_CASE("views move for_you toward their category, with reasons", "[engine][recommend]") {
+  emma::Engine e;
+  load_small(e);
+  grant(e);
+  for (const char* id : {"37370", "22720"}) {
+    auto a = call(e, {{"op", "track"}, {"event", {{"type", "view"}, {"item", id}}}, {"now", kNow}});
+    REQUIRE(a.result().at("persist") == true);
+  }
+  const auto a = call(e, {{"op", "recommend"}, {"request", {{"limit", 3}}}, {"now", kNow}});
+  REQUIRE(a.ok());
+  CHECK(a.result().at("personalized") == true);
+  for (const auto& item : a.result().at("items")) {
+    CHECK(item.at("category")[0] == "Kitchen");
+    CHECK(item.at("reasons")[0].at("text").get<std::string>().size() > 0);
+  }
+  bool has_category_reason = false;
+  for (const auto& r : a.result().at("items")[0].at("reasons")) has_category_reason |= r.at("kind") == "category";
+  CHECK(has_category_reason);
+}
+
+TEST_CASE("the sealed profile restores recommendations in a new engine", "[engine][vault]") {
+  const std::vector<std::uint8_t> key(32, 9);
+  std::vector<std::uint8_t> sealed;
+  std::vector<std::string> before;
+  {
+    emma::Engine e;
+    load_small(e);
+    grant(e);
+    REQUIRE(call(e, {{"op", "vault.set_key"}, {"key_id", "k1"}}, key).ok());
+    for (const char* id : {"85099B", "20725"}) {
+      REQUIRE(call(e, {{"op", "track"}, {"event", {{"type", "view"}, {"item", id}}}, {"now", kNow}}).ok());
+    }
+    before = ids_of(call(e, {{"op", "recommend"}, {"request", {{"limit", 4}}}, {"now", kNow}}));
+    auto s = call(e, {{"op", "profile.seal"}});
+    REQUIRE(s.ok());
+    sealed = s.bytes;
+    const std::string text(sealed.begin(), sealed.end());
+    for (const char* secret : {"85099B", "20725", "Bags", "RETROSPOT", "personalization"}) {
+      CHECK(text.find(secret) == std::string::npos);
+    }
+  }
+  emma::Engine fresh;
+  load_small(fresh);
+  REQUIRE(call(fresh, {{"op", "vault.set_key"}, {"key_id", "k1"}}, key).ok());
+  const auto opened = call(fresh, {{"op", "profile.open"}}, sealed);
+  REQUIRE(opened.ok());
+  CHECK(opened.result().at("events") == 2);
+  CHECK(opened.result().at("consent").at("personalization").at("granted") == true);
+  CHECK(ids_of(call(fresh, {{"op", "recommend"}, {"request", {{"limit", 4}}}, {"now", kNow}})) == before);
+  // Sealed for this shop only.
+  emma::Engine other_shop;
+  REQUIRE(call(other_shop, {{"op", "configure"}, {"shop", "another-shop"}}).ok());
+  REQUIRE(call(other_shop, {{"op", "vault.set_key"}, {"key_id", "k1"}}, key).ok());
+  CHECK(call(other_shop, {{"op", "profile.open"}}, sealed).code() == "TAMPERED");
+}
+
+TEST_CASE("withdrawal and erase end the profile", "[engine][consent]") {
+  emma::Engine e;
+  load_small(e);
+  grant(e);
+  REQUIRE(call(e, {{"op", "track"}, {"event", {{"type", "view"}, {"item", "37370"}}}, {"now", kNow}}).ok());
+  auto a = call(e, {{"op", "consent.withdraw"}, {"purpose", "personalization"}, {"now", kNow + 1}});
+  REQUIRE(a.ok());
+  CHECK(a.result().at("erase_storage") == true);
+  CHECK(call(e, {{"op", "profile.export"}, {"now", kNow}}).result().at("event_count") == 0);
+  const auto records = call(e, {{"op", "consent.records"}}).result();
+  REQUIRE(records.size() == 2);
+  CHECK(records[0].at("granted") == true);
+  CHECK(records[0].at("text_hash").get<std::string>().size() == 64);
+  CHECK(records[1].at("granted") == false);
+  a = call(e, {{"op", "erase"}});
+  CHECK(a.result().at("erase_storage") == true);
+  CHECK(call(e, {{"op", "consent.records"}}).result().empty());
+}
+
+TEST_CASE("consent requests are validated", "[engine][consent]") {
+  emma::Engine e;
+  auto a = call(e, {{"op", "consent.grant"}, {"purpose", "everything"}, {"version", "1"}});
+  CHECK(a.code() == "BAD_CONSENT");
+  CHECK_THAT(a.message(), Catch::Contains("purpose"));
+  a = call(e, {{"op", "consent.grant"}, {"purpose", "personalization"}});
+  CHECK(a.code() == "BAD_CONSENT");
+  CHECK_THAT(a.message(), Catch::Contains("version"));
+  CHECK(call(e, {{"op", "consent.state"}}).result().at("personalization").at("granted") == false);
+}
+
+TEST_CASE("objection stops profiling without losing the profile", "[engine][consent]") {
+  emma::Engine e;
+  load_small(e);
+  grant(e);
+  REQUIRE(call(e, {{"op", "track"}, {"event", {{"type", "view"}, {"item", "37370"}}}, {"now", kNow}}).ok());
+  REQUIRE(call(e, {{"op", "profile.object"}, {"object", true}}).ok());
+  auto a = call(e, {{"op", "recommend"}, {"request", {{"limit", 3}}}, {"now", kNow}});
+  CHECK(a.result().at("personalized") == false);
+  CHECK(call(e, {{"op", "track"}, {"event", {{"type", "view"}, {"item", "71053"}}}, {"now", kNow}})
+            .result().at("recorded") == false);
+  REQUIRE(call(e, {{"op", "profile.object"}, {"object", false}}).ok());
+  a = call(e, {{"op", "recommend"}, {"request", {{"limit", 3}}}, {"now", kNow}});
+  CHECK(a.result().at("personalized") == true);
+  CHECK(call(e, {{"op", "profile.export"}, {"now", kNow}}).result().at("event_count") == 1);
+}
+
+TEST_CASE("scenarios and rules of the first slice", "[engine][recommend]") {
+  emma::Engine e;
+  load_small(e);
+  auto a = call(e, {{"op", "recommend"}, {"request", {{"scenario", "similar"}, {"item", "85123A"}, {"limit", 5}}}});
+  REQUIRE(a.ok());
+  CHECK(ids_of(a) == std::vector<std::string>{"71053", "21733"});  // same leaf, never the item itself
+  a = call(e, {{"op", "recommend"}, {"request", {{"scenario", "trending"}, {"limit", 8}, {"rules", {{"inStock", true}}}}}});
+  for (const auto& item : a.result().at("items")) CHECK(item.at("in_stock") == true);
+  CHECK(a.result().at("items").size() == 7);
+  a = call(e, {{"op", "recommend"}, {"request", {{"scenario", "similar"}}}});
+  CHECK_THAT(a.message(), Catch::Contains("request.item"));
+  a = call(e, {{"op", "recommend"}, {"request", {{"limit", 0}}}});
+  CHECK_THAT(a.message(), Catch::Contains("request.limit"));
+}
+
+TEST_CASE("events are validated", "[engine][profile]") {
+  emma::Engine e;
+  load_small(e);
+  grant(e);
+  auto a = call(e, {{"op", "track"}, {"event", {{"type", "teleport"}, {"item", "x"}}}});
+  CHECK(a.code() == "BAD_EVENT");
+  CHECK_THAT(a.message(), Catch::Contains("event.type"));
+  a = call(e, {{"op", "track"}, {"event", {{"type", "purchase"}, {"item", "x"}, {"quantity", -2}}}});
+  CHECK_THAT(a.message(), Catch::Contains("event.quantity"));
+  a = call(e, {{"op", "track"}, {"event", {{"type", "search"}}}});
+  CHECK_THAT(a.message(), Catch::Contains("event.query"));
+  a = call(e, {{"op", "track"}, {"event", {{"type", "view"}, {"item", "x"}, {"at", kNow * 2}}}, {"now", kNow}});
+  CHECK_THAT(a.message(), Catch::Contains("event.at"));
+}
