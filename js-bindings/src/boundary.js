@@ -1,0 +1,67 @@
+// Calls into the wasm engine. Memory ownership follows src/wasm/exports.cpp:
+// every input buffer allocated here is freed here, on success and on error; the answer is
+// owned by the session and copied out before the next call.
+import { EmmaError } from './errors.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+export class Boundary {
+  constructor(module) {
+    this.module = module;
+    this.session = module._emma_session_create();
+    if (!this.session) throw new EmmaError('OUT_OF_MEMORY', 'the engine could not create a session');
+    this.broken = null;
+  }
+
+  // message: a plain object (serialized to JSON here); bytes: optional Uint8Array.
+  // Returns { result, bytes }; throws EmmaError with the engine's code.
+  call(message, bytes) {
+    if (this.broken) throw this.broken;
+    const m = this.module;
+    const text = encoder.encode(JSON.stringify(message));
+    let requestPtr = 0;
+    let bytesPtr = 0;
+    try {
+      requestPtr = this.#copyIn(text);
+      if (bytes && bytes.length) bytesPtr = this.#copyIn(bytes);
+      m._emma_call(this.session, requestPtr, text.length, bytesPtr, bytes ? bytes.length : 0);
+      const jsonPtr = m._emma_answer_json(this.session);
+      const jsonLen = m._emma_answer_json_len(this.session);
+      const answer = JSON.parse(decoder.decode(m.HEAPU8.subarray(jsonPtr, jsonPtr + jsonLen)));
+      if (answer.error) throw new EmmaError(answer.error.code, answer.error.message);
+      const outLen = m._emma_answer_bytes_len(this.session);
+      let out = null;
+      if (outLen) {
+        const outPtr = m._emma_answer_bytes(this.session);
+        out = m.HEAPU8.slice(outPtr, outPtr + outLen);
+      }
+      return { result: answer.result, bytes: out };
+    } catch (err) {
+      if (err instanceof EmmaError) throw err;
+      // A trap inside wasm leaves the instance unusable: say so once, clearly, every time.
+      this.broken = new EmmaError('ENGINE_FAILED', `the engine stopped (${message.op}): ${err.message}`, { cause: err });
+      throw this.broken;
+    } finally {
+      if (requestPtr) m._emma_free(requestPtr);
+      if (bytesPtr) m._emma_free(bytesPtr);
+    }
+  }
+
+  heapInUse() {
+    return this.module._emma_heap_in_use();
+  }
+
+  destroy() {
+    if (this.session) this.module._emma_session_destroy(this.session);
+    this.session = 0;
+    this.broken = new EmmaError('CLOSED', 'this Emma instance was closed');
+  }
+
+  #copyIn(data) {
+    const ptr = this.module._emma_alloc(data.length);
+    if (!ptr) throw new EmmaError('OUT_OF_MEMORY', `the engine could not take ${data.length} bytes`);
+    this.module.HEAPU8.set(data, ptr);  // read HEAPU8 after alloc: memory may have grown
+    return ptr;
+  }
+}

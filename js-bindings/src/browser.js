@@ -1,0 +1,71 @@
+// Entry point for browsers and bundlers (the "browser"/"default" export condition).
+import { createEmmaWith } from './emma.js';
+import { EmmaError } from './errors.js';
+import { checkWasmBytes, wasmLoadError } from './load-errors.js';
+import { IndexedDbStorage } from './storage/indexeddb.js';
+import { MemoryStorage } from './storage/memory.js';
+
+export { EmmaError } from './errors.js';
+
+const DEFAULT_WASM_URL = new URL('../dist/emma.wasm', import.meta.url);
+
+async function fetchBytes(url, what) {
+  let res;
+  try {
+    res = await fetch(url, { credentials: 'same-origin' });
+  } catch (err) {
+    throw new EmmaError(what === 'engine' ? 'WASM_LOAD' : 'BAD_BUNDLE', `could not fetch the ${what} from ${url}: ${err.message}`, { cause: err });
+  }
+  if (!res.ok) {
+    throw new EmmaError(what === 'engine' ? 'WASM_LOAD' : 'BAD_BUNDLE', `could not fetch the ${what} from ${url}: HTTP ${res.status} ${res.statusText}`.trim());
+  }
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+// Loads the glue and the wasm ourselves, so every failure (404, HTML instead of wasm,
+// CSP, an old browser) becomes one WASM_LOAD error naming the URL.
+async function loadModule({ wasmUrl = DEFAULT_WASM_URL } = {}) {
+  const where = String(wasmUrl);
+  if (typeof WebAssembly !== 'object') throw new EmmaError('WASM_LOAD', 'this browser has no WebAssembly');
+  let compiled;
+  let glue;
+  try {
+    const bytes = await fetchBytes(where, 'engine');
+    checkWasmBytes(bytes, where);
+    compiled = await WebAssembly.compile(bytes);
+    glue = await import('../dist/emma.mjs');
+  } catch (err) {
+    throw wasmLoadError(err, where);
+  }
+  return new Promise((resolve, reject) => {
+    glue
+      .default({
+        instantiateWasm(imports, done) {
+          WebAssembly.instantiate(compiled, imports).then((instance) => done(instance, compiled), (err) => reject(wasmLoadError(err, where)));
+          return {};
+        },
+        onAbort: (what) => reject(wasmLoadError(new Error(String(what)), where)),
+        print: () => {},
+        printErr: () => {},
+      })
+      .then(resolve, (err) => reject(wasmLoadError(err, where)));
+  });
+}
+
+async function openStorage(spec, shop) {
+  if (spec && typeof spec === 'object') return spec;
+  if (spec === 'indexeddb') return IndexedDbStorage.create(shop);
+  if (spec === 'memory') return MemoryStorage.create();
+  throw new EmmaError('BAD_REQUEST', `storage "${spec}" is not available in browsers; use indexeddb, localstorage, memory or an adapter object`);
+}
+
+const env = {
+  loadModule,
+  openStorage,
+  fetchBytes: (url) => fetchBytes(url, 'bundle'),
+  defaultStorage: 'indexeddb',
+};
+
+export function createEmma(options) {
+  return createEmmaWith(env, options);
+}

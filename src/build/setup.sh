@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Installs and builds everything `npm test` and `npm run demo` need. Idempotent: a second run
+# installs nothing, skips libsodium and `npm ci`, and rebuilds only what changed.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+log() { echo "setup: $*" >&2; }
+
+# emcc's JS optimizer needs Debian's acorn (TOOLCHAIN.md).
+export NODE_PATH=/usr/share/nodejs
+
+# --- 1. Debian packages --------------------------------------------------------------
+# Why each: emscripten (the wasm compiler), nlohmann-json3-dev and catch2 (header-only
+# libraries of the core and its tests), libsodium-dev + pkg-config (native libsodium),
+# cmake/g++ (native build), chromium (browser tests), autoconf/automake/libtool/dpkg-dev
+# (build libsodium for wasm from Debian's source package), clang-14 + libclang-rt-14-dev
+# (libFuzzer targets).
+packages=(emscripten nlohmann-json3-dev catch2 libsodium-dev pkg-config cmake g++ chromium
+          autoconf automake libtool dpkg-dev clang-14 libclang-rt-14-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    log "missing Debian packages: ${missing[*]}; run as root, or: apt-get install ${missing[*]}"
+    exit 1
+  fi
+  log "installing Debian packages: ${missing[*]}"
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+fi
+
+# --- 2. npm modules, only when the lock file changed -----------------------------------
+lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ "$(cat node_modules/.emma-lock-sum 2>/dev/null)" != "$lock_sum" ]; then
+  log "npm ci"
+  npm ci --no-audit --no-fund >&2
+  echo "$lock_sum" > node_modules/.emma-lock-sum
+fi
+
+# --- 3. libsodium for wasm32, cached by Debian source version --------------------------
+sodium_prefix=$(bash src/build/build-libsodium-wasm.sh | tail -n 1)
+
+# --- 4. the native build (tools, tests) and the wasm build (engine) --------------------
+if [ ! -f build/native/CMakeCache.txt ]; then
+  cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release >&2
+fi
+cmake --build build/native -j2 --target emma-model >&2
+
+if [ ! -f build/wasm/CMakeCache.txt ]; then
+  # Debian's toolchain file sets an emulator flag Node 20 rejects (TOOLCHAIN.md).
+  emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release -DSODIUM_WASM_PREFIX="$sodium_prefix" \
+    -DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node >&2
+fi
+cmake --build build/wasm -j2 --target emma_web emma_node >&2
+
+# Ship the engine into the npm package folder; copy only what changed. The browser and Node
+# glue are linked separately but must share one .wasm, so only one is shipped.
+if ! cmp -s build/wasm/emma.wasm build/wasm/emma-node.wasm; then
+  echo "setup: the browser and Node builds produced different .wasm files; ship both or fix the link flags" >&2
+  exit 1
+fi
+mkdir -p js-bindings/dist
+rm -f js-bindings/dist/emma-node.wasm
+for f in emma.mjs emma.wasm emma-node.cjs; do
+  cmp -s "build/wasm/$f" "js-bindings/dist/$f" || cp "build/wasm/$f" "js-bindings/dist/$f"
+done
+
+# --- 5. the demo shop's bundle ------------------------------------------------------------
+mkdir -p build/demo
+if [ ! -f build/demo/shop.bundle ] || [ demo/catalog.json -nt build/demo/shop.bundle ] ||
+   [ build/native/emma-model -nt build/demo/shop.bundle ]; then
+  build/native/emma-model pack --catalog demo/catalog.json --out build/demo/shop.bundle
+fi
+
+node src/build/size-report.mjs >&2

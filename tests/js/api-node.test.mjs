@@ -1,0 +1,91 @@
+// The npm package from plain Node: createEmma, consent gating, persistence in fs storage
+// across instances, and clear errors for bad options.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createEmma, EmmaError } from 'tante-emma';
+import { smallCatalog } from './engine-node.mjs';
+
+const GRANT = { version: '2026-11', text: 'Personalize my shop with what I view here.', source: 'banner' };
+
+async function tempDir() {
+  return mkdtemp(path.join(os.tmpdir(), 'emma-test-'));
+}
+
+async function allFileBytes(dir) {
+  let text = '';
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) text += (await readFile(path.join(entry.parentPath ?? entry.path, entry.name))).toString('latin1');
+  }
+  return text;
+}
+
+test('nothing is written before consent; after it the profile persists and restores', async (t) => {
+  const dir = await tempDir();
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const storage = `fs:${dir}`;
+  const emma = await createEmma({ bundle: smallCatalog(), storage, shop: 'demo-shop' });
+  await emma.track({ type: 'view', item: '22720' });
+  assert.deepEqual(await readdir(dir), [], 'nothing may be written before consent');
+  const before = await emma.recommend({ limit: 3 });
+  assert.equal(before.personalized, false);
+
+  await emma.consent.grant('personalization', GRANT);
+  for (const item of ['22720', '37370']) assert.deepEqual(await emma.track({ type: 'view', item }), { recorded: true, stored: true });
+  const recs = await emma.recommend({ limit: 3 });
+  assert.equal(recs.personalized, true);
+  assert.ok(recs.items.every((i) => i.category[0] === 'Kitchen'), JSON.stringify(recs.items.map((i) => i.category)));
+  await emma.close();
+
+  const stored = await allFileBytes(dir);
+  for (const secret of ['22720', '37370', 'Kitchen', 'CAKE TINS', 'personalization']) {
+    assert.ok(!stored.includes(secret), `"${secret}" appears in plaintext in storage`);
+  }
+
+  const again = await createEmma({ bundle: smallCatalog(), storage, shop: 'demo-shop' });
+  assert.equal((await again.consent.state()).personalization.granted, true);
+  assert.deepEqual((await again.recommend({ limit: 3 })).items.map((i) => i.id), recs.items.map((i) => i.id));
+  await again.consent.withdraw('personalization');
+  assert.deepEqual(await readdir(dir), [], 'withdrawal leaves nothing behind');
+  await again.close();
+});
+
+test('a tampered profile is reported as TAMPERED and set aside, not overwritten', async (t) => {
+  const dir = await tempDir();
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const storage = `fs:${dir}`;
+  const emma = await createEmma({ bundle: smallCatalog(), storage, shop: 's' });
+  await emma.consent.grant('personalization', GRANT);
+  await emma.track({ type: 'view', item: '85099B' });
+  await emma.close();
+  const file = path.join(dir, 's', 'profile.bin');
+  const bytes = await readFile(file);
+  bytes[bytes.length - 5] ^= 1;
+  await (await import('node:fs/promises')).writeFile(file, bytes);
+
+  const errors = [];
+  const again = await createEmma({ bundle: smallCatalog(), storage, shop: 's', on: { error: (e) => errors.push(e.code) } });
+  assert.deepEqual(errors, ['TAMPERED']);
+  // The instance keeps answering, from a fresh profile.
+  const recs = await again.recommend({ limit: 2 });
+  assert.equal(recs.items.length, 2);
+  const files = await readdir(path.join(dir, 's'));
+  assert.ok(files.some((f) => f.startsWith('quarantine') && f.includes('profile')), files.join(','));
+  const kept = await readFile(path.join(dir, 's', files.find((f) => f.startsWith('quarantine') && f.includes('profile'))));
+  assert.deepEqual(kept, bytes, 'the damaged record is kept byte for byte');
+  await again.close();
+});
+
+test('bad options and a missing engine file give clear errors', async () => {
+  await assert.rejects(createEmma({ bundle: smallCatalog() }), (e) => e instanceof EmmaError && e.code === 'BAD_REQUEST' && /shop/.test(e.message));
+  await assert.rejects(createEmma({ shop: 's' }), (e) => e.code === 'BAD_BUNDLE');
+  await assert.rejects(createEmma({ shop: 's', bundle: '/no/such/file.bundle' }), (e) => e.code === 'BAD_BUNDLE' && /no\/such\/file/.test(e.message));
+  await assert.rejects(createEmma({ shop: 's', bundle: new Uint8Array([1, 2, 3]) }), (e) => e.code === 'BAD_BUNDLE');
+  await assert.rejects(
+    createEmma({ shop: 's', bundle: smallCatalog(), wasmUrl: new URL('file:///no/such/emma.wasm') }),
+    (e) => e.code === 'WASM_LOAD' && /no\/such\/emma\.wasm/.test(e.message),
+  );
+  await assert.rejects(createEmma({ shop: 's', bundle: smallCatalog(), storage: 'cloud' }), (e) => e.code === 'BAD_REQUEST' && /cloud/.test(e.message));
+});
