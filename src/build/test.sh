@@ -5,21 +5,37 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 export NODE_PATH=/usr/share/nodejs
 step() { printf '\n=== %s\n' "$*"; }
+# ctest, showing Catch2's own summary (assertions and cases) and everything on failure.
+run_ctest() {
+  if ! ctest --test-dir "$1" --output-on-failure -V > "$1/ctest.log" 2>&1; then
+    cat "$1/ctest.log"
+    return 1
+  fi
+  grep -E 'All tests passed|tests passed' "$1/ctest.log"
+}
+# Builds quietly; shows the compiler's output only when the build fails.
+build() {
+  local dir=$1; shift
+  if ! cmake --build "$dir" -j2 "$@" > "$dir/build.log" 2>&1; then
+    cat "$dir/build.log"
+    return 1
+  fi
+}
 
 step "Catch2, native"
-cmake --build build/native -j2
-ctest --test-dir build/native --output-on-failure
+build build/native
+run_ctest build/native
 
 step "Catch2, native with AddressSanitizer + UndefinedBehaviorSanitizer"
 if [ ! -f build/asan/CMakeCache.txt ]; then
   cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEMMA_SANITIZE=ON >/dev/null
 fi
-cmake --build build/asan -j2 --target core_tests
-ctest --test-dir build/asan --output-on-failure
+build build/asan --target core_tests
+run_ctest build/asan
 
 step "Catch2, wasm under Node"
-cmake --build build/wasm -j2 --target core_tests
-ctest --test-dir build/wasm --output-on-failure
+build build/wasm --target core_tests
+run_ctest build/wasm
 
 step "JavaScript (node:test) and browser tests (Playwright + Chromium)"
 node --test --test-concurrency=1 tests/js/ tests/e2e/
