@@ -37,5 +37,9 @@ step "Catch2, wasm under Node"
 build build/wasm --target core_tests
 run_ctest build/wasm
 
+step "Fuzz smoke run (libFuzzer + ASan; long runs: bash tests/fuzz/run.sh 3600)"
+bash tests/fuzz/run.sh "${EMMA_FUZZ_SECONDS:-20}"
+
+# Last, so that node:test's summary closes the output.
 step "JavaScript (node:test) and browser tests (Playwright + Chromium)"
 node --test --test-concurrency=1 tests/js/ tests/e2e/
