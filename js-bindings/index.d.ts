@@ -107,6 +107,8 @@ export interface Emma {
     withdraw(purpose: Purpose, details?: ConsentDetails): Promise<ConsentState>;
     state(): Promise<ConsentState>;
     records(): Promise<ConsentRecord[]>;
+    /** Relays a consent source's report; the engine decides what it means per purpose. */
+    signal(source: 'tcf' | 'consent-mode' | 'gpc', signal: Record<string, unknown>): Promise<ConsentState>;
   };
   profile: {
     export(): Promise<Record<string, unknown>>;

@@ -69,6 +69,9 @@ class Emma {
       withdraw: (purpose, details = {}) => self.#consentChange('consent.withdraw', purpose, details),
       state: async () => self.#call({ op: 'consent.state' }),
       records: async () => self.#call({ op: 'consent.records' }),
+      // Relays what a consent source reported (source: 'tcf' | 'consent-mode' | 'gpc'); the
+      // engine decides what it means for each purpose (src/core/consent_signals.hpp).
+      signal: (source, signal) => self.#consentChange('consent.signal', undefined, { source, signal }),
     };
     this.profile = {
       export: async () => self.#call({ op: 'profile.export' }),
@@ -116,8 +119,8 @@ class Emma {
 
   async #consentChange(op, purpose, details) {
     if (details === null || typeof details !== 'object') throw new EmmaError('BAD_CONSENT', `${op}: details must be an object`);
-    const r = this.#call({ op, ...details, purpose });
-    this.#emit('consent', r.state);
+    const r = this.#call(purpose === undefined ? { op, ...details } : { op, ...details, purpose });
+    if (!r.changed || r.changed.length) this.#emit('consent', r.state);
     if (r.erase_storage) await this.#eraseStorage();
     else if (r.persist) await this.#persist();
     return r.state;

@@ -45,6 +45,10 @@ const ConsentRecord& Consent::grant(const json& request, std::int64_t now) {
   Fields f(request, "", code::bad_consent);
   ConsentRecord r;
   r.purpose = purpose_of(f);
+  if (gpc_ && r.purpose != "personalization") {
+    throw Error(code::no_consent, "Global Privacy Control is on in this browser, so \"" + r.purpose +
+                                      "\" (sharing) cannot be granted");
+  }
   r.granted = true;
   r.at = now;
   // Proof needs to say what the shopper saw: a grant without the text's version is refused.
@@ -66,6 +70,23 @@ const ConsentRecord& Consent::withdraw(const json& request, std::int64_t now) {
   r.source = source_of(f);
   r.lang = f.opt_str("lang", 16).value_or("");
   return append(std::move(r));
+}
+
+std::vector<std::string> Consent::apply_signal(const SignalReading& signal, std::int64_t now) {
+  if (signal.source == "gpc") gpc_ = signal.gpc;
+  std::vector<std::string> changed;
+  for (const auto& d : signal.decisions) {
+    if (granted(d.purpose) == d.granted) continue;
+    ConsentRecord r;
+    r.purpose = d.purpose;
+    r.granted = d.granted;
+    r.at = now;
+    r.version = signal.version;
+    r.source = signal.source;
+    append(std::move(r));
+    changed.push_back(d.purpose);
+  }
+  return changed;
 }
 
 bool Consent::granted(const std::string& purpose) const {

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "consent_signals.hpp"
 #include "json_input.hpp"
 
 namespace emma {
@@ -27,7 +28,12 @@ class Consent {
   const ConsentRecord& grant(const json& request, std::int64_t now);
   const ConsentRecord& withdraw(const json& request, std::int64_t now);
 
+  // Applies what a CMP, Consent Mode or GPC said; a proof record is written only for purposes
+  // whose state changes. Returns those purposes.
+  std::vector<std::string> apply_signal(const SignalReading& signal, std::int64_t now);
+
   bool granted(const std::string& purpose) const;
+  bool gpc() const { return gpc_; }
   json state_json() const;
   json records_json() const;
   bool any_record() const { return !records_.empty(); }
@@ -38,6 +44,7 @@ class Consent {
  private:
   const ConsentRecord& append(ConsentRecord record);
   std::vector<ConsentRecord> records_;  // append-only; the state is the last record per purpose
+  bool gpc_ = false;  // live browser signal, never stored: it is sent again on every page
 };
 
 std::string text_hash_hex(const std::string& text);

@@ -128,6 +128,20 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     return {{"state", consent_.state_json()}, {"erase_storage", erase},
             {"persist", !erase && consent_.granted("personalization")}};
   }
+  if (op == "consent.signal") {
+    const auto changed = consent_.apply_signal(read_consent_signal(msg), now);
+    bool erase = false;
+    for (const auto& p : changed) {
+      if (p == "personalization" && !consent_.granted(p)) erase = true;
+    }
+    if (erase) {
+      profile_ = Profile();
+      vault_.clear_key();
+    }
+    return {{"changed", changed}, {"state", consent_.state_json()}, {"erase_storage", erase},
+            {"persist", !erase && !changed.empty() && consent_.granted("personalization")},
+            {"gpc", consent_.gpc()}};
+  }
   if (op == "consent.state") return consent_.state_json();
   if (op == "consent.records") return consent_.records_json();
   if (op == "vault.set_key") {

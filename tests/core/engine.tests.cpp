@@ -148,3 +148,55 @@ TEST_CASE("events are validated", "[engine][profile]") {
   a = call(e, {{"op", "track"}, {"event", {{"type", "view"}, {"item", "x"}, {"at", kNow * 2}}}, {"now", kNow}});
   CHECK_THAT(a.message(), Catch::Contains("event.at"));
 }
+
+TEST_CASE("consent signals: TCF, Consent Mode and GPC", "[engine][consent]") {
+  emma::Engine e;
+  load_small(e);
+  auto tcf = [&](json consents, const char* status = "useractioncomplete") {
+    return call(e, {{"op", "consent.signal"}, {"source", "tcf"}, {"now", kNow},
+                    {"signal", {{"gdprApplies", true}, {"eventStatus", status}, {"tcfPolicyVersion", 5},
+                                {"cmpId", 300}, {"purpose", {{"consents", consents}}}}}});
+  };
+  SECTION("purposes 1, 5 and 6 grant personalization; losing one withdraws it") {
+    auto a = tcf({{"1", true}, {"5", true}, {"6", true}});
+    REQUIRE(a.ok());
+    CHECK(a.result().at("changed") == json{"personalization"});
+    CHECK(a.result().at("state").at("personalization").at("source") == "tcf");
+    CHECK(a.result().at("persist") == true);
+    CHECK(tcf({{"1", true}, {"5", true}, {"6", true}}).result().at("changed").empty());  // no duplicate proofs
+    a = tcf({{"1", true}, {"5", true}});
+    CHECK(a.result().at("changed") == json{"personalization"});
+    CHECK(a.result().at("erase_storage") == true);
+    CHECK(call(e, {{"op", "consent.records"}}).result().size() == 2);
+  }
+  SECTION("a CMP that is still asking decides nothing") {
+    CHECK(tcf({{"1", true}, {"5", true}, {"6", true}}, "cmpuishown").result().at("changed").empty());
+  }
+  SECTION("publisher consents win over vendor purpose consents") {
+    auto a = call(e, {{"op", "consent.signal"}, {"source", "tcf"},
+                      {"signal", {{"eventStatus", "tcloaded"},
+                                  {"publisher", {{"consents", {{"1", true}, {"5", true}, {"6", true}, {"9", true}}}}},
+                                  {"purpose", {{"consents", {{"1", false}}}}}}}});
+    CHECK(a.result().at("state").at("personalization").at("granted") == true);
+    CHECK(a.result().at("state").at("insights").at("granted") == true);
+  }
+  SECTION("Consent Mode v2 personalization_storage") {
+    auto a = call(e, {{"op", "consent.signal"}, {"source", "consent-mode"}, {"signal", {{"personalization_storage", "granted"}}}});
+    CHECK(a.result().at("state").at("personalization").at("granted") == true);
+    a = call(e, {{"op", "consent.signal"}, {"source", "consent-mode"}, {"signal", {{"personalization_storage", "maybe"}}}});
+    CHECK(a.code() == "BAD_CONSENT");
+    CHECK_THAT(a.message(), Catch::Contains("signal.personalization_storage"));
+  }
+  SECTION("GPC withdraws and then refuses insights and sync, but not personalization") {
+    REQUIRE(call(e, {{"op", "consent.grant"}, {"purpose", "insights"}, {"version", "1"}}).ok());
+    auto a = call(e, {{"op", "consent.signal"}, {"source", "gpc"}, {"signal", {{"enabled", true}}}});
+    CHECK(a.result().at("changed") == json{"insights"});
+    CHECK(call(e, {{"op", "consent.grant"}, {"purpose", "sync"}, {"version", "1"}}).code() == "NO_CONSENT");
+    grant(e);
+    CHECK(call(e, {{"op", "consent.state"}}).result().at("personalization").at("granted") == true);
+  }
+  SECTION("unknown sources are named") {
+    auto a = call(e, {{"op", "consent.signal"}, {"source", "horoscope"}, {"signal", json::object()}});
+    CHECK_THAT(a.message(), Catch::Contains("horoscope"));
+  }
+}

@@ -89,3 +89,18 @@ test('bad options and a missing engine file give clear errors', async () => {
   );
   await assert.rejects(createEmma({ shop: 's', bundle: smallCatalog(), storage: 'cloud' }), (e) => e.code === 'BAD_REQUEST' && /cloud/.test(e.message));
 });
+
+test('consent signals are relayed to the engine, which decides', async () => {
+  const emma = await createEmma({ bundle: smallCatalog(), shop: 's' });
+  const seen = [];
+  emma.on('consent', (state) => seen.push(state.personalization.granted));
+  let state = await emma.consent.signal('tcf', { gdprApplies: true, eventStatus: 'useractioncomplete', purpose: { consents: { 1: true, 5: true, 6: true } } });
+  assert.equal(state.personalization.granted, true);
+  assert.equal(state.personalization.source, 'tcf');
+  await emma.consent.signal('gpc', { enabled: true });
+  await assert.rejects(emma.consent.grant('insights', { version: '1' }), (e) => e.code === 'NO_CONSENT' && /Global Privacy Control/.test(e.message));
+  state = await emma.consent.signal('consent-mode', { personalization_storage: 'denied' });
+  assert.equal(state.personalization.granted, false);
+  assert.deepEqual(seen, [true, false], 'one consent event per change, none for GPC with nothing to withdraw');
+  await emma.close();
+});
