@@ -1,25 +1,38 @@
-// The bundle: the one static file a shop publishes. A small binary container so that a
-// wrong file (an HTML 404 page, a truncated download, a newer format) is refused with a
-// clear error before anything is parsed.
+// The bundle: the one static file a shop publishes. A binary container so that a wrong file
+// (an HTML 404 page, a truncated download, a newer format) is refused with a clear error
+// before anything is parsed, and so that a 100k-item catalog loads without a JSON parse.
 //
-// Layout (little-endian):
+// Container (little-endian):
 //   0  8  magic "EMMABNDL"
 //   8  2  format version (1)
 //  10  2  flags (0; reserved)
 //  12  4  section count
 //  16 16  BLAKE2b-128 of every byte after offset 32 (corruption check, not a signature)
 //  32 ..  sections: 4-byte tag, u32 length, payload
-// Sections of version 1:
-//   "CATJ"  the catalog as UTF-8 JSON ({"items":[...]}, see Catalog::from_json)
 // Unknown section tags are skipped, so later writers can add sections older engines ignore.
+//
+// Sections of version 1 (all integers u32 unless noted; "str" is an index into STRS):
+//   META  JSON object: how the bundle was built (tool, k threshold, windows, counts)
+//   STRS  string table: count n; n+1 offsets into the blob; the UTF-8 blob. Index 0 is "".
+//   CATS  count; per category: path str, name str, parent (0xFFFFFFFF: none; parents first)
+//   TAGS  count; tag strs
+//   ITEM  count; per item: id, title, url, image, brand, currency, attributes (JSON object or
+//         ""), category (leaf; 0xFFFFFFFF none), tag begin, u16 tag count, u8 flags (1: in
+//         stock), u8 reserved, f64 price (negative: unknown)
+//   POPW  window count w; per window: name str, days; then w x item-count f32
+//   NBRS  item count; item-count+1 offsets; then per neighbour: item, f32 score
+//   RPCH  item count; per item: f32 median days between repurchases, f32 rebuy share
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "catalog.hpp"
+#include "model.hpp"
 
 namespace emma {
 
@@ -27,16 +40,38 @@ inline constexpr std::uint16_t kBundleVersion = 1;
 
 struct BundleSection {
   std::string tag;  // exactly 4 ASCII characters
-  std::string payload;
+  std::string_view payload;
 };
 
-std::vector<std::uint8_t> write_bundle(const std::vector<BundleSection>& sections);
-
-// Checks magic, version and checksum and returns the sections. Throws BAD_BUNDLE (or
+// The container alone (tests and tools use it to craft or inspect bundles).
+std::vector<std::uint8_t> write_container(const std::vector<std::pair<std::string, std::string>>& sections);
+// Checks magic, version and checksum; sections point into `data`. Throws BAD_BUNDLE (or
 // UNSUPPORTED for a newer version) with the byte offset of the problem.
-std::vector<BundleSection> read_bundle_sections(const std::uint8_t* data, std::size_t size);
+std::vector<BundleSection> read_container(const std::uint8_t* data, std::size_t size);
 
-// Reads a whole bundle into a catalog.
-Catalog read_bundle(const std::uint8_t* data, std::size_t size);
+struct ModelInput {
+  std::vector<PopularityWindow> windows;
+  std::vector<std::vector<float>> popularity;            // [window][item]
+  std::vector<std::vector<Neighbour>> neighbours;        // per item, best first
+  std::vector<float> rebuy_days, rebuy_share;            // empty: none
+};
+
+std::vector<std::uint8_t> write_bundle(const std::vector<ItemInput>& items, const ModelInput& model,
+                                       const json& meta);
+
+// A loaded bundle. It owns the bytes the catalog's string views point into.
+struct Bundle {
+  std::vector<std::uint8_t> bytes;
+  Catalog catalog;
+  Model model;
+  json meta;
+};
+
+std::unique_ptr<Bundle> read_bundle(std::vector<std::uint8_t> bytes);
+
+// A plain catalog object ({"items":[...]}, what a page may pass instead of a bundle file):
+// validated, written as a bundle and read back, so there is one representation. The feed's
+// `popularity` figures become the "catalog" popularity window.
+std::unique_ptr<Bundle> bundle_from_catalog_json(const json& doc);
 
 }  // namespace emma

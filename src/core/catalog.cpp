@@ -5,38 +5,37 @@
 namespace emma {
 namespace {
 
-std::vector<std::string> read_category_path(const Fields& f, const json& item,
-                                            const CatalogLimits& limits) {
+std::vector<std::string> read_category_path(const Fields& f, const json& item, const CatalogLimits& limits) {
   std::vector<std::string> path;
   const auto it = item.find("category");
   if (it == item.end() || it->is_null()) return path;
-  auto push = [&](const std::string& part) {
-    if (part.empty()) return;
+  auto push = [&](std::string part) {
+    const auto b = part.find_first_not_of(" \t");
+    if (b == std::string::npos) return;
+    part = part.substr(b, part.find_last_not_of(" \t") - b + 1);
     if (part.size() > limits.max_title) f.fail("category", "a category name is too long");
-    path.push_back(part);
+    path.push_back(std::move(part));
   };
   if (it->is_string()) {
     // "Home > Candles" and "Home/Candles" are both common in shop feeds.
-    const std::string& s = it->get_ref<const std::string&>();
     std::string part;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-      const bool sep = s[i] == '>' || s[i] == '/';
-      if (!sep) part += s[i];
-      if (sep || i + 1 == s.size()) {
-        const auto b = part.find_first_not_of(' ');
-        const auto e = part.find_last_not_of(' ');
-        push(b == std::string::npos ? std::string() : part.substr(b, e - b + 1));
+    for (char ch : it->get_ref<const std::string&>()) {
+      if (ch == '>' || ch == '/') {
+        push(part);
         part.clear();
+      } else {
+        part += ch;
       }
     }
+    push(part);
   } else if (it->is_array()) {
     for (const auto& p : *it) {
       if (!p.is_string()) f.fail("category", "expected an array of strings");
+      if (p.get_ref<const std::string&>().find('/') != std::string::npos) f.fail("category", "a category name must not contain '/'");
       push(p.get<std::string>());
     }
   } else {
-    f.fail("category", std::string("expected a string or an array of strings, got ") +
-                           json_type_name(*it));
+    f.fail("category", std::string("expected a string or an array of strings, got ") + json_type_name(*it));
   }
   if (path.size() > limits.max_category_depth) {
     f.fail("category", "is nested deeper than " + std::to_string(limits.max_category_depth));
@@ -46,77 +45,83 @@ std::vector<std::string> read_category_path(const Fields& f, const json& item,
 
 }  // namespace
 
-Catalog Catalog::from_json(const json& doc, const CatalogLimits& limits) {
+ItemInput parse_item(const json& raw, const std::string& path, const CatalogLimits& limits) {
+  Fields f(raw, path, code::bad_bundle);
+  ItemInput item;
+  item.id = f.str("id", limits.max_id);
+  item.title = f.opt_str("title", limits.max_title).value_or(item.id);
+  item.url = f.opt_str("url", limits.max_url).value_or("");
+  item.image = f.opt_str("image", limits.max_url).value_or("");
+  item.brand = f.opt_str("brand", limits.max_title).value_or("");
+  item.currency = f.opt_str("currency", 8).value_or("");
+  item.category_path = read_category_path(f, raw, limits);
+  if (const json* tags = f.opt_array("tags")) {
+    if (tags->size() > limits.max_tags) f.fail("tags", "has more than " + std::to_string(limits.max_tags) + " tags");
+    for (const auto& t : *tags) {
+      if (!t.is_string() || t.get_ref<const std::string&>().size() > limits.max_tag) f.fail("tags", "expected short strings");
+      item.tags.push_back(t.get<std::string>());
+    }
+  }
+  if (auto price = f.opt_num("price")) {
+    if (*price < 0) f.fail("price", "must not be negative");
+    item.price = *price;
+  }
+  if (auto avail = f.opt_bool("in_stock")) item.in_stock = *avail;
+  if (auto pop = f.opt_num("popularity")) {
+    if (*pop < 0) f.fail("popularity", "must not be negative");
+    item.popularity = *pop;
+  }
+  if (const json* attrs = f.opt_object("attributes")) item.attributes_json = attrs->dump();
+  return item;
+}
+
+std::vector<ItemInput> parse_catalog_items(const json& doc, const CatalogLimits& limits) {
   Fields top(doc, "catalog", code::bad_bundle);
   const json* items = top.opt_array("items");
   if (!items) top.fail("items", "is required (an array of items)");
   if (items->size() > limits.max_items) {
-    top.fail("items", "holds " + std::to_string(items->size()) + " items; at most " +
-                          std::to_string(limits.max_items) + " are accepted");
+    top.fail("items", "holds " + std::to_string(items->size()) + " items; at most " + std::to_string(limits.max_items) + " are accepted");
   }
-  Catalog c;
-  c.items_.reserve(items->size());
-  c.by_id_.reserve(items->size());
+  std::vector<ItemInput> out;
+  out.reserve(items->size());
+  std::unordered_map<std::string, std::size_t> seen;
   for (std::size_t i = 0; i < items->size(); ++i) {
-    const json& raw = (*items)[i];
-    Fields f(raw, "catalog.items[" + std::to_string(i) + "]", code::bad_bundle);
-    Item item;
-    item.id = f.str("id", limits.max_id);
-    item.title = f.opt_str("title", limits.max_title).value_or(item.id);
-    item.url = f.opt_str("url", limits.max_url).value_or("");
-    item.image = f.opt_str("image", limits.max_url).value_or("");
-    item.brand = f.opt_str("brand", limits.max_title).value_or("");
-    item.currency = f.opt_str("currency", 8).value_or("");
-    item.category_path = read_category_path(f, raw, limits);
-    if (const json* tags = f.opt_array("tags")) {
-      if (tags->size() > limits.max_tags) f.fail("tags", "has too many tags");
-      for (const auto& t : *tags) {
-        if (!t.is_string() || t.get_ref<const std::string&>().size() > limits.max_tag) {
-          f.fail("tags", "expected short strings");
-        }
-        item.tags.push_back(t.get<std::string>());
-      }
+    const std::string path = "catalog.items[" + std::to_string(i) + "]";
+    out.push_back(parse_item((*items)[i], path, limits));
+    if (!seen.emplace(out.back().id, i).second) {
+      throw Error(code::bad_bundle, path + ".id: \"" + out.back().id + "\" appears more than once (first at items[" +
+                                        std::to_string(seen[out.back().id]) + "])");
     }
-    if (auto price = f.opt_num("price")) {
-      if (*price < 0) f.fail("price", "must not be negative");
-      item.price = *price;
-    }
-    if (auto avail = f.opt_bool("in_stock")) item.in_stock = *avail;
-    if (auto pop = f.opt_num("popularity")) {
-      if (*pop < 0) f.fail("popularity", "must not be negative");
-      item.popularity = *pop;
-    }
-    if (const json* attrs = f.opt_object("attributes")) item.attributes = *attrs;
-
-    std::string name;
-    for (const auto& part : item.category_path) {
-      name += name.empty() ? part : "/" + part;
-      auto [pos, added] = c.by_category_.try_emplace(name, c.category_names_.size());
-      if (added) c.category_names_.push_back(name);
-      item.categories.push_back(pos->second);
-    }
-    if (!c.by_id_.emplace(item.id, static_cast<std::uint32_t>(c.items_.size())).second) {
-      f.fail("id", "\"" + item.id + "\" appears more than once");
-    }
-    if (item.popularity > c.max_popularity_) c.max_popularity_ = item.popularity;
-    c.items_.push_back(std::move(item));
   }
-  return c;
+  return out;
 }
 
-const Item* Catalog::find(const std::string& id) const {
+const Item* Catalog::find(std::string_view id) const {
   const auto it = by_id_.find(id);
   return it == by_id_.end() ? nullptr : &items_[it->second];
 }
 
-std::int64_t Catalog::index_of(const std::string& id) const {
+std::uint32_t Catalog::index_of(std::string_view id) const {
   const auto it = by_id_.find(id);
-  return it == by_id_.end() ? -1 : static_cast<std::int64_t>(it->second);
+  return it == by_id_.end() ? kNone : it->second;
 }
 
-std::int64_t Catalog::category_id(const std::string& name) const {
-  const auto it = by_category_.find(name);
-  return it == by_category_.end() ? -1 : static_cast<std::int64_t>(it->second);
+std::uint32_t Catalog::category_id(std::string_view path) const {
+  const auto it = by_path_.find(path);
+  return it == by_path_.end() ? kNone : it->second;
+}
+
+std::vector<std::uint32_t> Catalog::ancestors(const Item& item) const {
+  std::vector<std::uint32_t> chain;
+  for (std::uint32_t c = item.category; c != kNone; c = categories_[c].parent) chain.push_back(c);
+  return {chain.rbegin(), chain.rend()};
+}
+
+bool Catalog::in_category(const Item& item, std::uint32_t category) const {
+  for (std::uint32_t c = item.category; c != kNone; c = categories_[c].parent) {
+    if (c == category) return true;
+  }
+  return false;
 }
 
 json Catalog::item_json(const Item& item) const {
@@ -124,11 +129,20 @@ json Catalog::item_json(const Item& item) const {
   if (!item.url.empty()) j["url"] = item.url;
   if (!item.image.empty()) j["image"] = item.image;
   if (!item.brand.empty()) j["brand"] = item.brand;
-  if (!item.category_path.empty()) j["category"] = item.category_path;
-  if (!item.tags.empty()) j["tags"] = item.tags;
+  if (item.category != kNone) {
+    json path = json::array();
+    for (auto c : ancestors(item)) path.push_back(categories_[c].name);
+    j["category"] = std::move(path);
+  }
+  if (item.tag_count) {
+    json tags = json::array();
+    for (std::uint16_t k = 0; k < item.tag_count; ++k) tags.push_back(tag(item, k));
+    j["tags"] = std::move(tags);
+  }
   if (item.price >= 0) j["price"] = item.price;
   if (!item.currency.empty()) j["currency"] = item.currency;
-  if (!item.attributes.is_null()) j["attributes"] = item.attributes;
+  // Validated as a JSON object when the bundle was read.
+  if (!item.attributes.empty()) j["attributes"] = json::parse(item.attributes, nullptr, false);
   return j;
 }
 

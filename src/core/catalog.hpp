@@ -1,8 +1,10 @@
 // The shop's catalog as the engine sees it: items with their category path, brand, tags,
-// price and stock, indexed by id and by category.
+// price and stock. Items are views into the loaded bundle's bytes (no copy per string), so a
+// 100k-item catalog loads in one pass.
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -10,24 +12,21 @@
 
 namespace emma {
 
-struct Item {
-  std::string id;
-  std::string title;
-  std::string url;
-  std::string image;
-  std::string brand;
-  std::string currency;
+inline constexpr std::uint32_t kNone = 0xFFFFFFFFu;
+
+// One item as a shop's feed describes it (input to the bundle writer).
+struct ItemInput {
+  std::string id, title, url, image, brand, currency;
   std::vector<std::string> category_path;  // e.g. {"Home", "Candles"}
-  std::vector<std::uint32_t> categories;   // ids of every prefix of category_path, shallow first
   std::vector<std::string> tags;
   double price = -1;  // negative: unknown
   bool in_stock = true;
-  double popularity = 0;  // the shop's anonymous demand signal, from the bundle
-  json attributes;        // free shop attributes, passed through to the page
+  double popularity = 0;        // a feed's own demand signal, when it has one
+  std::string attributes_json;  // free shop attributes (a JSON object), passed to the page
 };
 
 struct CatalogLimits {
-  std::size_t max_items = 1'000'000;
+  std::size_t max_items = 2'000'000;
   std::size_t max_id = 256;
   std::size_t max_title = 1024;
   std::size_t max_url = 4096;
@@ -36,29 +35,59 @@ struct CatalogLimits {
   std::size_t max_tag = 128;
 };
 
+// Validates one item object; errors are BAD_BUNDLE naming `path` and the field.
+ItemInput parse_item(const json& raw, const std::string& path, const CatalogLimits& limits = {});
+// {"items":[...]}: every problem names the item index and field.
+std::vector<ItemInput> parse_catalog_items(const json& doc, const CatalogLimits& limits = {});
+
+struct Item {
+  std::string_view id, title, url, image, brand, currency, attributes;
+  std::uint32_t category = kNone;  // leaf category
+  std::uint32_t tag_begin = 0;
+  std::uint16_t tag_count = 0;
+  bool in_stock = true;
+  double price = -1;
+};
+
+struct Category {
+  std::string_view path;  // "Home/Candles"
+  std::string_view name;  // "Candles"
+  std::uint32_t parent = kNone;
+  std::uint16_t depth = 0;  // 0 for a top-level category
+};
+
 class Catalog {
  public:
-  // Parses {"items":[{...}]}; every problem is a BAD_BUNDLE error naming the item index and field.
-  static Catalog from_json(const json& doc, const CatalogLimits& limits = {});
+  Catalog() = default;
+  Catalog(Catalog&&) = default;
+  Catalog& operator=(Catalog&&) = default;
+  Catalog(const Catalog&) = delete;
+  Catalog& operator=(const Catalog&) = delete;
 
   const std::vector<Item>& items() const { return items_; }
   std::size_t size() const { return items_.size(); }
-  const Item* find(const std::string& id) const;
-  std::int64_t index_of(const std::string& id) const;  // -1 when absent
-  const std::string& category_name(std::uint32_t id) const { return category_names_[id]; }
-  std::int64_t category_id(const std::string& name) const;  // -1 when absent
-  std::size_t category_count() const { return category_names_.size(); }
-  double max_popularity() const { return max_popularity_; }
+  const Item& item(std::uint32_t i) const { return items_[i]; }
+  const Item* find(std::string_view id) const;
+  std::uint32_t index_of(std::string_view id) const;  // kNone when absent
+
+  std::size_t category_count() const { return categories_.size(); }
+  const Category& category(std::uint32_t c) const { return categories_[c]; }
+  std::uint32_t category_id(std::string_view path) const;  // kNone when absent
+  // The item's categories from the top level down to its leaf.
+  std::vector<std::uint32_t> ancestors(const Item& item) const;
+  bool in_category(const Item& item, std::uint32_t category) const;
+  std::string_view tag(const Item& item, std::uint16_t k) const { return tags_[item.tag_begin + k]; }
 
   // What a page gets for one item: its catalog fields.
   json item_json(const Item& item) const;
 
  private:
+  friend class BundleReader;
   std::vector<Item> items_;
-  std::unordered_map<std::string, std::uint32_t> by_id_;
-  std::vector<std::string> category_names_;  // "Home/Candles" style full paths
-  std::unordered_map<std::string, std::uint32_t> by_category_;
-  double max_popularity_ = 0;
+  std::vector<Category> categories_;
+  std::vector<std::string_view> tags_;
+  std::unordered_map<std::string_view, std::uint32_t> by_id_;
+  std::unordered_map<std::string_view, std::uint32_t> by_path_;
 };
 
 }  // namespace emma

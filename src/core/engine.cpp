@@ -31,9 +31,9 @@ Engine::Engine() {
   if (sodium_init() < 0) throw Error(code::internal, "libsodium failed to initialize");
 }
 
-const Catalog& Engine::catalog() const {
-  if (!catalog_) throw Error(code::no_bundle, "no bundle is loaded; load a bundle or catalog first");
-  return *catalog_;
+const Bundle& Engine::bundle() const {
+  if (!bundle_) throw Error(code::no_bundle, "no bundle is loaded; load a bundle or catalog first");
+  return *bundle_;
 }
 
 bool Engine::personalizing() const { return consent_.granted("personalization") && !objected_; }
@@ -75,7 +75,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
   const std::int64_t now = now_of(f);
   if (op == "engine.info") {
     return {{"version", kEngineVersion}, {"bundle_format", kBundleVersion}, {"profile_format", kProfileFormat},
-            {"items", catalog_ ? catalog_->size() : 0}};
+            {"items", bundle_ ? bundle_->catalog.size() : 0}, {"bundle", bundle_ ? bundle_->meta : json()}};
   }
   if (op == "configure") {
     const std::string shop = f.str("shop", 128);
@@ -83,33 +83,53 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     shop_ = shop;
     return {{"shop", shop_}};
   }
-  if (op == "bundle.load") {
-    auto next = std::make_unique<Catalog>(read_bundle(bytes, size));  // all-or-nothing
-    catalog_ = std::move(next);
-    return {{"items", catalog_->size()}, {"categories", catalog_->category_count()}};
-  }
-  if (op == "catalog.load") {
-    const json* c = f.opt_object("catalog");
-    if (!c) f.fail("catalog", "is required (an object with \"items\")");
-    catalog_ = std::make_unique<Catalog>(Catalog::from_json(*c));
-    return {{"items", catalog_->size()}, {"categories", catalog_->category_count()}};
+  if (op == "bundle.load" || op == "catalog.load") {
+    std::unique_ptr<Bundle> next;  // all-or-nothing: the old bundle stays until this one is whole
+    if (op == "bundle.load") {
+      if (bytes == nullptr || size == 0) throw Error(code::bad_bundle, "the bundle is empty (0 bytes)");
+      next = read_bundle(std::vector<std::uint8_t>(bytes, bytes + size));
+    } else {
+      const json* c = f.opt_object("catalog");
+      if (!c) f.fail("catalog", "is required (an object with \"items\")");
+      next = bundle_from_catalog_json(*c);
+    }
+    bundle_ = std::move(next);
+    return {{"items", bundle_->catalog.size()}, {"categories", bundle_->catalog.category_count()},
+            {"neighbours", bundle_->model.neighbours.size()}};
   }
   if (op == "track") {
-    const json* raw = f.opt_object("event");
-    if (!raw) throw Error(code::bad_event, "event: is required (an object with a type)");
-    const Event e = parse_event(*raw, now);
-    // Without consent the event is validated (the page learns of its mistakes) but not kept.
+    // One event, or a batch ("events", e.g. a shop importing the order history it shows the
+    // shopper): all are validated before any is applied.
+    std::vector<Event> events;
+    if (const json* batch = f.opt_array("events")) {
+      if (batch->size() > 10000) f.fail("events", "holds more than 10000 events; send them in parts");
+      for (std::size_t k = 0; k < batch->size(); ++k) {
+        try {
+          events.push_back(parse_event((*batch)[k], now));
+        } catch (const Error& e) {
+          throw Error(e.code(), "events[" + std::to_string(k) + "]: " + e.what());
+        }
+      }
+    } else {
+      const json* raw = f.opt_object("event");
+      if (!raw) throw Error(code::bad_event, "event: is required (an object with a type)");
+      events.push_back(parse_event(*raw, now));
+    }
+    // Without consent events are validated (the page learns of its mistakes) but not kept.
     if (!personalizing()) {
       return {{"recorded", false}, {"persist", false},
               {"reason", objected_ ? "the shopper objected to profiling" : "personalization is not granted"}};
     }
-    profile_.apply(e, catalog_.get());
-    return {{"recorded", true}, {"persist", true}};
+    for (const auto& e : events) profile_.apply(e, bundle_ ? &bundle_->catalog : nullptr);
+    return {{"recorded", true}, {"persist", true}, {"count", events.size()}};
   }
   if (op == "recommend") {
     const json* raw = f.opt_object("request");
     const RecommendRequest req = parse_recommend_request(raw ? *raw : json::object());
-    return recommend(catalog(), personalizing() ? &profile_ : nullptr, req, now);
+    return recommend(bundle(), personalizing() ? &profile_ : nullptr, req, now);
+  }
+  if (op == "explain") {
+    return explain(bundle(), personalizing() ? &profile_ : nullptr, f.str("item", 256), now);
   }
   if (op == "consent.grant") {
     const auto& rec = consent_.grant(msg, now);

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "catalog.hpp"
+#include "bundle.hpp"
 #include "consent.hpp"
 #include "profile.hpp"
 #include "vault.hpp"
@@ -29,12 +29,12 @@ class Engine {
  private:
   json dispatch(const std::string& op, const Fields& f, const json& msg, const std::uint8_t* bytes,
                 std::size_t size, std::vector<std::uint8_t>& out_bytes);
-  const Catalog& catalog() const;
+  const Bundle& bundle() const;
   bool personalizing() const;
   json sealed_plaintext() const;
 
   std::string shop_;
-  std::unique_ptr<Catalog> catalog_;
+  std::unique_ptr<Bundle> bundle_;
   Profile profile_;
   Consent consent_;
   Vault vault_;

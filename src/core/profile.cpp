@@ -114,10 +114,31 @@ void Profile::apply(const Event& e, const Catalog* catalog) {
     case EventType::remove_from_cart: w = config_.w_remove_from_cart; break;
     case EventType::purchase: w = config_.w_purchase * std::log2(1 + e.quantity); break;
     case EventType::category_view: w = config_.w_category_view; break;
+    // Repeated purchases keep mattering (retail), but with diminishing returns per line.
     case EventType::dwell: w = config_.w_dwell_per_minute * std::min(e.seconds, 600.0) / 60; break;
     case EventType::search: w = 0; break;  // queries are used by search reranking, not here
   }
   ++event_count_;
+  if (first_seen_ == 0 || e.at < first_seen_) first_seen_ = e.at;
+  if (e.at > last_seen_) last_seen_ = e.at;
+  if (e.type == EventType::search) {
+    searches_.emplace_front(e.query, e.at);
+    if (searches_.size() > config_.max_searches) searches_.pop_back();
+    return;
+  }
+  if (e.type == EventType::purchase) {
+    // Kept in time order; history replayed out of order is inserted where it belongs.
+    Purchase p{e.item, e.at, e.quantity};
+    auto pos = std::upper_bound(purchases_.begin(), purchases_.end(), e.at,
+                                [](std::int64_t at, const Purchase& x) { return at < x.at; });
+    purchases_.insert(pos, std::move(p));
+    if (purchases_.size() > config_.max_purchases) purchases_.pop_front();
+  }
+  if (e.type == EventType::add_to_cart) {
+    if (std::find(cart_.begin(), cart_.end(), e.item) == cart_.end() && cart_.size() < config_.max_cart) cart_.push_back(e.item);
+  } else if (e.type == EventType::remove_from_cart || e.type == EventType::purchase) {
+    cart_.erase(std::remove(cart_.begin(), cart_.end(), e.item), cart_.end());
+  }
   if (e.type == EventType::category_view) {
     add(categories_, e.category, w, e.at, config_.max_categories);
     return;
@@ -127,11 +148,11 @@ void Profile::apply(const Event& e, const Catalog* catalog) {
   if (catalog) {
     if (const Item* item = catalog->find(e.item)) {
       // Deeper categories are more specific, so they carry more of the interest.
-      const std::size_t depth = item->categories.size();
+      const auto chain = catalog->ancestors(*item);
+      const std::size_t depth = chain.size();
       for (std::size_t i = 0; i < depth; ++i) {
         const double share = static_cast<double>(i + 1) / static_cast<double>(depth);
-        add(categories_, catalog->category_name(item->categories[i]), w * share, e.at,
-            config_.max_categories);
+        add(categories_, std::string(catalog->category(chain[i]).path), w * share, e.at, config_.max_categories);
       }
     }
   }
@@ -161,10 +182,13 @@ json Profile::to_json() const {
   };
   json recent = json::array();
   for (const auto& [id, at] : recent_) recent.push_back({id, at});
-  return {{"items", signals(items_)},
-          {"categories", signals(categories_)},
-          {"recent", recent},
-          {"event_count", event_count_}};
+  json purchases = json::array();
+  for (const auto& p : purchases_) purchases.push_back({p.item, p.at, p.quantity});
+  json searches = json::array();
+  for (const auto& [q, at] : searches_) searches.push_back({q, at});
+  return {{"items", signals(items_)}, {"categories", signals(categories_)}, {"recent", recent},
+          {"purchases", purchases},   {"searches", searches},               {"cart", cart_},
+          {"event_count", event_count_}, {"first_seen", first_seen_},       {"last_seen", last_seen_}};
 }
 
 Profile Profile::from_json(const json& doc, ProfileConfig config) {
@@ -190,7 +214,29 @@ Profile Profile::from_json(const json& doc, ProfileConfig config) {
       p.recent_.emplace_back(v[0].get<std::string>(), v[1].get<std::int64_t>());
     }
   }
+  if (const json* r = f.opt_array("purchases")) {
+    for (const auto& v : *r) {
+      if (!v.is_array() || v.size() != 3 || !v[0].is_string() || !v[1].is_number_integer() || !v[2].is_number()) {
+        f.fail("purchases", "holds a malformed entry");
+      }
+      p.purchases_.push_back({v[0].get<std::string>(), v[1].get<std::int64_t>(), v[2].get<double>()});
+    }
+  }
+  if (const json* r = f.opt_array("searches")) {
+    for (const auto& v : *r) {
+      if (!v.is_array() || v.size() != 2 || !v[0].is_string() || !v[1].is_number_integer()) f.fail("searches", "holds a malformed entry");
+      p.searches_.emplace_back(v[0].get<std::string>(), v[1].get<std::int64_t>());
+    }
+  }
+  if (const json* r = f.opt_array("cart")) {
+    for (const auto& v : *r) {
+      if (!v.is_string()) f.fail("cart", "holds a malformed entry");
+      p.cart_.push_back(v.get<std::string>());
+    }
+  }
   p.event_count_ = static_cast<std::uint64_t>(f.opt_int("event_count", 0, INT64_MAX / 2).value_or(0));
+  p.first_seen_ = f.opt_int("first_seen", 0, INT64_MAX / 2).value_or(0);
+  p.last_seen_ = f.opt_int("last_seen", 0, INT64_MAX / 2).value_or(0);
   return p;
 }
 

@@ -34,6 +34,9 @@ struct ProfileConfig {
   std::size_t max_items = 2000;      // the weakest signals go first
   std::size_t max_categories = 500;
   std::size_t max_recent = 50;
+  std::size_t max_purchases = 2000;  // purchase lines kept for repurchase cycles (oldest go first)
+  std::size_t max_searches = 20;
+  std::size_t max_cart = 200;
   // How much one event says about interest, relative to a view.
   double w_view = 1, w_click = 1.5, w_add_to_cart = 3, w_remove_from_cart = -2, w_purchase = 5,
          w_category_view = 0.5, w_dwell_per_minute = 0.5;
@@ -42,6 +45,12 @@ struct ProfileConfig {
 struct Signal {
   double weight = 0;    // value at time `at`
   std::int64_t at = 0;  // ms
+};
+
+struct Purchase {
+  std::string item;
+  std::int64_t at = 0;  // ms; lines of one order share it
+  double quantity = 1;
 };
 
 class Profile {
@@ -54,6 +63,12 @@ class Profile {
   const std::unordered_map<std::string, Signal>& items() const { return items_; }
   const std::unordered_map<std::string, Signal>& categories() const { return categories_; }
   const std::deque<std::pair<std::string, std::int64_t>>& recent() const { return recent_; }
+  const std::deque<Purchase>& purchases() const { return purchases_; }
+  const std::deque<std::pair<std::string, std::int64_t>>& searches() const { return searches_; }
+  const std::vector<std::string>& cart() const { return cart_; }
+  std::int64_t first_seen() const { return first_seen_; }
+  std::int64_t last_seen() const { return last_seen_; }
+  const ProfileConfig& config() const { return config_; }
   std::uint64_t event_count() const { return event_count_; }
   bool empty() const { return event_count_ == 0; }
   double decay(const Signal& s, std::int64_t now) const;
@@ -69,7 +84,11 @@ class Profile {
   std::unordered_map<std::string, Signal> items_;
   std::unordered_map<std::string, Signal> categories_;
   std::deque<std::pair<std::string, std::int64_t>> recent_;  // newest first: item, time
+  std::deque<Purchase> purchases_;                            // oldest first
+  std::deque<std::pair<std::string, std::int64_t>> searches_; // newest first: query, time
+  std::vector<std::string> cart_;
   std::uint64_t event_count_ = 0;
+  std::int64_t first_seen_ = 0, last_seen_ = 0;
 };
 
 }  // namespace emma

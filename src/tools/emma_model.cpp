@@ -1,63 +1,203 @@
-// emma-model: the shop's offline tool. Turns a catalog file into the bundle that every
-// shopper's browser loads. It validates with the same core code the engine uses.
+// emma-model: the shop's offline tool. Turns a catalog file and an order log into the bundle
+// that every shopper's browser loads. It validates and models with the same core code the
+// engine uses (src/core), and reports what it kept and dropped.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "core/bundle.hpp"
 #include "core/error.hpp"
+#include "core/model_builder.hpp"
+#include "inputs.hpp"
 
 namespace {
 
+using emma::json;
+
 int usage() {
-  std::cerr << "usage: emma-model pack --catalog <catalog.json> --out <shop.bundle>\n"
-               "  catalog.json: {\"items\":[{\"id\",\"title\",\"url\",\"image\",\"category\",\"brand\",\n"
-               "                 \"tags\",\"price\",\"currency\",\"in_stock\",\"popularity\"}]}\n";
+  std::cerr <<
+      "usage:\n"
+      "  emma-model build --orders <file|folder> [--orders ...] [--catalog <file>] [--until YYYY-MM-DD]\n"
+      "                   [--k 5] [--neighbours 50] [--max-basket 100] [--max-pairs 4000000] --out <shop.bundle> [--json]\n"
+      "  emma-model pack --catalog <file> --out <shop.bundle>\n"
+      "Catalog files: .json {\"items\":[...]}, .jsonl (an item per line) or .csv (id,title,url,image,category,\n"
+      "brand,tags,price,currency,availability). Orders: Online Retail CSV, or JSON Lines\n"
+      "{\"customer\",\"basket\",\"item\",\"at\",\"quantity\"}. Without --catalog the items come from the orders.\n"
+      "Windows (7d, 30d, 90d, all) end at --until (default: the last order). A co-purchase pair is published\n"
+      "only when --k distinct customers bought both in one basket.\n";
   return 2;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+long peak_rss_kb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss;
+}
+
+// Progress on a terminal only, at most a few times a second.
+class Progress {
+ public:
+  explicit Progress(bool on) : on_(on && isatty(2)) {}
+  void tick(std::uint64_t rows, const char* what) {
+    if (!on_ || (rows & 0xFFFF) != 0) return;
+    const double s = seconds_since(t0_);
+    std::fprintf(stderr, "\remma-model: %s %llu rows (%.0f rows/s)   ", what, static_cast<unsigned long long>(rows), rows / (s > 0 ? s : 1));
+  }
+  void done() {
+    if (on_) std::fprintf(stderr, "\r%60s\r", "");
+  }
+
+ private:
+  bool on_;
+  std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
+};
+
+bool write_file(const std::string& path, const std::vector<std::uint8_t>& bytes) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    if (!out) return false;
+  }
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+int build(const std::vector<std::string>& orders, const std::string& catalog_path, const std::string& until_text,
+          emma::BuildOptions opt, const std::string& out_path, bool json_summary) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto files = emma_tools::order_files(orders);
+  if (files.empty()) throw emma::Error(emma::code::bad_request, "no order files found");
+  if (!until_text.empty() && !emma_tools::parse_time(until_text, opt.until)) {
+    throw emma::Error(emma::code::bad_request, "--until \"" + until_text + "\" is not a date (YYYY-MM-DD)");
+  }
+  std::vector<emma::ItemInput> items;
+  emma_tools::OrderReadStats scan;
+  Progress progress(!json_summary);
+  if (!catalog_path.empty()) items = emma_tools::read_catalog(catalog_path);
+  if (catalog_path.empty() || opt.until == 0) {
+    // A first pass: the items (when no catalog is given) and the end of the log.
+    std::unordered_map<std::string, std::size_t> index;
+    std::int64_t last = 0;
+    for (const auto& f : files) {
+      emma_tools::read_orders(f, scan, [&](const emma::OrderLine& l) {
+        progress.tick(scan.rows, "scanning");
+        if (l.at > last) last = l.at;
+      }, catalog_path.empty() ? std::function<void(const std::string&, const std::string&, double, std::int64_t)>(
+          [&](const std::string& id, const std::string& title, double price, std::int64_t at) {
+            if (opt.until && at >= opt.until) return;  // the catalog as it was then
+            auto [it, added] = index.try_emplace(id, items.size());
+            if (added) {
+              emma::ItemInput in;
+              in.id = id;
+              in.title = title.empty() ? id : title;
+              items.push_back(std::move(in));
+            }
+            if (price > 0) items[it->second].price = price;  // the latest price
+          }) : std::function<void(const std::string&, const std::string&, double, std::int64_t)>());
+    }
+    if (opt.until == 0) opt.until = last + 1;
+    scan = {};
+  }
+  emma::ModelBuilder builder(items, opt);
+  emma_tools::OrderReadStats read;
+  for (const auto& f : files) {
+    emma_tools::read_orders(f, read, [&](const emma::OrderLine& l) {
+      progress.tick(read.rows, "reading");
+      builder.add(l);
+    });
+  }
+  progress.done();
+  emma::ModelInput model = builder.finish();
+  const auto& st = builder.stats();
+  json meta = {{"tool", "emma-model"}, {"k", opt.k}, {"until_ms", opt.until}, {"max_neighbours", opt.max_neighbours},
+               {"max_basket", opt.max_basket}, {"stats", st.to_json()}};
+  const auto bytes = emma::write_bundle(items, model, meta);
+  if (!write_file(out_path, bytes)) throw emma::Error(emma::code::bad_request, "cannot write " + out_path);
+  const double secs = seconds_since(t0);
+  json summary = {{"items", items.size()}, {"rows", read.rows}, {"rows_used", st.lines_used}, {"baskets", st.baskets},
+                  {"customers", st.customers}, {"pairs_seen", st.pairs_seen}, {"pairs_kept", st.pairs_kept},
+                  {"pairs_dropped_below_k", st.pairs_below_k}, {"pairs_pruned", st.pairs_pruned},
+                  {"neighbours", st.neighbours}, {"bytes", bytes.size()}, {"seconds", secs},
+                  {"rows_per_second", secs > 0 ? static_cast<double>(read.rows) / secs : 0}, {"peak_rss_kb", peak_rss_kb()},
+                  {"out", out_path}};
+  std::fprintf(stderr,
+               "emma-model: %zu items, %llu rows (%llu used) in %llu baskets of %llu customers\n"
+               "emma-model: pairs: %llu seen, %llu kept (>= %u customers), %llu dropped below k, %llu pruned; %llu neighbours\n"
+               "emma-model: %zu bytes written to %s in %.1f s (%.0f rows/s), peak memory %.1f MB\n",
+               items.size(), static_cast<unsigned long long>(read.rows), static_cast<unsigned long long>(st.lines_used),
+               static_cast<unsigned long long>(st.baskets), static_cast<unsigned long long>(st.customers),
+               static_cast<unsigned long long>(st.pairs_seen), static_cast<unsigned long long>(st.pairs_kept), opt.k,
+               static_cast<unsigned long long>(st.pairs_below_k), static_cast<unsigned long long>(st.pairs_pruned),
+               static_cast<unsigned long long>(st.neighbours), bytes.size(), out_path.c_str(), secs,
+               secs > 0 ? read.rows / secs : 0.0, peak_rss_kb() / 1024.0);
+  if (json_summary) std::cout << summary.dump() << "\n";
+  return 0;
+}
+
+int pack(const std::string& catalog_path, const std::string& out_path) {
+  const auto items = emma_tools::read_catalog(catalog_path);
+  emma::ModelInput model;
+  model.windows.push_back({"catalog", 0});
+  model.popularity.emplace_back();
+  for (const auto& it : items) model.popularity.back().push_back(static_cast<float>(it.popularity));
+  const auto bytes = emma::write_bundle(items, model, json{{"tool", "emma-model pack"}});
+  if (!write_file(out_path, bytes)) throw emma::Error(emma::code::bad_request, "cannot write " + out_path);
+  std::fprintf(stderr, "emma-model: %zu items, %zu bytes written to %s\n", items.size(), bytes.size(), out_path.c_str());
+  return 0;
+}
+
+std::uint32_t number(const char* flag, const char* text, std::uint32_t lo, std::uint32_t hi) {
+  char* end = nullptr;
+  const unsigned long v = std::strtoul(text, &end, 10);
+  if (*text == '\0' || *end != '\0' || v < lo || v > hi) {
+    throw emma::Error(emma::code::bad_request, std::string(flag) + " takes a whole number from " + std::to_string(lo) + " to " + std::to_string(hi));
+  }
+  return static_cast<std::uint32_t>(v);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || std::strcmp(argv[1], "pack") != 0) return usage();
-  std::string catalog_path, out_path;
-  for (int i = 2; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--catalog") == 0) catalog_path = argv[i + 1];
-    else if (std::strcmp(argv[i], "--out") == 0) out_path = argv[i + 1];
-    else return usage();
-  }
-  if (catalog_path.empty() || out_path.empty()) return usage();
+  if (argc < 2) return usage();
+  const std::string cmd = argv[1];
+  std::vector<std::string> orders;
+  std::string catalog, out, until;
+  bool json_summary = false;
+  emma::BuildOptions opt;
   try {
-    std::ifstream in(catalog_path, std::ios::binary);
-    if (!in) {
-      std::cerr << "emma-model: cannot read " << catalog_path << "\n";
-      return 1;
+    for (int i = 2; i < argc; ++i) {
+      const std::string a = argv[i];
+      auto value = [&]() -> const char* {
+        if (i + 1 >= argc) throw emma::Error(emma::code::bad_request, a + " needs a value");
+        return argv[++i];
+      };
+      if (a == "--orders") orders.push_back(value());
+      else if (a == "--catalog") catalog = value();
+      else if (a == "--out") out = value();
+      else if (a == "--until") until = value();
+      else if (a == "--k") opt.k = number("--k", value(), 1, 8);
+      else if (a == "--neighbours") opt.max_neighbours = number("--neighbours", value(), 0, 1000);
+      else if (a == "--max-basket") opt.max_basket = number("--max-basket", value(), 2, 100000);
+      else if (a == "--max-pairs") opt.max_pairs = number("--max-pairs", value(), 1000, 1'000'000'000);
+      else if (a == "--json") json_summary = true;
+      else return usage();
     }
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    emma::JsonLimits limits;
-    limits.max_bytes = 512u << 20;
-    const auto doc = emma::parse_json(text, emma::code::bad_bundle, catalog_path.c_str(), limits);
-    const auto catalog = emma::Catalog::from_json(doc);  // refuse what the engine would refuse
-    const auto bytes = emma::write_bundle({{"CATJ", doc.dump()}});
-    const std::string tmp = out_path + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-      if (!out) {
-        std::cerr << "emma-model: cannot write " << tmp << "\n";
-        return 1;
-      }
-    }
-    if (std::rename(tmp.c_str(), out_path.c_str()) != 0) {
-      std::cerr << "emma-model: cannot move " << tmp << " to " << out_path << "\n";
-      return 1;
-    }
-    std::cerr << "emma-model: " << catalog.size() << " items, " << catalog.category_count()
-              << " categories, " << bytes.size() << " bytes written to " << out_path << "\n";
-    return 0;
+    if (out.empty()) return usage();
+    if (cmd == "build" && !orders.empty()) return build(orders, catalog, until, opt, out, json_summary);
+    if (cmd == "pack" && !catalog.empty()) return pack(catalog, out);
+    return usage();
   } catch (const emma::Error& e) {
     std::cerr << "emma-model: " << e.code() << ": " << e.what() << "\n";
     return 1;

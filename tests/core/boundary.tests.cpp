@@ -90,7 +90,7 @@ TEST_CASE("empty and truncated byte buffers are refused", "[boundary]") {
   CHECK_THAT(a.message(), Catch::Contains("empty"));
   still_works(e);
 
-  const auto bundle = emma::write_bundle({{"CATJ", small_catalog().dump()}});
+  const auto bundle = emma::bundle_from_catalog_json(small_catalog())->bytes;
   for (std::size_t cut : {std::size_t(3), std::size_t(31), bundle.size() / 2, bundle.size() - 1}) {
     std::vector<std::uint8_t> part(bundle.begin(), bundle.begin() + static_cast<std::ptrdiff_t>(cut));
     a = call(e, {{"op", "bundle.load"}}, part);

@@ -5,11 +5,29 @@
 
 using namespace emma_test;
 
+namespace {
+std::vector<std::uint8_t> small_bundle() {
+  const auto b = emma::bundle_from_catalog_json(small_catalog());
+  return b->bytes;
+}
+}  // namespace
+
 TEST_CASE("a bundle round-trips and loads into the engine", "[bundle]") {
-  const auto bytes = emma::write_bundle({{"CATJ", small_catalog().dump()}, {"XTRA", "ignored"}});
-  const auto catalog = emma::read_bundle(bytes.data(), bytes.size());
+  const auto bytes = small_bundle();
+  const auto bundle = emma::read_bundle(bytes);
+  const auto& catalog = bundle->catalog;
   CHECK(catalog.size() == 8);
-  CHECK(catalog.find("85123A")->category_path == std::vector<std::string>{"Home", "Candles"});
+  const auto* heart = catalog.find("85123A");
+  REQUIRE(heart);
+  CHECK(catalog.item_json(*heart).at("category") == json{"Home", "Candles"});
+  CHECK(catalog.item_json(*heart).at("title") == "WHITE HANGING HEART T-LIGHT HOLDER");
+  CHECK(bundle->model.windows.at(0).name == "catalog");
+  // Unknown sections are skipped, so later writers can add what older engines ignore.
+  auto sections = emma::read_container(bytes.data(), bytes.size());
+  std::vector<std::pair<std::string, std::string>> copy;
+  for (const auto& s : sections) copy.emplace_back(s.tag, std::string(s.payload));
+  copy.emplace_back("XTRA", "ignored");
+  CHECK(emma::read_bundle(emma::write_container(copy))->catalog.size() == 8);
   emma::Engine e;
   const auto a = call(e, {{"op", "bundle.load"}}, bytes);
   REQUIRE(a.ok());
@@ -17,10 +35,10 @@ TEST_CASE("a bundle round-trips and loads into the engine", "[bundle]") {
 }
 
 TEST_CASE("a damaged or foreign bundle is refused with what is wrong", "[bundle]") {
-  auto bytes = emma::write_bundle({{"CATJ", small_catalog().dump()}});
+  auto bytes = small_bundle();
   auto refuse = [](const std::vector<std::uint8_t>& b, const char* code, const char* words) {
     try {
-      emma::read_bundle(b.data(), b.size());
+      emma::read_bundle(b);
       FAIL("accepted");
     } catch (const emma::Error& err) {
       CHECK(err.code() == code);
@@ -35,12 +53,55 @@ TEST_CASE("a damaged or foreign bundle is refused with what is wrong", "[bundle]
   auto newer = bytes;
   newer[8] = 9;
   refuse(newer, "UNSUPPORTED", "newer");
-  auto lying = emma::write_bundle({{"CATJ", "{}"}});
+  auto lying = emma::write_container({{"META", "{}"}});
   lying[36] = 0xFF;  // the section claims more bytes than there are; checksum covers it too
   refuse(lying, "BAD_BUNDLE", "");
-  refuse(emma::write_bundle({{"NOPE", "x"}}), "BAD_BUNDLE", "no catalog section");
-  refuse(emma::write_bundle({{"CATJ", R"({"items":[{"id":"a"},{"id":"a"}]})"}}), "BAD_BUNDLE",
-         "catalog.items[1].id");
+  refuse(emma::write_container({{"NOPE", "x"}}), "BAD_BUNDLE", "no \"STRS\" section");
+  // Sections whose indices point nowhere, with a valid checksum (as a hostile writer could).
+  auto sections = emma::read_container(bytes.data(), bytes.size());
+  auto with = [&](const std::string& tag, std::string payload) {
+    std::vector<std::pair<std::string, std::string>> copy;
+    for (const auto& s : sections) copy.emplace_back(s.tag, s.tag == tag ? payload : std::string(s.payload));
+    return emma::write_container(copy);
+  };
+  std::string items;
+  for (const auto& s : sections) if (s.tag == "ITEM") items = std::string(s.payload);
+  std::string bad_string = items;
+  bad_string[4] = '\xFF';  // the first item's id names string 0xFF...: out of range
+  bad_string[5] = '\xFF';
+  refuse(with("ITEM", bad_string), "BAD_BUNDLE", "ITEM");
+  refuse(with("ITEM", items.substr(0, items.size() - 3)), "BAD_BUNDLE", "ITEM");
+  refuse(with("POPW", std::string("\x01\x00\x00\x00", 4)), "BAD_BUNDLE", "POPW");
+  refuse(with("STRS", std::string("\x00\x00\x00\x00", 4)), "BAD_BUNDLE", "STRS");
+}
+
+TEST_CASE("a bundle with neighbours and windows round-trips", "[bundle]") {
+  std::vector<emma::ItemInput> items(3);
+  items[0].id = "a";
+  items[1].id = "b";
+  items[2].id = "c";
+  items[2].category_path = {"X", "Y"};
+  items[2].tags = {"t1", "t2"};
+  items[2].attributes_json = R"({"colour":"red"})";
+  emma::ModelInput m;
+  m.windows = {{"7d", 7}, {"30d", 30}};
+  m.popularity = {{1, 2, 3}, {4, 5, 6}};
+  m.neighbours = {{{1, 0.5f}, {2, 0.25f}}, {}, {{0, 1.0f}}};
+  m.rebuy_days = {10, 0, 30};
+  m.rebuy_share = {0.5f, 0, 0.1f};
+  const auto b = emma::read_bundle(emma::write_bundle(items, m, json{{"k", 5}}));
+  CHECK(b->meta.at("k") == 5);
+  CHECK(b->model.popularity_of(b->model.window("30d"), 2) == 6);
+  CHECK(b->model.default_window() == 1);
+  auto [nb, ne] = b->model.neighbours_of(0);
+  REQUIRE(ne - nb == 2);
+  CHECK(nb->item == 1);
+  CHECK(b->model.neighbours_of(1).first == b->model.neighbours_of(1).second);
+  CHECK(b->model.rebuy_days[2] == 30);
+  const auto j = b->catalog.item_json(b->catalog.item(2));
+  CHECK(j.at("tags") == json{"t1", "t2"});
+  CHECK(j.at("attributes").at("colour") == "red");
+  CHECK(j.at("category") == json{"X", "Y"});
 }
 
 TEST_CASE("catalog fields are validated with their path", "[bundle]") {
@@ -52,6 +113,8 @@ TEST_CASE("catalog fields are validated with their path", "[bundle]") {
   CHECK_THAT(a.message(), Catch::Contains("catalog.items[0].id"));
   a = call(e, {{"op", "catalog.load"}, {"catalog", {{"items", {{{"id", "x"}, {"category", {{"a", 1}}}}}}}}});
   CHECK_THAT(a.message(), Catch::Contains("catalog.items[0].category"));
+  a = call(e, {{"op", "catalog.load"}, {"catalog", {{"items", {{{"id", "a"}}, {{"id", "a"}}}}}}});
+  CHECK_THAT(a.message(), Catch::Contains("catalog.items[1].id") && Catch::Contains("more than once"));
   // A failed load leaves the previous catalog in place.
   load_small(e);
   a = call(e, {{"op", "catalog.load"}, {"catalog", {{"items", 5}}}});

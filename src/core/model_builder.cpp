@@ -1,0 +1,158 @@
+#include "model_builder.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "error.hpp"
+
+namespace emma {
+namespace {
+
+constexpr std::int64_t kDayMs = 86'400'000;
+constexpr std::size_t kMaxIntervalsPerItem = 256;  // a sample is enough for a median
+
+}  // namespace
+
+json BuildStats::to_json() const {
+  return {{"lines", lines},           {"lines_used", lines_used}, {"unknown_items", unknown_items},
+          {"baskets", baskets},       {"large_baskets", large_baskets}, {"customers", customers},
+          {"pairs_seen", pairs_seen}, {"pairs_kept", pairs_kept}, {"pairs_below_k", pairs_below_k},
+          {"pairs_pruned", pairs_pruned}, {"neighbours", neighbours}};
+}
+
+ModelBuilder::ModelBuilder(const std::vector<ItemInput>& items, BuildOptions options) : opt_(std::move(options)), n_(items.size()) {
+  if (opt_.k < 1 || opt_.k > 8) throw Error(code::bad_request, "k must be from 1 to 8");
+  item_index_.reserve(n_);
+  for (std::size_t i = 0; i < n_; ++i) item_index_.emplace(items[i].id, static_cast<std::uint32_t>(i));
+  window_counts_.assign(opt_.windows.size(), std::vector<float>(n_, 0));
+  item_baskets_.assign(n_, 0);
+  intervals_.assign(n_, {});
+  buyers_.assign(n_, 0);
+  rebuyers_.assign(n_, 0);
+}
+
+std::uint32_t ModelBuilder::customer_index(std::string_view id) {
+  auto [it, added] = customers_.try_emplace(std::string(id), static_cast<std::uint32_t>(customers_.size()));
+  return it->second;
+}
+
+void ModelBuilder::add(const OrderLine& line) {
+  ++stats_.lines;
+  if (opt_.until && line.at >= opt_.until) return;
+  if (line.basket != basket_id_ || line.customer != basket_customer_) {
+    flush_basket();
+    basket_id_ = std::string(line.basket);
+    basket_customer_ = std::string(line.customer);
+    basket_at_ = line.at;
+  }
+  const auto it = item_index_.find(line.item);
+  if (it == item_index_.end()) {
+    ++stats_.unknown_items;
+    return;
+  }
+  ++stats_.lines_used;
+  basket_items_.push_back(it->second);
+}
+
+void ModelBuilder::flush_basket() {
+  if (basket_items_.empty()) return;
+  std::sort(basket_items_.begin(), basket_items_.end());
+  basket_items_.erase(std::unique(basket_items_.begin(), basket_items_.end()), basket_items_.end());
+  ++stats_.baskets;
+  const std::uint32_t customer = customer_index(basket_customer_);
+  for (std::uint32_t i : basket_items_) {
+    ++item_baskets_[i];
+    for (std::size_t w = 0; w < opt_.windows.size(); ++w) {
+      const auto days = opt_.windows[w].days;
+      if (days == 0 || basket_at_ >= opt_.until - static_cast<std::int64_t>(days) * kDayMs) window_counts_[w][i] += 1;
+    }
+    // Repurchase cycles: the interval since this customer last bought the item.
+    const std::uint64_t key = (static_cast<std::uint64_t>(customer) << 32) | i;
+    auto [last, first_time] = last_bought_.try_emplace(key, LastBought{basket_at_, false});
+    if (first_time) {
+      ++buyers_[i];
+    } else if (basket_at_ > last->second.at) {
+      if (intervals_[i].size() < kMaxIntervalsPerItem) {
+        intervals_[i].push_back(static_cast<float>(static_cast<double>(basket_at_ - last->second.at) / kDayMs));
+      }
+      if (!last->second.rebought) ++rebuyers_[i];
+      last->second = {basket_at_, true};
+    }
+  }
+  if (basket_items_.size() > opt_.max_basket) {
+    ++stats_.large_baskets;
+  } else {
+    for (std::size_t a = 0; a < basket_items_.size(); ++a) {
+      for (std::size_t b = a + 1; b < basket_items_.size(); ++b) {
+        const std::uint64_t key = (static_cast<std::uint64_t>(basket_items_[a]) << 32) | basket_items_[b];
+        auto [p, added] = pairs_.try_emplace(key);
+        if (added) ++stats_.pairs_seen;
+        PairStat& s = p->second;
+        ++s.baskets;
+        if (s.customers_seen < opt_.k && std::find(s.customers, s.customers + s.customers_seen, customer) == s.customers + s.customers_seen) {
+          s.customers[s.customers_seen++] = customer;
+        }
+      }
+    }
+    if (pairs_.size() > opt_.max_pairs) prune();
+  }
+  basket_items_.clear();
+}
+
+// Lossy counting: drop the pairs seen in fewer than `prune_below_` baskets, raising the bar
+// until the table is back under half its cap. Dropped pairs are reported, never published.
+void ModelBuilder::prune() {
+  while (pairs_.size() > opt_.max_pairs / 2) {
+    for (auto it = pairs_.begin(); it != pairs_.end();) {
+      if (it->second.baskets < prune_below_) {
+        it = pairs_.erase(it);
+        ++stats_.pairs_pruned;
+      } else {
+        ++it;
+      }
+    }
+    prune_below_ *= 2;
+  }
+}
+
+ModelInput ModelBuilder::finish() {
+  flush_basket();
+  stats_.customers = customers_.size();
+  ModelInput m;
+  m.windows = opt_.windows;
+  m.popularity = window_counts_;
+  // Cosine similarity over baskets, for pairs that pass the k threshold.
+  std::vector<std::vector<Neighbour>> nb(n_);
+  for (const auto& [key, s] : pairs_) {
+    if (s.customers_seen < opt_.k) {
+      ++stats_.pairs_below_k;
+      continue;
+    }
+    ++stats_.pairs_kept;
+    const auto i = static_cast<std::uint32_t>(key >> 32), j = static_cast<std::uint32_t>(key & 0xFFFFFFFFu);
+    const float sim = static_cast<float>(s.baskets / std::sqrt(static_cast<double>(item_baskets_[i]) * item_baskets_[j]));
+    nb[i].push_back({j, sim});
+    nb[j].push_back({i, sim});
+  }
+  for (auto& list : nb) {
+    // Best first; ties by item index so that builds are reproducible.
+    std::sort(list.begin(), list.end(), [](const Neighbour& a, const Neighbour& b) {
+      return a.score != b.score ? a.score > b.score : a.item < b.item;
+    });
+    if (list.size() > opt_.max_neighbours) list.resize(opt_.max_neighbours);
+    stats_.neighbours += list.size();
+  }
+  m.neighbours = std::move(nb);
+  m.rebuy_days.assign(n_, 0);
+  m.rebuy_share.assign(n_, 0);
+  for (std::size_t i = 0; i < n_; ++i) {
+    if (rebuyers_[i] < opt_.min_rebuy_customers || intervals_[i].empty()) continue;  // too few people to say
+    auto& v = intervals_[i];
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+    m.rebuy_days[i] = v[v.size() / 2];
+    m.rebuy_share[i] = static_cast<float>(rebuyers_[i]) / static_cast<float>(std::max<std::uint32_t>(buyers_[i], 1));
+  }
+  return m;
+}
+
+}  // namespace emma

@@ -1,0 +1,86 @@
+// Builds the shop's anonymous model from its order log: popularity over time windows,
+// co-purchase neighbours and repurchase cycles. Runs offline in emma-model (never in the
+// browser). Memory is bounded by the catalog and the pair table's cap, not by the log.
+//
+// Privacy threshold: a co-purchase pair (i, j) is published only when at least `k`
+// DISTINCT customers bought both in one basket. A pair seen for one or two customers would
+// let anyone who knows one of those customers' purchases infer another; k >= 5 makes every
+// published pair a statement about a group (the same idea as k-anonymity's minimum group).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "bundle.hpp"
+
+namespace emma {
+
+struct OrderLine {
+  std::string_view customer;
+  std::string_view basket;  // lines of one basket must arrive together (as in an order log)
+  std::string_view item;
+  std::int64_t at = 0;      // ms since the epoch
+  double quantity = 1;
+};
+
+struct BuildOptions {
+  std::uint32_t k = 5;                // distinct customers per published pair (1..8)
+  std::uint32_t max_neighbours = 50;  // per item
+  std::uint32_t max_basket = 100;     // larger baskets (wholesale orders) add no pairs
+  std::size_t max_pairs = 4'000'000;  // pair-table cap; past it the rarest pairs are pruned
+  std::int64_t until = 0;             // windows end here (ms); lines at or after it are ignored
+  std::vector<PopularityWindow> windows = {{"7d", 7}, {"30d", 30}, {"90d", 90}, {"all", 0}};
+  std::uint32_t min_rebuy_customers = 5;  // repurchase figures only from this many customers
+};
+
+struct BuildStats {
+  std::uint64_t lines = 0, lines_used = 0, unknown_items = 0, baskets = 0, large_baskets = 0;
+  std::uint64_t customers = 0, pairs_seen = 0, pairs_kept = 0, pairs_below_k = 0, pairs_pruned = 0;
+  std::uint64_t neighbours = 0;
+  json to_json() const;
+};
+
+class ModelBuilder {
+ public:
+  ModelBuilder(const std::vector<ItemInput>& items, BuildOptions options);
+  void add(const OrderLine& line);
+  // Ends the log; the model covers every item of the catalog.
+  ModelInput finish();
+  const BuildStats& stats() const { return stats_; }
+
+ private:
+  struct PairStat {
+    std::uint32_t baskets = 0;
+    std::uint8_t customers_seen = 0;  // distinct customers, counted up to k
+    std::uint32_t customers[8];
+  };
+  void flush_basket();
+  void prune();
+  std::uint32_t customer_index(std::string_view id);
+
+  BuildOptions opt_;
+  std::unordered_map<std::string_view, std::uint32_t> item_index_;
+  std::size_t n_;
+  std::vector<std::vector<float>> window_counts_;
+  std::vector<std::uint32_t> item_baskets_;
+  std::unordered_map<std::uint64_t, PairStat> pairs_;
+  std::uint32_t prune_below_ = 2;
+  std::unordered_map<std::string, std::uint32_t> customers_;
+  // Repurchase: last purchase per (customer, item), intervals per item (bounded samples).
+  struct LastBought {
+    std::int64_t at;
+    bool rebought;
+  };
+  std::unordered_map<std::uint64_t, LastBought> last_bought_;
+  std::vector<std::vector<float>> intervals_;
+  std::vector<std::uint32_t> buyers_, rebuyers_;
+  // The basket being read.
+  std::string basket_id_, basket_customer_;
+  std::int64_t basket_at_ = 0;
+  std::vector<std::uint32_t> basket_items_;
+  BuildStats stats_;
+};
+
+}  // namespace emma

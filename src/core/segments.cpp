@@ -1,0 +1,182 @@
+#include "segments.hpp"
+
+#include <algorithm>
+#include <map>
+#include <vector>
+
+#include "error.hpp"
+
+namespace emma {
+namespace {
+
+constexpr std::int64_t kDayMs = 86'400'000;
+
+std::string normalize_path(const std::string& raw) {
+  std::string out, part;
+  auto flush = [&] {
+    const auto b = part.find_first_not_of(' ');
+    if (b != std::string::npos) {
+      if (!out.empty()) out += '/';
+      out += part.substr(b, part.find_last_not_of(' ') - b + 1);
+    }
+    part.clear();
+  };
+  for (char ch : raw) {
+    if (ch == '>' || ch == '/') flush();
+    else part += ch;
+  }
+  flush();
+  return out;
+}
+
+struct Facts {
+  double median_price = -1;  // of what the shopper bought or looked at
+  double catalog_p35 = -1;   // the shop's 35th price percentile
+  std::string top_brand;
+  double top_brand_share = 0;
+  std::size_t branded = 0;
+  std::size_t purchases = 0;
+};
+
+Facts facts_of(const Catalog& c, const Profile& p) {
+  Facts f;
+  std::vector<double> prices;
+  std::map<std::string, std::size_t> brands;
+  auto note = [&](const std::string& id) {
+    if (const Item* it = c.find(id)) {
+      if (it->price >= 0) prices.push_back(it->price);
+      if (!it->brand.empty()) {
+        ++brands[std::string(it->brand)];
+        ++f.branded;
+      }
+    }
+  };
+  for (const auto& [id, s] : p.items()) note(id);
+  for (const auto& line : p.purchases()) note(line.item);
+  f.purchases = p.purchases().size();
+  if (!prices.empty()) {
+    std::nth_element(prices.begin(), prices.begin() + prices.size() / 2, prices.end());
+    f.median_price = prices[prices.size() / 2];
+  }
+  std::vector<double> all;
+  for (const auto& it : c.items()) {
+    if (it.price >= 0) all.push_back(it.price);
+  }
+  if (!all.empty()) {
+    const std::size_t k = all.size() * 35 / 100;
+    std::nth_element(all.begin(), all.begin() + k, all.end());
+    f.catalog_p35 = all[k];
+  }
+  for (const auto& [b, n] : brands) {
+    const double share = static_cast<double>(n) / static_cast<double>(f.branded);
+    if (share > f.top_brand_share) {
+      f.top_brand_share = share;
+      f.top_brand = b;
+    }
+  }
+  return f;
+}
+
+}  // namespace
+
+json compute_segments(const Bundle& bundle, const Profile* profile, const json& definitions, std::int64_t now) {
+  const Catalog& c = bundle.catalog;
+  json out = json::array();
+  auto add = [&](const std::string& id, bool member, const std::string& why) {
+    out.push_back({{"id", id}, {"member", member}, {"why", why}});
+  };
+  if (!profile) {
+    // Without consent Emma knows nothing about the shopper, and says so.
+    for (const char* id : {"new", "returning", "high_intent", "price_sensitive", "brand_loyal"}) add(id, false, "not personalized");
+    return {{"personalized", false}, {"segments", out}};
+  }
+  const Facts f = facts_of(c, *profile);
+  const bool returning = profile->first_seen() > 0 && now - profile->first_seen() > kDayMs;
+  add("new", !returning, returning ? "first seen over a day ago" : "first seen within the last day");
+  add("returning", returning, returning ? "first seen over a day ago" : "first seen within the last day");
+  bool recent_cart = !profile->cart().empty();
+  add("high_intent", recent_cart, recent_cart ? "has items in the cart" : "no items in the cart");
+  const bool price_sensitive = f.median_price >= 0 && f.catalog_p35 >= 0 && f.median_price <= f.catalog_p35;
+  add("price_sensitive", price_sensitive, "typical price of items looked at or bought vs. the shop's lower prices");
+  const bool loyal = f.branded >= 5 && f.top_brand_share >= 0.6;
+  add("brand_loyal", loyal, loyal ? "mostly " + f.top_brand : "no dominant brand");
+
+  if (!definitions.is_null()) {
+    if (!definitions.is_array()) throw Error(code::bad_request, "request.definitions: expected an array of segment definitions");
+    const PersonalSignals s = personal_signals(bundle, *profile, now);
+    for (std::size_t k = 0; k < definitions.size(); ++k) {
+      const std::string path = "request.definitions[" + std::to_string(k) + "]";
+      Fields d(definitions[k], path, code::bad_request);
+      const std::string id = d.str("id", 64);
+      const json* when = d.opt_object("when");
+      if (!when) d.fail("when", "is required (the conditions of the segment)");
+      Fields w(*when, path + ".when", code::bad_request);
+      bool member = true;
+      if (auto cat = w.opt_str("category", 1024)) {
+        const std::uint32_t cid = c.category_id(normalize_path(*cat));
+        const double aff = cid == kNone ? 0 : s.category[cid];
+        member &= aff >= w.opt_num("min_affinity").value_or(0.5);
+      }
+      if (auto brand = w.opt_str("brand", 1024)) member &= f.top_brand == *brand && f.top_brand_share >= 0.5;
+      if (auto maxp = w.opt_num("max_median_price")) member &= f.median_price >= 0 && f.median_price <= *maxp;
+      if (auto minp = w.opt_int("min_purchases", 0, 1'000'000)) member &= f.purchases >= static_cast<std::size_t>(*minp);
+      if (auto in_cart = w.opt_bool("in_cart")) member &= (!profile->cart().empty()) == *in_cart;
+      add(id, member, "custom definition");
+    }
+  }
+  return {{"personalized", true}, {"segments", out}};
+}
+
+json pick_variant(const Bundle& bundle, const Profile* profile, const json& variants, std::int64_t now) {
+  if (!variants.is_array() || variants.empty()) {
+    throw Error(code::bad_request, "request.variants: expected a non-empty array of {id, categories, segments}");
+  }
+  if (variants.size() > 100) throw Error(code::bad_request, "request.variants: at most 100 variants");
+  const Catalog& c = bundle.catalog;
+  std::vector<std::string> member_of;
+  PersonalSignals s;
+  if (profile) {
+    s = personal_signals(bundle, *profile, now);
+    for (const auto& seg : compute_segments(bundle, profile, json(), now).at("segments")) {
+      if (seg.at("member").get<bool>()) member_of.push_back(seg.at("id").get<std::string>());
+    }
+  }
+  json ranked = json::array();
+  std::size_t best = 0;
+  double best_score = -1;
+  for (std::size_t k = 0; k < variants.size(); ++k) {
+    const std::string path = "request.variants[" + std::to_string(k) + "]";
+    Fields v(variants[k], path, code::bad_request);
+    const std::string id = v.str("id", 128);
+    double score = 0;
+    json reasons = json::array();
+    if (const json* cats = v.opt_array("categories")) {
+      for (const auto& cat : *cats) {
+        if (!cat.is_string()) v.fail("categories", "expected strings");
+        const std::uint32_t cid = c.category_id(normalize_path(cat.get<std::string>()));
+        if (profile && cid != kNone && s.category[cid] > 0) {
+          score += s.category[cid];
+          reasons.push_back({{"kind", "category"}, {"text", "You like " + std::string(c.category(cid).name)}, {"category", c.category(cid).path}});
+        }
+      }
+    }
+    if (const json* segs = v.opt_array("segments")) {
+      for (const auto& seg : *segs) {
+        if (!seg.is_string()) v.fail("segments", "expected strings");
+        if (std::find(member_of.begin(), member_of.end(), seg.get<std::string>()) != member_of.end()) {
+          score += 0.5;
+          reasons.push_back({{"kind", "segment"}, {"text", "Chosen for shoppers like you"}, {"segment", seg}});
+        }
+      }
+    }
+    if (reasons.empty()) reasons.push_back({{"kind", "default"}, {"text", "The shop's default choice"}});
+    if (score > best_score) {
+      best_score = score;
+      best = k;
+    }
+    ranked.push_back({{"id", id}, {"score", score}, {"reasons", reasons}});
+  }
+  return {{"scenario", "pick_variant"}, {"personalized", profile != nullptr}, {"chosen", ranked[best].at("id")}, {"variants", ranked}};
+}
+
+}  // namespace emma

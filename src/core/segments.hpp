@@ -1,0 +1,22 @@
+// On-device segments: which groups this shopper belongs to, computed here and never sent
+// anywhere (the `insights` purpose may later report them noised). Built-in segments plus
+// definitions from the bundle's META ("segments") or the request.
+#pragma once
+#include <cstdint>
+
+#include "bundle.hpp"
+#include "personal.hpp"
+#include "profile.hpp"
+
+namespace emma {
+
+// Built-in: new, returning, high_intent, price_sensitive, brand_loyal. A definition is
+// {"id", "when": {"category", "min_affinity", "brand", "max_median_price", "min_purchases",
+// "in_cart"}} and holds when every condition it names holds.
+json compute_segments(const Bundle& bundle, const Profile* profile, const json& definitions, std::int64_t now);
+
+// pick_variant: variants are {"id", "categories": [...], "segments": [...], "tags": [...]};
+// the best-matching one is chosen, the first one without any signal.
+json pick_variant(const Bundle& bundle, const Profile* profile, const json& variants, std::int64_t now);
+
+}  // namespace emma

@@ -1,0 +1,171 @@
+// npm run eval -- --orders <dir> [<dir> ...] --split <YYYY-MM-DD> [--k 10] [--json] [--users N]
+// npm run eval -- --movielens <dir> [--k 10] [--json]
+//
+// Offline quality through the real engine: builds the shop's bundle with emma-model from the
+// rows before the split, replays each test customer's history into a fresh profile in the
+// wasm engine, asks for_you, and scores it next to the protocol's baselines
+// (shared/eval/README.md). The request uses the engine's defaults, as the demo does.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openEngine } from './engine.mjs';
+import { Mean, scoreList } from './metrics.mjs';
+import { loadRows, personalTopFreq, popularity30, splitProtocol } from './retail.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const emmaModel = path.join(root, 'build/native/emma-model');
+// The one for_you request of the evaluation: defaults only, so the demo gets the same.
+export const EVAL_REQUEST = { scenario: 'for_you' };
+
+function parseArgs(argv) {
+  const a = { orders: [], k: 10, json: false, users: Infinity };
+  for (let i = 0; i < argv.length; i++) {
+    const x = argv[i];
+    if (x === '--orders') { while (argv[i + 1] && !argv[i + 1].startsWith('--')) a.orders.push(argv[++i]); }
+    else if (x === '--split') a.split = argv[++i];
+    else if (x === '--k') a.k = Number(argv[++i]);
+    else if (x === '--json') a.json = true;
+    else if (x === '--users') a.users = Number(argv[++i]);
+    else if (x === '--movielens') a.movielens = argv[++i];
+    else throw new Error(`unknown argument ${x}`);
+  }
+  if (!a.movielens && (!a.orders.length || !/^\d{4}-\d{2}-\d{2}$/.test(a.split || ''))) {
+    throw new Error('usage: eval --orders <dir> [<dir> ...] --split YYYY-MM-DD [--k 10] [--json] | --movielens <dir>');
+  }
+  if (!(a.k >= 1 && a.k <= 100)) throw new Error('--k must be from 1 to 100');
+  return a;
+}
+
+const tty = process.stderr.isTTY;
+function progress(done, total, what) {
+  if (tty && (done % 50 === 0 || done === total)) process.stderr.write(`\reval: ${what} ${done}/${total}   `);
+  if (tty && done === total) process.stderr.write('\n');
+}
+
+function buildBundle(args, dir) {
+  const out = path.join(dir, 'shop.bundle');
+  const flags = ['build', ...args, '--out', out, '--json'];
+  const summary = JSON.parse(execFileSync(emmaModel, flags, { stdio: ['ignore', 'pipe', 'inherit'] }).toString().trim().split('\n').pop());
+  return { bytes: new Uint8Array(readFileSync(out)), summary };
+}
+
+function replayAndRecommend(engine, events, now, k, request = EVAL_REQUEST) {
+  engine.call({ op: 'erase' });
+  engine.call({ op: 'consent.grant', purpose: 'personalization', version: 'eval', source: 'api', now });
+  for (let i = 0; i < events.length; i += 5000) engine.call({ op: 'track', events: events.slice(i, i + 5000), now });
+  return engine.call({ op: 'recommend', request: { ...request, limit: k }, now }).result.items.map((x) => x.id);
+}
+
+async function retail(a) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'emma-eval-'));
+  try {
+    const { bytes, summary } = buildBundle([...a.orders.flatMap((o) => ['--orders', o]), '--until', a.split], dir);
+    const rows = loadRows(a.orders);
+    const { train, history, targets } = splitProtocol(rows, a.split);
+    const engine = await openEngine();
+    engine.call({ op: 'configure', shop: 'eval' });
+    engine.call({ op: 'bundle.load' }, bytes);
+    const now = Date.parse(`${a.split}T00:00:00Z`);
+    const topPop = popularity30(train);
+    const m = { emma: new Mean(), popularity: new Mean(), personal_topfreq: new Mean() };
+    const customers = [...targets.keys()].slice(0, a.users);
+    customers.forEach((c, n) => {
+      const target = targets.get(c);
+      const hist = history.get(c);
+      const events = hist.map(([d, , item, qty]) => ({ type: 'purchase', item, quantity: qty, at: Date.parse(`${d.replace(' ', 'T')}Z`) }));
+      m.emma.add(scoreList(replayAndRecommend(engine, events, now, a.k), target, a.k));
+      m.popularity.add(scoreList(topPop, target, a.k));
+      m.personal_topfreq.add(scoreList(personalTopFreq(hist, topPop), target, a.k));
+      progress(n + 1, customers.length, 'customers');
+    });
+    return { k: a.k, users: customers.length, split: a.split, bundle: summary, methods: Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v.value()])) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// MovieLens (ml-latest-small): genres as categories, leave-last-out per user (the latest
+// rating; ties by movie id), items rated before are excluded from the answer.
+async function movielens(a) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'emma-eval-'));
+  try {
+    const parse = (file) => readFileSync(path.join(a.movielens, file), 'utf8').trim().split('\n').slice(1);
+    const splitLine = (line) => {
+      const out = [];
+      let cur = '';
+      let q = false;
+      for (const ch of line) {
+        if (ch === '"') q = !q;
+        else if (ch === ',' && !q) { out.push(cur); cur = ''; } else cur += ch;
+      }
+      out.push(cur);
+      return out;
+    };
+    const movies = parse('movies.csv').map(splitLine).map(([id, title, genres]) => {
+      const g = genres === '(no genres listed)' ? [] : genres.split('|');
+      return { id, title, category: g[0] || 'Other', tags: g };
+    });
+    const ratings = parse('ratings.csv').map((l) => l.split(',')).map(([u, m, r, t]) => ({ u, m, r: Number(r), t: Number(t) * 1000 }));
+    const byUser = new Map();
+    for (const x of ratings) (byUser.get(x.u) || byUser.set(x.u, []).get(x.u)).push(x);
+    const held = new Map();
+    const train = [];
+    for (const [u, list] of byUser) {
+      list.sort((x, y) => x.t - y.t || Number(x.m) - Number(y.m));
+      held.set(u, list[list.length - 1]);
+      train.push(...list.slice(0, -1));
+    }
+    // A "basket" is one user's ratings of one day: co-watching within a session.
+    train.sort((x, y) => x.t - y.t || (x.u < y.u ? -1 : 1));
+    const events = train.map((x) => JSON.stringify({ customer: x.u, basket: `${x.u}-${Math.floor(x.t / 86400000)}`, item: x.m, at: x.t }));
+    writeFileSync(path.join(dir, 'ratings.jsonl'), `${events.join('\n')}\n`);
+    writeFileSync(path.join(dir, 'movies.json'), JSON.stringify({ items: movies }));
+    const { bytes, summary } = buildBundle(['--orders', path.join(dir, 'ratings.jsonl'), '--catalog', path.join(dir, 'movies.json')], dir);
+    const engine = await openEngine();
+    engine.call({ op: 'configure', shop: 'eval' });
+    engine.call({ op: 'bundle.load' }, bytes);
+    const pop = new Map();
+    for (const x of train) pop.set(x.m, (pop.get(x.m) || 0) + 1);
+    const popular = [...pop.entries()].sort((x, y) => y[1] - x[1] || Number(x[0]) - Number(y[0])).map(([m]) => m);
+    const genreOf = new Map(movies.map((mv) => [mv.id, mv.category]));
+    const m = { emma: new Mean(), popularity: new Mean(), genre_popularity: new Mean() };
+    const users = [...held.keys()].slice(0, a.users);
+    users.forEach((u, n) => {
+      const target = new Set([held.get(u).m]);
+      const mine = byUser.get(u).slice(0, -1);
+      const seen = new Set(mine.map((x) => x.m));
+      const now = held.get(u).t;
+      // Ratings as signals of taste: 4+ stars as strong as a purchase, below 3 not at all.
+      const evs = mine.filter((x) => x.r >= 3).map((x) => ({ type: x.r >= 4 ? 'purchase' : 'view', item: x.m, at: x.t }));
+      const recs = replayAndRecommend(engine, evs, now, a.k + seen.size > 100 ? 100 : a.k + seen.size, { scenario: 'for_you' })
+        .filter((id) => !seen.has(id));
+      m.emma.add(scoreList(recs, target, a.k));
+      const unseenPop = popular.filter((id) => !seen.has(id));
+      m.popularity.add(scoreList(unseenPop, target, a.k));
+      const genres = new Map();
+      for (const x of mine) genres.set(genreOf.get(x.m), (genres.get(genreOf.get(x.m)) || 0) + 1);
+      const fav = [...genres.entries()].sort((x, y) => y[1] - x[1])[0]?.[0];
+      m.genre_popularity.add(scoreList([...unseenPop.filter((id) => genreOf.get(id) === fav), ...unseenPop.filter((id) => genreOf.get(id) !== fav)], target, a.k));
+      progress(n + 1, users.length, 'users');
+    });
+    return { dataset: 'ml-latest-small', k: a.k, users: users.length, bundle: summary, methods: Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v.value()])) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  const a = parseArgs(process.argv.slice(2));
+  const result = a.movielens ? await movielens(a) : await retail(a);
+  const rows = Object.entries(result.methods).map(([name, v]) => `${name.padEnd(18)} HR@${a.k}=${v.hr.toFixed(4)} Recall@${a.k}=${v.recall.toFixed(4)} NDCG@${a.k}=${v.ndcg.toFixed(4)}`);
+  console.log(`eval: ${result.users} ${a.movielens ? 'users' : 'test customers'}, k=${a.k}; bundle: ${result.bundle.items} items, ${result.bundle.pairs_kept} pairs kept, ${result.bundle.pairs_dropped_below_k} dropped below k`);
+  for (const r of rows) console.log(r);
+  if (a.json) console.log(JSON.stringify({ k: result.k, users: result.users, methods: result.methods }));
+}
+
+main().catch((err) => {
+  console.error(`eval: ${err.message}`);
+  process.exit(1);
+});

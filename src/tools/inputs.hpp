@@ -1,0 +1,42 @@
+// Reading a shop's files for emma-model: catalogs (JSON, JSON Lines, CSV) and order logs
+// (the Online Retail CSV layout, or JSON Lines events). Format parsing only: what the
+// numbers mean is the core's (model_builder).
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/catalog.hpp"
+#include "core/model_builder.hpp"
+
+namespace emma_tools {
+
+// Splits one CSV line (RFC 4180 quoting; fields do not span lines).
+std::vector<std::string> split_csv(const std::string& line);
+
+// "2011-09-01", "2011-09-01 08:26:00", "2011-09-01T08:26:00Z" -> ms since the epoch (UTC).
+// Returns false when the text is not such a date.
+bool parse_time(const std::string& text, std::int64_t& ms);
+
+// A catalog file by extension: .json ({"items":[...]}), .jsonl (one item per line), .csv
+// (header: id,title,url,image,category,brand,tags,price,currency,availability; tags split
+// on '|', availability "in stock"/"out of stock"/true/false).
+std::vector<emma::ItemInput> read_catalog(const std::string& path);
+
+// Every file under `paths` (folders: their *.csv and *.jsonl files, by name), in order.
+std::vector<std::string> order_files(const std::vector<std::string>& paths);
+
+struct OrderReadStats {
+  std::uint64_t rows = 0, kept = 0, skipped = 0;
+};
+
+// Reads order lines and calls `sink` for every purchase line that passes the filters of
+// the evaluation protocol (customer set, not a cancellation, quantity > 0, a product code).
+// Retail CSV: InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country
+// JSON Lines: {"customer","basket","item","at" (ms or date text),"quantity","type":"purchase"}
+// `describe`, when set, also receives the row's title and price (catalog from orders).
+void read_orders(const std::string& file, OrderReadStats& stats, const std::function<void(const emma::OrderLine&)>& sink,
+                 const std::function<void(const std::string& item, const std::string& title, double price, std::int64_t at)>& describe = {});
+
+}  // namespace emma_tools
