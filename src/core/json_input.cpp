@@ -139,6 +139,14 @@ const json* Fields::opt_array(const char* key) const {
   return &*it;
 }
 
+bool Fields::opt_object_or_array(const char* key) const {
+  const auto it = object_.find(key);
+  if (it == object_.end() || it->is_null()) return false;
+  if (it->is_object()) return true;
+  if (!it->is_array()) fail(key, std::string("expected an array or an object, got ") + json_type_name(*it));
+  return false;
+}
+
 Fields Fields::object(const char* key) const {
   const json* o = opt_object(key);
   if (!o) fail(key, "is required (an object)");

@@ -37,6 +37,8 @@ class Fields {
   std::optional<bool> opt_bool(const char* key) const;
   const json* opt_object(const char* key) const;
   const json* opt_array(const char* key) const;
+  // True when the field is an object, false when it is an array; an error otherwise.
+  bool opt_object_or_array(const char* key) const;
   Fields object(const char* key) const;
   std::string path_of(const char* key) const;
   [[noreturn]] void fail(const char* key, const std::string& problem) const;

@@ -50,9 +50,8 @@ std::vector<std::string> string_list(const Fields& f, const char* key, std::size
 // {"include": [...], "exclude": [...]} or a plain array (= include)
 void include_exclude(const Fields& f, const char* key, std::vector<std::string>& inc, std::vector<std::string>& exc,
                      bool is_category) {
-  const auto it_exists = f.has(key);
-  if (!it_exists) return;
-  if (f.opt_array(key)) {
+  if (!f.has(key)) return;
+  if (!f.opt_object_or_array(key)) {
     inc = string_list(f, key, 1024);
   } else {
     Fields sub = f.object(key);
@@ -464,7 +463,8 @@ json recommend(const Bundle& bundle, const Profile* profile, const RecommendRequ
       if (i == kNone || !seen.insert(i).second) continue;
       order.push_back(i);
       const double position_prior = 1.0 / (1.0 + 0.05 * static_cast<double>(order.size()));  // the shop's own order
-      score[i] = 0.3 * position_prior + (profile ? for_you_score(ctx.personal, i, category_affinity(ctx, c.item(i)), ctx.pop[i]) : 0.05 * ctx.pop[i]);
+      // Without a profile the shop's own order stands.
+      score[i] = 0.3 * position_prior + (profile ? for_you_score(ctx.personal, i, category_affinity(ctx, c.item(i)), ctx.pop[i]) : 0);
     }
   }
 
