@@ -255,11 +255,13 @@ class BundleReader {
     if (offsets[0] != 0 || offsets[n] != blob.size()) r.fail("the string offsets do not span the blob");
     strings_.reserve(n);
     for (std::uint32_t i = 0; i < n; ++i) {
-      if (offsets[i + 1] < offsets[i]) r.fail("string " + std::to_string(i) + " has a negative length");
+      if (offsets[i + 1] < offsets[i] || offsets[i + 1] > blob.size()) {
+        r.fail("string " + std::to_string(i) + " has a negative length or ends past the blob");
+      }
       strings_.push_back(blob.substr(offsets[i], offsets[i + 1] - offsets[i]));
+      // Every string reaches the page as JSON text: each must be UTF-8 on its own.
+      if (!is_valid_utf8(strings_.back())) r.fail("string " + std::to_string(i) + " is not valid UTF-8");
     }
-    // Every string reaches the page as JSON text: it must be UTF-8.
-    if (!is_valid_utf8(blob)) r.fail("the string table is not valid UTF-8");
   }
 
   void categories(std::string_view data) {

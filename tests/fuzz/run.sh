@@ -14,7 +14,7 @@ for target in build/fuzz/*_fuzzer; do
   mkdir -p "$corpus"
   echo "fuzz: $name for ${seconds}s"
   if ! "$target" -max_total_time="$seconds" -print_final_stats=1 -max_len=65536 -artifact_prefix=build/fuzz/ \
-       "$corpus" tests/fuzz/corpus > "build/fuzz/$name.log" 2>&1; then
+       "$corpus" tests/fuzz/corpus tests/fuzz/regressions > "build/fuzz/$name.log" 2>&1; then
     tail -n 60 "build/fuzz/$name.log"
     echo "fuzz: $name FAILED (crash input saved under build/fuzz/)"
     exit 1
