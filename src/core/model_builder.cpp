@@ -10,12 +10,23 @@ namespace {
 
 constexpr std::int64_t kDayMs = 86'400'000;
 constexpr std::size_t kMaxIntervalsPerItem = 256;  // a sample is enough for a median
+constexpr double kShrink = 10;  // baskets added to B(i): rare items' neighbours count less
+
+std::uint64_t fnv1a(std::string_view s) {  // stable across builds and machines
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char ch : s) {
+    h ^= ch;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
 
 }  // namespace
 
 json BuildStats::to_json() const {
   return {{"lines", lines},           {"lines_used", lines_used}, {"unknown_items", unknown_items},
           {"baskets", baskets},       {"large_baskets", large_baskets}, {"customers", customers},
+          {"customer_sampling", customer_sampling},
           {"pairs_seen", pairs_seen}, {"pairs_kept", pairs_kept}, {"pairs_below_k", pairs_below_k},
           {"pairs_pruned", pairs_pruned}, {"neighbours", neighbours}};
 }
@@ -31,11 +42,6 @@ ModelBuilder::ModelBuilder(const std::vector<ItemInput>& items, BuildOptions opt
   rebuyers_.assign(n_, 0);
 }
 
-std::uint32_t ModelBuilder::customer_index(std::string_view id) {
-  auto [it, added] = customers_.try_emplace(std::string(id), static_cast<std::uint32_t>(customers_.size()));
-  return it->second;
-}
-
 void ModelBuilder::add(const OrderLine& line) {
   ++stats_.lines;
   if (opt_.until && line.at >= opt_.until) return;
@@ -43,6 +49,7 @@ void ModelBuilder::add(const OrderLine& line) {
     flush_basket();
     basket_id_ = std::string(line.basket);
     basket_customer_ = std::string(line.customer);
+    basket_customer_hash_ = fnv1a(line.customer);
     basket_at_ = line.at;
   }
   const auto it = item_index_.find(line.item);
@@ -59,7 +66,9 @@ void ModelBuilder::flush_basket() {
   std::sort(basket_items_.begin(), basket_items_.end());
   basket_items_.erase(std::unique(basket_items_.begin(), basket_items_.end()), basket_items_.end());
   ++stats_.baskets;
-  const std::uint32_t customer = customer_index(basket_customer_);
+  const auto customer = static_cast<std::uint32_t>(basket_customer_hash_ >> 32);
+  const bool followed = customer % sampling_ == 0;
+  if (followed) sampled_customers_.insert(customer);
   for (std::uint32_t i : basket_items_) {
     ++item_baskets_[i];
     for (std::size_t w = 0; w < opt_.windows.size(); ++w) {
@@ -67,7 +76,8 @@ void ModelBuilder::flush_basket() {
       if (days == 0 || basket_at_ >= opt_.until - static_cast<std::int64_t>(days) * kDayMs) window_counts_[w][i] += 1;
     }
     // Repurchase cycles: the interval since this customer last bought the item.
-    const std::uint64_t key = (static_cast<std::uint64_t>(customer) << 32) | i;
+    if (!followed) continue;
+    const std::uint64_t key = (basket_customer_hash_ & 0xFFFFFFFF00000000ull) | i;
     auto [last, first_time] = last_bought_.try_emplace(key, LastBought{basket_at_, false});
     if (first_time) {
       ++buyers_[i];
@@ -96,7 +106,22 @@ void ModelBuilder::flush_basket() {
     }
     if (pairs_.size() > opt_.max_pairs) prune();
   }
+  if (last_bought_.size() > opt_.max_tracked) thin_sample();
   basket_items_.clear();
+}
+
+// Halves the followed sample of customers (every second one of those followed is dropped,
+// by hash), so that the table stays bounded however long the log is.
+void ModelBuilder::thin_sample() {
+  while (last_bought_.size() > opt_.max_tracked / 2) {
+    sampling_ *= 2;
+    for (auto it = sampled_customers_.begin(); it != sampled_customers_.end();) {
+      it = *it % sampling_ == 0 ? std::next(it) : sampled_customers_.erase(it);
+    }
+    for (auto it = last_bought_.begin(); it != last_bought_.end();) {
+      it = (it->first >> 32) % sampling_ == 0 ? std::next(it) : last_bought_.erase(it);
+    }
+  }
 }
 
 // Lossy counting: drop the pairs seen in fewer than `prune_below_` baskets, raising the bar
@@ -117,11 +142,13 @@ void ModelBuilder::prune() {
 
 ModelInput ModelBuilder::finish() {
   flush_basket();
-  stats_.customers = customers_.size();
+  stats_.customers = sampled_customers_.size() * sampling_;
+  stats_.customer_sampling = static_cast<std::uint32_t>(sampling_);
   ModelInput m;
   m.windows = opt_.windows;
   m.popularity = window_counts_;
-  // Cosine similarity over baskets, for pairs that pass the k threshold.
+  // Directed, shrunk co-purchase probability s(i->j) = B(i,j) / (B(i) + 10) over baskets,
+  // for pairs that pass the k threshold (README "Quality": it ranked better than cosine).
   std::vector<std::vector<Neighbour>> nb(n_);
   for (const auto& [key, s] : pairs_) {
     if (s.customers_seen < opt_.k) {
@@ -130,9 +157,8 @@ ModelInput ModelBuilder::finish() {
     }
     ++stats_.pairs_kept;
     const auto i = static_cast<std::uint32_t>(key >> 32), j = static_cast<std::uint32_t>(key & 0xFFFFFFFFu);
-    const float sim = static_cast<float>(s.baskets / std::sqrt(static_cast<double>(item_baskets_[i]) * item_baskets_[j]));
-    nb[i].push_back({j, sim});
-    nb[j].push_back({i, sim});
+    nb[i].push_back({j, static_cast<float>(s.baskets / (item_baskets_[i] + kShrink))});
+    nb[j].push_back({i, static_cast<float>(s.baskets / (item_baskets_[j] + kShrink))});
   }
   for (auto& list : nb) {
     // Best first; ties by item index so that builds are reproducible.

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "bundle.hpp"
@@ -27,17 +28,20 @@ struct OrderLine {
 
 struct BuildOptions {
   std::uint32_t k = 5;                // distinct customers per published pair (1..8)
-  std::uint32_t max_neighbours = 50;  // per item
+  std::uint32_t max_neighbours = 30;  // per item
   std::uint32_t max_basket = 100;     // larger baskets (wholesale orders) add no pairs
   std::size_t max_pairs = 4'000'000;  // pair-table cap; past it the rarest pairs are pruned
   std::int64_t until = 0;             // windows end here (ms); lines at or after it are ignored
   std::vector<PopularityWindow> windows = {{"7d", 7}, {"30d", 30}, {"90d", 90}, {"all", 0}};
   std::uint32_t min_rebuy_customers = 5;  // repurchase figures only from this many customers
+  std::size_t max_tracked = 2'000'000;     // (customer, item) pairs followed for repurchase cycles
 };
 
 struct BuildStats {
   std::uint64_t lines = 0, lines_used = 0, unknown_items = 0, baskets = 0, large_baskets = 0;
-  std::uint64_t customers = 0, pairs_seen = 0, pairs_kept = 0, pairs_below_k = 0, pairs_pruned = 0;
+  std::uint64_t customers = 0;  // estimated from the sample followed for repurchase cycles
+  std::uint32_t customer_sampling = 1;  // one in this many customers followed
+  std::uint64_t pairs_seen = 0, pairs_kept = 0, pairs_below_k = 0, pairs_pruned = 0;
   std::uint64_t neighbours = 0;
   json to_json() const;
 };
@@ -58,7 +62,7 @@ class ModelBuilder {
   };
   void flush_basket();
   void prune();
-  std::uint32_t customer_index(std::string_view id);
+  void thin_sample();
 
   BuildOptions opt_;
   std::unordered_map<std::string_view, std::uint32_t> item_index_;
@@ -67,8 +71,11 @@ class ModelBuilder {
   std::vector<std::uint32_t> item_baskets_;
   std::unordered_map<std::uint64_t, PairStat> pairs_;
   std::uint32_t prune_below_ = 2;
-  std::unordered_map<std::string, std::uint32_t> customers_;
-  // Repurchase: last purchase per (customer, item), intervals per item (bounded samples).
+  // Customers are known only by a 64-bit hash: no table of them grows with the log. Two
+  // customers whose hashes collide count as one, which can only hold a pair back.
+  std::uint64_t basket_customer_hash_ = 0;
+  // Repurchase: last purchase per (customer, item) for a uniform sample of customers (hash
+  // divisible by the sampling modulus), thinned whenever the table outgrows max_tracked.
   struct LastBought {
     std::int64_t at;
     bool rebought;
@@ -76,6 +83,8 @@ class ModelBuilder {
   std::unordered_map<std::uint64_t, LastBought> last_bought_;
   std::vector<std::vector<float>> intervals_;
   std::vector<std::uint32_t> buyers_, rebuyers_;
+  std::uint64_t sampling_ = 1;
+  std::unordered_set<std::uint32_t> sampled_customers_;  // high 32 bits of the followed customers' hashes
   // The basket being read.
   std::string basket_id_, basket_customer_;
   std::int64_t basket_at_ = 0;

@@ -124,7 +124,8 @@ struct Context {
   const Model& m;
   const Profile* profile;  // null: not personalized
   PersonalSignals personal;
-  std::vector<float> pop;   // popularity in the request's window, in [0, 1]
+  std::vector<float> pop;      // popularity in the request's window, in [0, 1]
+  std::vector<float> pop_raw;  // the same, as the window's counts
   std::size_t window;
   std::int64_t now;
   std::uint32_t anchor = kNone;
@@ -174,7 +175,7 @@ bool matches(const Catalog& c, const Item& item, const std::string& field, const
 
 class Eligibility {
  public:
-  Eligibility(const Context& ctx, const RecommendRequest& req) : ctx_(ctx), r_(req.rules) {
+  Eligibility(const Context& ctx, const RecommendRequest& req) : ctx_(ctx), r_(req.rules), excluded_(ctx.c.size(), 0) {
     auto ids = [&](const std::vector<std::string>& paths) {
       std::vector<std::uint32_t> out;
       for (const auto& p : paths) out.push_back(ctx.c.category_id(p));  // kNone never matches
@@ -182,21 +183,34 @@ class Eligibility {
     };
     inc_cat_ = ids(r_.include_categories);
     exc_cat_ = ids(r_.exclude_categories);
-    for (const auto& id : r_.exclude_items) excluded_.insert(ctx.c.index_of(id));
-    if (r_.exclude_current && ctx.anchor != kNone) excluded_.insert(ctx.anchor);
-    if (r_.exclude_cart) excluded_.insert(ctx.cart.begin(), ctx.cart.end());
+    auto exclude = [&](std::uint32_t i) {
+      if (i != kNone) excluded_[i] = 1;
+    };
+    for (const auto& id : r_.exclude_items) exclude(ctx.c.index_of(id));
+    if (r_.exclude_current) exclude(ctx.anchor);
+    if (r_.exclude_cart) {
+      for (auto i : ctx.cart) exclude(i);
+    }
     if (r_.exclude_purchased && ctx.profile) {
       for (const auto& line : ctx.profile->purchases()) {
         const double age_days = static_cast<double>(ctx.now - line.at) / 86'400'000.0;
-        if (!r_.repurchase_window_days || age_days <= *r_.repurchase_window_days) excluded_.insert(ctx.c.index_of(line.item));
+        if (!r_.repurchase_window_days || age_days <= *r_.repurchase_window_days) exclude(ctx.c.index_of(line.item));
       }
     }
+    // Most requests filter on nothing but stock and exclusions: keep that path short.
+    filters_ = r_.price_min || r_.price_max || !inc_cat_.empty() || !exc_cat_.empty() || !r_.include_brands.empty() ||
+               !r_.exclude_brands.empty() || !r_.include_tags.empty() || !r_.exclude_tags.empty();
   }
 
   bool operator()(std::uint32_t i) const {
+    if (excluded_[i]) return false;
     const Item& it = ctx_.c.item(i);
     if (r_.in_stock_only && !it.in_stock) return false;
-    if (excluded_.count(i)) return false;
+    return !filters_ || passes_filters(it);
+  }
+
+ private:
+  bool passes_filters(const Item& it) const {
     if (r_.price_min && (it.price < 0 || it.price < *r_.price_min)) return false;
     if (r_.price_max && (it.price < 0 || it.price > *r_.price_max)) return false;
     if (!inc_cat_.empty() && std::none_of(inc_cat_.begin(), inc_cat_.end(), [&](auto c) { return c != kNone && ctx_.c.in_category(it, c); })) return false;
@@ -208,11 +222,11 @@ class Eligibility {
     return true;
   }
 
- private:
   const Context& ctx_;
   const Rules& r_;
   std::vector<std::uint32_t> inc_cat_, exc_cat_;
-  std::unordered_set<std::uint32_t> excluded_;
+  std::vector<char> excluded_;
+  bool filters_ = false;
 };
 
 // Items similar to `anchor`: co-purchase neighbours first, then items sharing its category.
@@ -255,13 +269,13 @@ json reasons_for(const Context& ctx, const RecommendRequest& req, const Candidat
   }
   if (ctx.profile) {
     const auto& p = ctx.personal;
-    if (p.own[cand.item] > 0) {
-      const bool bought = std::any_of(ctx.profile->purchases().begin(), ctx.profile->purchases().end(),
-                                      [&](const Purchase& x) { return x.item == item.id; });
+    if (p.own_of(cand.item) > 0) {
+      const bool bought = p.bought.count(cand.item) > 0;
       add({{"kind", bought ? "bought_before" : "viewed"}, {"text", bought ? "You bought this before" : "You looked at this before"}});
     }
-    if (p.assoc[cand.item] > 0.05 && p.assoc_source[cand.item] != kNone && req.scenario != "similar" && req.scenario != "bought_together") {
-      const Item& src = ctx.c.item(p.assoc_source[cand.item]);
+    const AssocSignal assoc = p.assoc_of(cand.item);
+    if (assoc.value > 0.05 && assoc.source != kNone && req.scenario != "similar" && req.scenario != "bought_together") {
+      const Item& src = ctx.c.item(assoc.source);
       add({{"kind", "bought_with"}, {"text", "Often bought with " + std::string(src.title)}, {"item", src.id}});
     }
     std::uint32_t cat = kNone;
@@ -327,14 +341,7 @@ std::vector<Candidate> diversify(const Context& ctx, const Rules& r, std::vector
 // of the requested window, normalized.
 void prepare(Context& ctx, const Bundle& bundle, const Profile* profile, const std::string& window) {
   const std::size_t n = ctx.c.size();
-  if (profile) {
-    ctx.personal = personal_signals(bundle, *profile, ctx.now);
-  } else {
-    ctx.personal.own.assign(n, 0);
-    ctx.personal.assoc.assign(n, 0);
-    ctx.personal.assoc_source.assign(n, kNone);
-    ctx.personal.category.assign(ctx.c.category_count(), 0);
-  }
+  ctx.personal = profile ? personal_signals(bundle, *profile, ctx.now) : no_personal_signals(ctx.c);
   ctx.window = ctx.m.windows.empty() ? 0 : ctx.m.default_window();
   if (!window.empty()) {
     ctx.window = ctx.m.window(window);
@@ -344,11 +351,15 @@ void prepare(Context& ctx, const Bundle& bundle, const Profile* profile, const s
       throw Error(code::bad_request, "request.window: \"" + window + "\" is not in this bundle; it has " + names);
     }
   }
+  ctx.pop_raw.assign(n, 0);
   ctx.pop.assign(n, 0);
   float top = 0;
-  for (std::uint32_t i = 0; i < n; ++i) top = std::max(top, ctx.m.popularity_of(ctx.window, i));
+  for (std::uint32_t i = 0; i < n; ++i) {
+    ctx.pop_raw[i] = ctx.m.popularity_of(ctx.window, i);
+    top = std::max(top, ctx.pop_raw[i]);
+  }
   if (top > 0) {
-    for (std::uint32_t i = 0; i < n; ++i) ctx.pop[i] = ctx.m.popularity_of(ctx.window, i) / top;
+    for (std::uint32_t i = 0; i < n; ++i) ctx.pop[i] = ctx.pop_raw[i] / top;
   }
 }
 
@@ -408,7 +419,7 @@ json recommend(const Bundle& bundle, const Profile* profile, const RecommendRequ
   if (req.scenario == "segments") return compute_segments(bundle, profile, req.variants, now);
   if (req.scenario == "pick_variant") return pick_variant(bundle, profile, req.variants, now);
 
-  Context ctx{bundle.catalog, bundle.model, profile, {}, {}, 0, now, kNone, {}};
+  Context ctx{bundle.catalog, bundle.model, profile, {}, {}, {}, 0, now, kNone, {}};
   const Catalog& c = ctx.c;
   const std::size_t n = c.size();
   prepare(ctx, bundle, profile, req.window);
@@ -431,8 +442,11 @@ json recommend(const Bundle& bundle, const Profile* profile, const RecommendRequ
   std::vector<std::uint32_t> source(n, kNone);
   std::vector<std::uint32_t> order;  // rerank keeps the page's list only
   if (req.scenario == "for_you") {
-    for (std::uint32_t i = 0; i < n; ++i) {
-      score[i] = profile ? for_you_score(ctx.personal, i, category_affinity(ctx, c.item(i)), ctx.pop[i]) : ctx.pop[i];
+    if (profile) {
+      const ForYou for_you(ctx.personal, ctx.pop_raw, ctx.pop);
+      for (std::uint32_t i = 0; i < n; ++i) score[i] = for_you(c.item(i), i);
+    } else {
+      for (std::uint32_t i = 0; i < n; ++i) score[i] = ctx.pop[i];
     }
   } else if (req.scenario == "trending") {
     for (std::uint32_t i = 0; i < n; ++i) score[i] = ctx.pop[i];
@@ -457,6 +471,7 @@ json recommend(const Bundle& bundle, const Profile* profile, const RecommendRequ
       if (score[i] > 0) score[i] += 0.01 * ctx.pop[i];
     }
   } else if (req.scenario == "rerank") {
+    const ForYou for_you(ctx.personal, ctx.pop_raw, ctx.pop);
     std::unordered_set<std::uint32_t> seen;
     for (const auto& id : req.items) {
       const auto i = c.index_of(id);
@@ -464,13 +479,24 @@ json recommend(const Bundle& bundle, const Profile* profile, const RecommendRequ
       order.push_back(i);
       const double position_prior = 1.0 / (1.0 + 0.05 * static_cast<double>(order.size()));  // the shop's own order
       // Without a profile the shop's own order stands.
-      score[i] = 0.3 * position_prior + (profile ? for_you_score(ctx.personal, i, category_affinity(ctx, c.item(i)), ctx.pop[i]) : 0);
+      score[i] = 0.3 * position_prior + (profile ? for_you(c.item(i), i) / 3 : 0);
     }
   }
 
+  // The best `keep` candidates, kept in a heap while scanning (worst on top), so that a
+  // 100k-item catalog is never sorted whole.
+  auto better = [&](const Candidate& a, const Candidate& b) {
+    if (a.score != b.score) return a.score > b.score;
+    if (req.seed) return mix(*req.seed ^ a.item) < mix(*req.seed ^ b.item);
+    return a.item < b.item;  // deterministic ties: catalog order
+  };
+  const std::size_t keep = req.scenario == "rerank" ? order.size() : req.limit * 10 + 50;
   std::vector<Candidate> ranked;
+  ranked.reserve(std::min(keep, n) + 1);
+  std::size_t considered = 0;
   auto consider = [&](std::uint32_t i, bool fallback) {
     if (!eligible(i)) return;
+    ++considered;
     double s = score[i];
     bool promoted = false;
     for (const auto& b : req.rules.boosts) {
@@ -482,7 +508,14 @@ json recommend(const Bundle& bundle, const Profile* profile, const RecommendRequ
     if (fallback) s = 1e-9 * (1 + ctx.pop[i]);  // below every real score, in popularity order
     Candidate cand{i, s, source[i]};
     cand.promoted = promoted;
-    ranked.push_back(cand);
+    if (ranked.size() < keep) {
+      ranked.push_back(cand);
+      std::push_heap(ranked.begin(), ranked.end(), better);
+    } else if (better(cand, ranked.front())) {
+      std::pop_heap(ranked.begin(), ranked.end(), better);
+      ranked.back() = cand;
+      std::push_heap(ranked.begin(), ranked.end(), better);
+    }
   };
   if (req.scenario == "rerank") {
     for (auto i : order) consider(i, false);
@@ -491,22 +524,13 @@ json recommend(const Bundle& bundle, const Profile* profile, const RecommendRequ
       if (score[i] > 0) consider(i, false);
     }
     // Never empty while the catalog has eligible items: fill with the shop's popular items.
-    if (ranked.size() < req.limit) {
-      std::vector<bool> in(n, false);
-      for (const auto& r : ranked) in[r.item] = true;
+    if (considered < req.limit) {
       for (std::uint32_t i = 0; i < n; ++i) {
-        if (!in[i] && score[i] <= 0) consider(i, true);
+        if (score[i] <= 0) consider(i, true);
       }
     }
   }
-  auto better = [&](const Candidate& a, const Candidate& b) {
-    if (a.score != b.score) return a.score > b.score;
-    if (req.seed) return mix(*req.seed ^ a.item) < mix(*req.seed ^ b.item);
-    return a.item < b.item;  // deterministic ties: catalog order
-  };
-  const std::size_t keep = req.scenario == "rerank" ? ranked.size() : std::min(ranked.size(), req.limit * 10 + 50);
-  std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(keep), ranked.end(), better);
-  ranked.resize(keep);
+  std::sort_heap(ranked.begin(), ranked.end(), better);
   const std::size_t limit = req.scenario == "rerank" ? std::min(ranked.size(), std::max(req.limit, order.size())) : req.limit;
   std::vector<Candidate> out = diversify(ctx, req.rules, std::move(ranked), limit);
 
@@ -539,13 +563,14 @@ json explain(const Bundle& bundle, const Profile* profile, const std::string& id
   RecommendRequest req;
   req.rules.exclude_current = false;
   req.rules.exclude_cart = false;
-  Context ctx{bundle.catalog, bundle.model, profile, {}, {}, 0, now, kNone, {}};
+  Context ctx{bundle.catalog, bundle.model, profile, {}, {}, {}, 0, now, kNone, {}};
   prepare(ctx, bundle, profile, "");
   const Candidate cand{i, 0};
-  const double score = profile ? for_you_score(ctx.personal, i, category_affinity(ctx, bundle.catalog.item(i)), ctx.pop[i]) : ctx.pop[i];
+  const Item& item = bundle.catalog.item(i);
+  const double score = profile ? ForYou(ctx.personal, ctx.pop_raw, ctx.pop)(item, i) : ctx.pop[i];
   return {{"item", id}, {"personalized", profile != nullptr}, {"score", score}, {"reasons", reasons_for(ctx, req, cand)},
-          {"signals", {{"own", ctx.personal.own[i]}, {"bought_with", ctx.personal.assoc[i]},
-                       {"category", category_affinity(ctx, bundle.catalog.item(i))}, {"popularity", ctx.pop[i]}}}};
+          {"signals", {{"own", ctx.personal.own_of(i)}, {"bought_with", ctx.personal.assoc_of(i).value},
+                       {"category", ctx.personal.affinity_of(item)}, {"popularity", ctx.pop[i]}}}};
 }
 
 }  // namespace emma

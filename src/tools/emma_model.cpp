@@ -7,7 +7,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <iostream>
 #include <string>
 #include <unordered_map>
@@ -28,6 +30,7 @@ int usage() {
       "  emma-model build --orders <file|folder> [--orders ...] [--catalog <file>] [--until YYYY-MM-DD]\n"
       "                   [--k 5] [--neighbours 50] [--max-basket 100] [--max-pairs 4000000] --out <shop.bundle> [--json]\n"
       "  emma-model pack --catalog <file> --out <shop.bundle>\n"
+      "  emma-model inspect --bundle <shop.bundle> --out <bundle.json>\n"
       "Catalog files: .json {\"items\":[...]}, .jsonl (an item per line) or .csv (id,title,url,image,category,\n"
       "brand,tags,price,currency,availability). Orders: Online Retail CSV, or JSON Lines\n"
       "{\"customer\",\"basket\",\"item\",\"at\",\"quantity\"}. Without --catalog the items come from the orders.\n"
@@ -81,6 +84,10 @@ int build(const std::vector<std::string>& orders, const std::string& catalog_pat
   if (files.empty()) throw emma::Error(emma::code::bad_request, "no order files found");
   if (!until_text.empty() && !emma_tools::parse_time(until_text, opt.until)) {
     throw emma::Error(emma::code::bad_request, "--until \"" + until_text + "\" is not a date (YYYY-MM-DD)");
+  }
+  const bool from_stdin = std::find(files.begin(), files.end(), "-") != files.end();
+  if (from_stdin && (catalog_path.empty() || opt.until == 0)) {
+    throw emma::Error(emma::code::bad_request, "orders from standard input are read once: give --catalog and --until too");
   }
   std::vector<emma::ItemInput> items;
   emma_tools::OrderReadStats scan;
@@ -146,6 +153,32 @@ int build(const std::vector<std::string>& orders, const std::string& catalog_pat
   return 0;
 }
 
+// The bundle as one JSON document (for shops inspecting what they publish, and for the
+// benchmark's JSON.parse comparison): items, popularity windows, neighbours.
+int inspect(const std::string& bundle_path, const std::string& out_path) {
+  std::ifstream in(bundle_path, std::ios::binary);
+  if (!in) throw emma::Error(emma::code::bad_request, "cannot read " + bundle_path);
+  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto b = emma::read_bundle(std::move(bytes));
+  json items = json::array();
+  for (const auto& it : b->catalog.items()) items.push_back(b->catalog.item_json(it));
+  json windows = json::object();
+  for (std::size_t w = 0; w < b->model.windows.size(); ++w) windows[b->model.windows[w].name] = b->model.popularity[w];
+  json neighbours = json::array();
+  for (std::uint32_t i = 0; i < b->catalog.size(); ++i) {
+    json list = json::array();
+    auto [nb, ne] = b->model.neighbours_of(i);
+    for (auto x = nb; x != ne; ++x) list.push_back({x->item, x->score});
+    neighbours.push_back(std::move(list));
+  }
+  const json doc = {{"meta", b->meta}, {"items", items}, {"popularity", windows}, {"neighbours", neighbours}};
+  std::ofstream out(out_path, std::ios::binary | std::ios::trunc);
+  out << doc.dump();
+  if (!out) throw emma::Error(emma::code::bad_request, "cannot write " + out_path);
+  std::fprintf(stderr, "emma-model: %zu items written as JSON to %s\n", b->catalog.size(), out_path.c_str());
+  return 0;
+}
+
 int pack(const std::string& catalog_path, const std::string& out_path) {
   const auto items = emma_tools::read_catalog(catalog_path);
   emma::ModelInput model;
@@ -185,6 +218,7 @@ int main(int argc, char** argv) {
       };
       if (a == "--orders") orders.push_back(value());
       else if (a == "--catalog") catalog = value();
+      else if (a == "--bundle") catalog = value();  // inspect: the bundle to read
       else if (a == "--out") out = value();
       else if (a == "--until") until = value();
       else if (a == "--k") opt.k = number("--k", value(), 1, 8);
@@ -197,6 +231,7 @@ int main(int argc, char** argv) {
     if (out.empty()) return usage();
     if (cmd == "build" && !orders.empty()) return build(orders, catalog, until, opt, out, json_summary);
     if (cmd == "pack" && !catalog.empty()) return pack(catalog, out);
+    if (cmd == "inspect" && !catalog.empty()) return inspect(catalog, out);
     return usage();
   } catch (const emma::Error& e) {
     std::cerr << "emma-model: " << e.code() << ": " << e.what() << "\n";

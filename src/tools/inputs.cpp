@@ -4,6 +4,7 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <iterator>
 
 #include "core/error.hpp"
@@ -152,7 +153,9 @@ std::vector<emma::ItemInput> read_catalog(const std::string& path) {
 std::vector<std::string> order_files(const std::vector<std::string>& paths) {
   std::vector<std::string> files;
   for (const auto& p : paths) {
-    if (std::filesystem::is_directory(p)) {
+    if (p == "-") {
+      files.push_back(p);
+    } else if (std::filesystem::is_directory(p)) {
       std::vector<std::string> inside;
       for (const auto& e : std::filesystem::directory_iterator(p)) {
         const auto ext = e.path().extension().string();
@@ -171,8 +174,13 @@ std::vector<std::string> order_files(const std::vector<std::string>& paths) {
 
 void read_orders(const std::string& file, OrderReadStats& stats, const std::function<void(const emma::OrderLine&)>& sink,
                  const std::function<void(const std::string&, const std::string&, double, std::int64_t)>& describe) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw Error(code::bad_request, "cannot read " + file);
+  // "-" is standard input (Online Retail CSV), so that generated logs need no disk.
+  std::ifstream fin;
+  if (file != "-") {
+    fin.open(file, std::ios::binary);
+    if (!fin) throw Error(code::bad_request, "cannot read " + file);
+  }
+  std::istream& in = file == "-" ? std::cin : fin;
   std::string line;
   std::size_t n = 0;
   if (ext_of(file) == ".jsonl") {
@@ -189,10 +197,10 @@ void read_orders(const std::string& file, OrderReadStats& stats, const std::func
       }
       const std::string customer = f.str("customer", 256), basket = f.str("basket", 256), item = f.str("item", 256);
       std::int64_t at = 0;
-      if (auto t = f.opt_str("at", 64)) {
-        if (!parse_time(*t, at)) f.fail("at", "is not a date (YYYY-MM-DD[ HH:MM:SS])");
+      if (doc.contains("at") && doc["at"].is_string()) {
+        if (!parse_time(doc["at"].get<std::string>(), at)) f.fail("at", "is not a date (YYYY-MM-DD[ HH:MM:SS])");
       } else {
-        at = f.opt_int("at", 0, INT64_C(1) << 53).value_or(0);
+        at = f.opt_int("at", 0, INT64_C(1) << 53).value_or(0);  // ms since the epoch
       }
       const double q = f.opt_num("quantity").value_or(1);
       if (q <= 0) {

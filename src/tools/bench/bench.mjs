@@ -1,0 +1,118 @@
+// npm run bench [-- --json] [-- --sizes 10000,100000] [-- --smoke]
+//
+// for_you over synthetic catalogs with a 500-event profile: the wasm engine (through the
+// real boundary, JSON in and out) against a straightforward JavaScript implementation of the
+// same scoring (js-baseline.mjs), side by side in one Node run, medians of repeated runs.
+// Also the bundle's bytes per item and its load time against JSON.parse of the same content.
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { openEngine } from '../eval/engine.mjs';
+import { forYou } from './js-baseline.mjs';
+import { catalog, orders, profileEvents } from './synth.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const emmaModel = path.join(root, 'build/native/emma-model');
+
+const args = process.argv.slice(2);
+const smoke = args.includes('--smoke');
+const json = args.includes('--json');
+const sizesArg = args.includes('--sizes') ? args[args.indexOf('--sizes') + 1] : null;
+const sizes = sizesArg ? sizesArg.split(',').map(Number) : smoke ? [2000] : [10000, 100000];
+const RUNS = smoke ? 3 : 15;
+const EVENTS = 500;
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function time(fn, runs) {
+  const out = [];
+  for (let r = 0; r < runs; r++) {
+    const t0 = process.hrtime.bigint();
+    fn();
+    out.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return median(out);
+}
+
+async function writeLines(file, lines) {
+  const ws = createWriteStream(file);
+  for (const line of lines) if (!ws.write(`${line}\n`)) await new Promise((r) => ws.once('drain', r));
+  await new Promise((r) => ws.end(r));
+}
+
+async function benchSize(n, dir) {
+  const now = Date.UTC(2026, 6, 1);
+  writeFileSync(path.join(dir, 'catalog.json'), JSON.stringify(catalog(n)));
+  await writeLines(path.join(dir, 'orders.jsonl'), orders(n, n * 3, Math.max(2000, n / 5)));
+  const bundlePath = path.join(dir, 'shop.bundle');
+  const jsonPath = path.join(dir, 'shop.json');
+  execFileSync(emmaModel, ['build', '--catalog', path.join(dir, 'catalog.json'), '--orders', path.join(dir, 'orders.jsonl'), '--out', bundlePath, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync(emmaModel, ['inspect', '--bundle', bundlePath, '--out', jsonPath], { stdio: 'ignore' });
+  const bundle = new Uint8Array(readFileSync(bundlePath));
+  const jsonText = readFileSync(jsonPath, 'utf8');
+  const shop = JSON.parse(jsonText);
+
+  const engine = await openEngine();
+  engine.call({ op: 'configure', shop: 'bench' });
+  const loadWasm = time(() => engine.call({ op: 'bundle.load' }, bundle), smoke ? 2 : 5);
+  const loadJson = time(() => JSON.parse(jsonText), smoke ? 2 : 5);
+  const events = profileEvents(n, EVENTS, now);
+  engine.call({ op: 'consent.grant', purpose: 'personalization', version: 'bench', now });
+  engine.call({ op: 'track', events, now });
+  const request = { op: 'recommend', request: { scenario: 'for_you', limit: 8 }, now };
+  let wasmTop;
+  let jsTop;
+  // Alternate the two in one run so that machine noise hits both alike.
+  const wasmTimes = [];
+  const jsTimes = [];
+  for (let r = 0; r < RUNS; r++) {
+    wasmTimes.push(time(() => { wasmTop = engine.call(request).result.items.map((x) => x.id); }, 1));
+    jsTimes.push(time(() => { jsTop = forYou(shop, events, now, 8).map((x) => x.id); }, 1));
+  }
+  const compressed = (b) => ({ gzip: gzipSync(b, { level: 9 }).length, brotli: brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length });
+  const bz = compressed(bundle);
+  const jz = compressed(Buffer.from(jsonText));
+  return {
+    items: n,
+    wasm_ms: median(wasmTimes),
+    js_ms: median(jsTimes),
+    same_top8: JSON.stringify(wasmTop) === JSON.stringify(jsTop),
+    bundle_bytes_per_item: { raw: bundle.length / n, gzip: bz.gzip / n, brotli: bz.brotli / n },
+    json_bytes_per_item: { raw: jsonText.length / n, gzip: jz.gzip / n, brotli: jz.brotli / n },
+    load_wasm_ms: loadWasm,
+    load_json_parse_ms: loadJson,
+    wasmTop,
+    jsTop,
+  };
+}
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'emma-bench-'));
+try {
+  const results = [];
+  for (const n of sizes) {
+    const r = await benchSize(n, dir);
+    results.push(r);
+    const f = (x) => x.toFixed(2);
+    console.log(`${String(n).padStart(7)} items: for_you wasm ${f(r.wasm_ms)} ms, JS ${f(r.js_ms)} ms, ratio ${f(r.js_ms / r.wasm_ms)}x; same top 8: ${r.same_top8}`);
+    console.log(`${' '.repeat(14)}bundle ${f(r.bundle_bytes_per_item.raw)} B/item raw, ${f(r.bundle_bytes_per_item.gzip)} gzip, ${f(r.bundle_bytes_per_item.brotli)} brotli` +
+      ` (JSON: ${f(r.json_bytes_per_item.raw)} / ${f(r.json_bytes_per_item.gzip)} / ${f(r.json_bytes_per_item.brotli)});` +
+      ` load ${f(r.load_wasm_ms)} ms vs JSON.parse ${f(r.load_json_parse_ms)} ms`);
+    if (!r.same_top8) console.log(`  wasm top 8: ${r.wasmTop.join(' ')}\n  JS top 8:   ${r.jsTop.join(' ')}`);
+  }
+  const round = (x) => Number(x.toFixed(3));
+  if (json) {
+    console.log(JSON.stringify({ items: sizes, wasm_ms: results.map((r) => round(r.wasm_ms)), js_ms: results.map((r) => round(r.js_ms)), ratio: results.map((r) => round(r.js_ms / r.wasm_ms)) }));
+  }
+  if (results.some((r) => !r.same_top8)) {
+    console.error('bench: the JS baseline and the engine disagree: the baseline is not the same scoring');
+    process.exitCode = 1;
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
