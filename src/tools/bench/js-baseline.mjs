@@ -5,10 +5,9 @@
 const DAY = 86400000;
 const HALF_LIFE_DAYS = 14;
 const W = { view: 1, click: 1.5, add_to_cart: 3, purchase: 5 };
-const BASKET_DECAY = 0.9;
-const PURCHASE_HALF_LIFE = 120;
+const POP_EXPONENT = 0.3;
 const VIEW_SHARE = 0.3;
-const WEIGHTS = { own: 1, assoc: 0.35, category: 0.15, pop: 0.05 };
+const TIER = { assoc: 0.6, looked: 0.3, category: 0.1 };
 
 const decay = (w, at, now) => w * Math.pow(2, -Math.max(0, now - at) / DAY / HALF_LIFE_DAYS);
 const normalize = (m) => {
@@ -44,21 +43,21 @@ export function forYou(shop, events, now, limit = 8) {
       });
     }
   }
+  // Distinct baskets (purchase times) per bought item.
   const bought = new Map();
-  let later = 0;
-  for (let k = purchases.length - 1; k >= 0; k--) {
-    if (k + 1 < purchases.length && purchases[k].at !== purchases[k + 1].at) later++;
-    const i = index.get(purchases[k].item);
+  const lastAt = new Map();
+  for (const p of purchases.sort((a, b) => a.at - b.at)) {
+    const i = index.get(p.item);
     if (i === undefined) continue;
-    const age = Math.max(0, (now - purchases[k].at) / DAY);
-    bought.set(i, (bought.get(i) || 0) + Math.pow(BASKET_DECAY, later) * Math.pow(2, -age / PURCHASE_HALF_LIFE));
+    if (lastAt.get(i) !== p.at) bought.set(i, (bought.get(i) || 0) + 1);
+    lastAt.set(i, p.at);
   }
-  normalize(bought);
   const looked = new Map();
   for (const [id, s] of interest) if (index.has(id)) looked.set(index.get(id), decay(s.w, s.at, now));
   normalize(looked);
   const own = new Map();
-  for (const i of new Set([...bought.keys(), ...looked.keys()])) own.set(i, (bought.get(i) || 0) + VIEW_SHARE * (looked.get(i) || 0));
+  for (const [i, v] of bought) own.set(i, v);
+  for (const [i, v] of looked) own.set(i, (own.get(i) || 0) + VIEW_SHARE * v);
   normalize(own);
   const assoc = new Map();
   for (const [i, o] of own) for (const [j, s] of neighbours[i]) assoc.set(j, (assoc.get(j) || 0) + o * s);
@@ -66,8 +65,10 @@ export function forYou(shop, events, now, limit = 8) {
   const catAff = new Map();
   for (const [path, s] of cats) catAff.set(path, decay(s.w, s.at, now));
   normalize(catAff);
-  const pop = popularity['30d'] || Object.values(popularity)[0];
-  const topPop = Math.max(...pop);
+  const popRaw = popularity['30d'] || Object.values(popularity)[0];
+  const topPop = Math.max(...popRaw);
+  let topBought = 0;
+  for (const [i, n] of bought) topBought = Math.max(topBought, n * Math.pow(1 + popRaw[i], POP_EXPONENT));
   const scored = [];
   items.forEach((it, i) => {
     let cat = 0;
@@ -78,7 +79,10 @@ export function forYou(shop, events, now, limit = 8) {
         cat = Math.max(cat, (d === it.category.length - 1 ? 1 : 0.5) * (catAff.get(path) || 0));
       });
     }
-    const score = WEIGHTS.own * (own.get(i) || 0) + WEIGHTS.assoc * (assoc.get(i) || 0) + WEIGHTS.category * cat + WEIGHTS.pop * (pop[i] / topPop);
+    let score;
+    if (bought.has(i)) score = 2 + (bought.get(i) * Math.pow(1 + popRaw[i], POP_EXPONENT)) / topBought;
+    else if (assoc.get(i) > 0 || looked.get(i) > 0) score = 1 + TIER.assoc * (assoc.get(i) || 0) + TIER.looked * (looked.get(i) || 0) + TIER.category * cat;
+    else score = 0.5 * cat + 0.5 * (topPop > 0 ? popRaw[i] / topPop : 0) * 0.999;
     if (score > 0) scored.push({ i, score });
   });
   scored.sort((a, b) => b.score - a.score || a.i - b.i);

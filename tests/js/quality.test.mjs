@@ -1,0 +1,36 @@
+// Quality and speed, measured through the real engine inside npm test: the evaluation
+// protocol on the shared split (baselines must reproduce the reference figures, Emma must
+// clear the bar of issue 3) and a smoke run of the benchmark (the JS baseline must be the
+// same scoring). Full benchmark runs: npm run bench, npm run bench:scale.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const orders = path.join(root, '../shared/datasets/online-retail-uci/by-day');
+const lastJson = (out) => JSON.parse(out.trim().split('\n').pop());
+
+test('the evaluation protocol on the shared split: baselines reproduce, Emma clears the bar', { skip: !existsSync(orders) && 'shared/ datasets not present' }, () => {
+  const r = lastJson(execFileSync('node', ['src/tools/eval/eval.mjs', '--orders', orders, '--split', '2011-09-01', '--json'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString());
+  assert.equal(r.users, 1477);
+  const near = (a, b) => Math.abs(a - b) <= 0.005;
+  assert.ok(near(r.methods.popularity.hr, 0.4374) && near(r.methods.popularity.ndcg, 0.093), JSON.stringify(r.methods.popularity));
+  assert.ok(near(r.methods.personal_topfreq.hr, 0.7129) && near(r.methods.personal_topfreq.ndcg, 0.2575), JSON.stringify(r.methods.personal_topfreq));
+  assert.ok(r.methods.emma.ndcg >= 0.285, `NDCG@10 ${r.methods.emma.ndcg}`);
+  assert.ok(r.methods.emma.hr >= 0.74, `HR@10 ${r.methods.emma.hr}`);
+});
+
+test('benchmark smoke run: the JS baseline and the engine agree on the top 8', () => {
+  const r = lastJson(execFileSync('node', ['src/tools/bench/bench.mjs', '--smoke', '--json'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString());
+  assert.deepEqual(r.items, [2000]);
+  assert.ok(r.wasm_ms[0] > 0 && r.js_ms[0] > 0);
+});
+
+test('emma-model scale smoke run: the log streamed once, rows counted', { skip: !existsSync(orders) && 'shared/ datasets not present' }, () => {
+  const r = lastJson(execFileSync('node', ['src/tools/bench/scale.mjs', '--factors', '1', '--json'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString());
+  assert.equal(r.results[0].rows, r.rows_per_copy);
+  assert.ok(r.results[0].pairs_kept > 0);
+});
