@@ -103,6 +103,17 @@ ForYou::ForYou(const PersonalSignals& signals, const std::vector<float>& raw, co
   for (const auto& [i, n] : s.bought) top_bought = std::max(top_bought, n * std::pow(1.0 + pop_raw[i], kPopExponent));
 }
 
+void ForYou::fill(const Catalog& c, std::vector<double>& score) const {
+  const std::size_t n = c.size();
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const std::uint32_t cat = c.item(i).category;
+    score[i] = 0.5 * (cat == kNone ? 0 : s.affinity[cat]) + 0.5 * pop[i] * 0.999;
+  }
+  for (const auto& [i, a] : s.assoc) score[i] = (*this)(c.item(i), i);
+  for (const auto& [i, v] : s.looked) score[i] = (*this)(c.item(i), i);
+  for (const auto& [i, v] : s.bought) score[i] = (*this)(c.item(i), i);
+}
+
 double ForYou::operator()(const Item& item, std::uint32_t i) const {
   if (const auto b = s.bought.find(i); b != s.bought.end() && top_bought > 0) {
     return 2 + b->second * std::pow(1.0 + pop_raw[i], kPopExponent) / top_bought;

@@ -53,6 +53,9 @@ struct ForYou {
   double top_bought = 0;  // the largest bought score, for scaling into its tier
   ForYou(const PersonalSignals& signals, const std::vector<float>& raw, const std::vector<float>& scaled);
   double operator()(const Item& item, std::uint32_t i) const;
+  // Every item's score at once: one dense pass for the lowest tier, then the shopper's few
+  // items (no lookups per catalog item).
+  void fill(const Catalog& catalog, std::vector<double>& score) const;
 };
 
 }  // namespace emma

@@ -443,8 +443,7 @@ json recommend(const Bundle& bundle, const Profile* profile, const RecommendRequ
   std::vector<std::uint32_t> order;  // rerank keeps the page's list only
   if (req.scenario == "for_you") {
     if (profile) {
-      const ForYou for_you(ctx.personal, ctx.pop_raw, ctx.pop);
-      for (std::uint32_t i = 0; i < n; ++i) score[i] = for_you(c.item(i), i);
+      ForYou(ctx.personal, ctx.pop_raw, ctx.pop).fill(c, score);
     } else {
       for (std::uint32_t i = 0; i < n; ++i) score[i] = ctx.pop[i];
     }

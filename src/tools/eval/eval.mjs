@@ -137,10 +137,10 @@ async function movielens(a) {
       const mine = byUser.get(u).slice(0, -1);
       const seen = new Set(mine.map((x) => x.m));
       const now = held.get(u).t;
-      // Ratings as signals of taste: 4+ stars as strong as a purchase, below 3 not at all.
-      const evs = mine.filter((x) => x.r >= 3).map((x) => ({ type: x.r >= 4 ? 'purchase' : 'view', item: x.m, at: x.t }));
-      const recs = replayAndRecommend(engine, evs, now, a.k + seen.size > 100 ? 100 : a.k + seen.size, { scenario: 'for_you' })
-        .filter((id) => !seen.has(id));
+      // Every rating is a film watched (a "purchase"); films seen are excluded by rule, as a
+      // shop excludes what was bought. Low ratings say little about taste, but they do say "seen".
+      const evs = mine.map((x) => ({ type: 'purchase', item: x.m, at: x.t }));
+      const recs = replayAndRecommend(engine, evs, now, a.k, { scenario: 'for_you', rules: { excludePurchased: true } });
       m.emma.add(scoreList(recs, target, a.k));
       const unseenPop = popular.filter((id) => !seen.has(id));
       m.popularity.add(scoreList(unseenPop, target, a.k));
