@@ -1,5 +1,6 @@
 #include "engine.hpp"
 
+#include <algorithm>
 #include <new>
 
 #include <sodium.h>
@@ -81,7 +82,44 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     const std::string shop = f.str("shop", 128);
     if (!shop_.empty() && shop != shop_) f.fail("shop", "cannot change once set (it binds the profile)");
     shop_ = shop;
-    return {{"shop", shop_}};
+    if (f.has("retention")) {
+      Fields r = f.object("retention");
+      if (auto d = r.opt_num("raw_event_days")) {
+        if (*d < 1 || *d > 3650) r.fail("raw_event_days", "must be from 1 to 3650");
+        profile_config_.raw_event_days = *d;
+      }
+      if (auto d = r.opt_num("inactive_days")) {
+        if (*d < 1 || *d > 3650) r.fail("inactive_days", "must be from 1 to 3650");
+        profile_config_.inactive_days = *d;
+      }
+    }
+    if (f.has("controller")) {
+      Fields c = f.object("controller");
+      controller_ = {c.opt_str("name", 256).value_or(""), c.opt_str("contact", 256).value_or(""), c.opt_str("dpo", 256).value_or("")};
+    }
+    profile_ = Profile(profile_config_);
+    return {{"shop", shop_}, {"retention", {{"raw_event_days", profile_config_.raw_event_days},
+                                            {"inactive_days", profile_config_.inactive_days}}}};
+  }
+  if (op == "processing.record") return processing_record(shop_, controller_, profile_config_, consent_, now);
+  if (op == "profile.forget") {
+    std::size_t n = 0;
+    if (auto item = f.opt_str("item", 256)) n += profile_.forget_item(*item);
+    else if (auto cat = f.opt_str("category", 1024)) {
+      std::string path, part;  // "Home > Candles" or "Home/Candles"
+      for (char ch : *cat + "/") {
+        if (ch == '>' || ch == '/') {
+          const auto b = part.find_first_not_of(' ');
+          if (b != std::string::npos) path += (path.empty() ? "" : "/") + part.substr(b, part.find_last_not_of(' ') - b + 1);
+          part.clear();
+        } else {
+          part += ch;
+        }
+      }
+      n += profile_.forget_category(path, bundle_ ? &bundle_->catalog : nullptr);
+    } else if (auto q = f.opt_str("search", 256)) n += profile_.forget_search(*q);
+    else f.fail("item", "name what to forget: item, category or search");
+    return {{"forgotten", n}, {"persist", consent_.granted("personalization")}};
   }
   if (op == "bundle.load" || op == "catalog.load") {
     std::unique_ptr<Bundle> next;  // all-or-nothing: the old bundle stays until this one is whole
@@ -121,6 +159,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
               {"reason", objected_ ? "the shopper objected to profiling" : "personalization is not granted"}};
     }
     for (const auto& e : events) profile_.apply(e, bundle_ ? &bundle_->catalog : nullptr);
+    profile_.enforce_retention(now);
     return {{"recorded", true}, {"persist", true}, {"count", events.size()}};
   }
   if (op == "recommend") {
@@ -142,7 +181,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     // and every stored record (crypto-shredding), and so does the engine in memory.
     const bool erase = rec.purpose == "personalization";
     if (erase) {
-      profile_ = Profile();
+      profile_ = Profile(profile_config_);
       vault_.clear_key();
     }
     return {{"state", consent_.state_json()}, {"erase_storage", erase},
@@ -155,7 +194,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       if (p == "personalization" && !consent_.granted(p)) erase = true;
     }
     if (erase) {
-      profile_ = Profile();
+      profile_ = Profile(profile_config_);
       vault_.clear_key();
     }
     return {{"changed", changed}, {"state", consent_.state_json()}, {"erase_storage", erase},
@@ -188,23 +227,52 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       throw Error(code::unsupported, "the profile was written by a newer engine");
     }
     // Build both before replacing either, so a bad record leaves the session untouched.
-    Profile profile = Profile::from_json(doc.value("profile", json::object()));
+    Profile profile = Profile::from_json(doc.value("profile", json::object()), profile_config_);
     Consent consent = Consent::from_json(doc.value("consent", json::array()));
+    // Storage limitation: a profile unused for too long is erased, not restored.
+    if (now > 0 && profile.expired(now)) {
+      profile_ = Profile(profile_config_);
+      consent_ = Consent();
+      vault_.clear_key();
+      return {{"expired", true}, {"erase_storage", true}, {"consent", consent_.state_json()}};
+    }
+    const bool folded = now > 0 && profile.enforce_retention(now);
     profile_ = std::move(profile);
     consent_ = std::move(consent);
     objected_ = pf.opt_bool("objected").value_or(false);
-    return {{"events", profile_.event_count()}, {"consent", consent_.state_json()}};
+    return {{"events", profile_.event_count()}, {"consent", consent_.state_json()}, {"persist", folded}};
   }
   if (op == "profile.export") {
+    // Art. 15/20: everything held, machine-readable (format documented in the README), plus a
+    // summary a person can read.
+    auto title = [&](const std::string& id) -> std::string {
+      const Item* it = bundle_ ? bundle_->catalog.find(id) : nullptr;
+      return it ? std::string(it->title) : id;
+    };
     json items = json::object();
     for (const auto& [id, s] : profile_.items()) items[id] = profile_.decay(s, now);
     json cats = json::object();
     for (const auto& [name, s] : profile_.categories()) cats[name] = profile_.decay(s, now);
     json recent = json::array();
-    for (const auto& [id, at] : profile_.recent()) recent.push_back({{"item", id}, {"at", at}});
-    return {{"format", "tante-emma-export/1"}, {"shop", shop_}, {"exported_at", now},
+    for (const auto& [id, at] : profile_.recent()) recent.push_back({{"item", id}, {"title", title(id)}, {"at", at}});
+    json purchases = json::array();
+    for (const auto& p : profile_.purchases()) purchases.push_back({{"item", p.item}, {"title", title(p.item)}, {"at", p.at}, {"quantity", p.quantity}});
+    json searches = json::array();
+    for (const auto& [q, at] : profile_.searches()) searches.push_back({{"query", q}, {"at", at}});
+    json summary = json::array();
+    summary.push_back(std::to_string(profile_.event_count()) + " actions recorded in this browser");
+    if (!profile_.purchases().empty()) summary.push_back(std::to_string(profile_.purchases().size()) + " purchase lines kept with their dates");
+    std::vector<std::pair<double, std::string>> top;
+    for (const auto& [name, w] : cats.items()) top.emplace_back(w.get<double>(), name);
+    std::sort(top.rbegin(), top.rend());
+    for (std::size_t k = 0; k < top.size() && k < 3; ++k) summary.push_back("interested in " + top[k].second);
+    if (objected_) summary.push_back("profiling is paused at your request");
+    return {{"format", "tante-emma-export/1"}, {"shop", shop_}, {"exported_at", now}, {"summary", summary},
             {"interests", {{"items", items}, {"categories", cats}}}, {"recently_viewed", recent},
-            {"event_count", profile_.event_count()}, {"objected", objected_},
+            {"purchases", purchases}, {"purchases_counted", profile_.folded_baskets()}, {"searches", searches},
+            {"cart", profile_.cart()}, {"event_count", profile_.event_count()},
+            {"first_seen", profile_.first_seen()}, {"last_seen", profile_.last_seen()}, {"objected", objected_},
+            {"retention", {{"raw_event_days", profile_config_.raw_event_days}, {"inactive_days", profile_config_.inactive_days}}},
             {"consent", {{"state", consent_.state_json()}, {"records", consent_.records_json()}}}};
   }
   if (op == "profile.object") {
@@ -214,7 +282,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     return {{"objected", objected_}, {"persist", consent_.granted("personalization")}};
   }
   if (op == "erase") {
-    profile_ = Profile();
+    profile_ = Profile(profile_config_);
     consent_ = Consent();
     objected_ = false;
     vault_.clear_key();

@@ -11,6 +11,7 @@
 
 #include "bundle.hpp"
 #include "consent.hpp"
+#include "processing_record.hpp"
 #include "profile.hpp"
 #include "vault.hpp"
 
@@ -34,6 +35,8 @@ class Engine {
   json sealed_plaintext() const;
 
   std::string shop_;
+  ProfileConfig profile_config_;
+  Controller controller_;
   std::unique_ptr<Bundle> bundle_;
   Profile profile_;
   Consent consent_;

@@ -48,6 +48,10 @@ PersonalSignals personal_signals(const Bundle& bundle, const Profile& profile, s
       it->second = line.at;
     }
   }
+  for (const auto& [id, n] : profile.folded_baskets()) {
+    const std::uint32_t i = c.index_of(id);
+    if (i != kNone) s.bought[i] += n;
+  }
   // Views, clicks, carts (already decayed in the profile).
   for (const auto& [id, sig] : profile.items()) {
     const std::uint32_t i = c.index_of(id);

@@ -164,6 +164,86 @@ void Profile::apply(const Event& e, const Catalog* catalog) {
   }
 }
 
+std::size_t Profile::forget_item(const std::string& id) {
+  std::size_t n = items_.erase(id) + folded_baskets_.erase(id);
+  auto drop = [&](auto& seq, auto pred) {
+    const auto before = seq.size();
+    seq.erase(std::remove_if(seq.begin(), seq.end(), pred), seq.end());
+    n += before - seq.size();
+  };
+  drop(recent_, [&](const auto& r) { return r.first == id; });
+  drop(purchases_, [&](const Purchase& p) { return p.item == id; });
+  drop(cart_, [&](const std::string& c) { return c == id; });
+  return n;
+}
+
+std::size_t Profile::forget_category(const std::string& path, const Catalog* catalog) {
+  std::size_t n = 0;
+  // The category, its subcategories, and what the shopper did with items in them.
+  for (auto it = categories_.begin(); it != categories_.end();) {
+    const bool inside = it->first == path || it->first.rfind(path + "/", 0) == 0;
+    it = inside ? (++n, categories_.erase(it)) : std::next(it);
+  }
+  if (catalog) {
+    const std::uint32_t cat = catalog->category_id(path);
+    if (cat != kNone) {
+      std::vector<std::string> ids;
+      for (const auto& [id, s] : items_) ids.push_back(id);
+      for (const auto& p : purchases_) ids.push_back(p.item);
+      for (const auto& r : recent_) ids.push_back(r.first);
+      for (const auto& [id, v] : folded_baskets_) ids.push_back(id);
+      std::sort(ids.begin(), ids.end());
+      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+      for (const auto& id : ids) {
+        const Item* item = catalog->find(id);
+        if (item && catalog->in_category(*item, cat)) n += forget_item(id);
+      }
+    }
+  }
+  return n;
+}
+
+std::size_t Profile::forget_search(const std::string& query) {
+  const auto before = searches_.size();
+  searches_.erase(std::remove_if(searches_.begin(), searches_.end(), [&](const auto& s) { return s.first == query; }), searches_.end());
+  return before - searches_.size();
+}
+
+bool Profile::enforce_retention(std::int64_t now) {
+  const auto limit = now - static_cast<std::int64_t>(config_.raw_event_days * kMsPerDay);
+  bool changed = false;
+  // Purchases become per-item basket counts: what the ranking needs, without dates. Lines
+  // of one basket share a time; an item counts once per basket.
+  std::int64_t basket_at = -1;
+  std::vector<std::string> in_basket;
+  while (!purchases_.empty() && purchases_.front().at < limit) {
+    const Purchase& p = purchases_.front();
+    if (p.at != basket_at) {
+      basket_at = p.at;
+      in_basket.clear();
+    }
+    if (std::find(in_basket.begin(), in_basket.end(), p.item) == in_basket.end()) {
+      in_basket.push_back(p.item);
+      folded_baskets_[p.item] += 1;
+    }
+    purchases_.pop_front();
+    changed = true;
+  }
+  while (!recent_.empty() && recent_.back().second < limit) {
+    recent_.pop_back();
+    changed = true;
+  }
+  while (!searches_.empty() && searches_.back().second < limit) {
+    searches_.pop_back();
+    changed = true;
+  }
+  return changed;
+}
+
+bool Profile::expired(std::int64_t now) const {
+  return last_seen_ > 0 && static_cast<double>(now - last_seen_) > config_.inactive_days * kMsPerDay;
+}
+
 double Profile::item_weight(const std::string& id, std::int64_t now) const {
   const auto it = items_.find(id);
   return it == items_.end() ? 0 : decay(it->second, now);
@@ -187,6 +267,7 @@ json Profile::to_json() const {
   json searches = json::array();
   for (const auto& [q, at] : searches_) searches.push_back({q, at});
   return {{"items", signals(items_)}, {"categories", signals(categories_)}, {"recent", recent},
+          {"folded_baskets", folded_baskets_},
           {"purchases", purchases},   {"searches", searches},               {"cart", cart_},
           {"event_count", event_count_}, {"first_seen", first_seen_},       {"last_seen", last_seen_}};
 }
@@ -232,6 +313,12 @@ Profile Profile::from_json(const json& doc, ProfileConfig config) {
     for (const auto& v : *r) {
       if (!v.is_string()) f.fail("cart", "holds a malformed entry");
       p.cart_.push_back(v.get<std::string>());
+    }
+  }
+  if (const json* folded = f.opt_object("folded_baskets")) {
+    for (const auto& [k, v] : folded->items()) {
+      if (!v.is_number() || v.get<double>() < 0) f.fail("folded_baskets", "holds a malformed count");
+      p.folded_baskets_[k] = v.get<double>();
     }
   }
   p.event_count_ = static_cast<std::uint64_t>(f.opt_int("event_count", 0, INT64_MAX / 2).value_or(0));

@@ -37,6 +37,11 @@ struct ProfileConfig {
   std::size_t max_purchases = 2000;  // purchase lines kept for repurchase cycles (oldest go first)
   std::size_t max_searches = 20;
   std::size_t max_cart = 200;
+  // Storage limitation (Art. 5(1)(e)): raw events older than this are folded into counts or
+  // dropped; a profile unused for `inactive_days` is erased (13 months, as commonly advised
+  // for trackers).
+  double raw_event_days = 180;
+  double inactive_days = 395;
   // How much one event says about interest, relative to a view.
   double w_view = 1, w_click = 1.5, w_add_to_cart = 3, w_remove_from_cart = -2, w_purchase = 5,
          w_category_view = 0.5, w_dwell_per_minute = 0.5;
@@ -58,6 +63,15 @@ class Profile {
   explicit Profile(ProfileConfig config = {}) : config_(config) {}
 
   void apply(const Event& event, const Catalog* catalog);
+
+  // Art. 16: the shopper corrects their profile. Each returns how many entries went.
+  std::size_t forget_item(const std::string& id);
+  std::size_t forget_category(const std::string& path, const Catalog* catalog);
+  std::size_t forget_search(const std::string& query);
+  // Folds or drops raw events past the retention window; true when anything changed.
+  bool enforce_retention(std::int64_t now);
+  bool expired(std::int64_t now) const;
+  const std::unordered_map<std::string, double>& folded_baskets() const { return folded_baskets_; }
   double item_weight(const std::string& id, std::int64_t now) const;
   double category_weight(const std::string& name, std::int64_t now) const;
   const std::unordered_map<std::string, Signal>& items() const { return items_; }
@@ -87,6 +101,7 @@ class Profile {
   std::deque<Purchase> purchases_;                            // oldest first
   std::deque<std::pair<std::string, std::int64_t>> searches_; // newest first: query, time
   std::vector<std::string> cart_;
+  std::unordered_map<std::string, double> folded_baskets_;  // baskets per item, past the raw window
   std::uint64_t event_count_ = 0;
   std::int64_t first_seen_ = 0, last_seen_ = 0;
 };

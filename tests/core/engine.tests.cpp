@@ -201,3 +201,72 @@ TEST_CASE("consent signals: TCF, Consent Mode and GPC", "[engine][consent]") {
     CHECK_THAT(a.message(), Catch::Contains("horoscope"));
   }
 }
+
+TEST_CASE("forget an item, a category, a search (Art. 16)", "[engine][rights]") {
+  emma::Engine e;
+  load_small(e);
+  grant(e);
+  for (const json& ev : {json{{"type", "view"}, {"item", "85123A"}}, json{{"type", "purchase"}, {"item", "22720"}},
+                         json{{"type", "view"}, {"item", "37370"}}, json{{"type", "search"}, {"query", "red bag"}}}) {
+    REQUIRE(call(e, {{"op", "track"}, {"event", ev}, {"now", kNow}}).ok());
+  }
+  auto exported = [&] { return call(e, {{"op", "profile.export"}, {"now", kNow}}).result(); };
+  CHECK(call(e, {{"op", "profile.forget"}, {"item", "85123A"}}).result().at("forgotten").get<int>() >= 2);
+  CHECK_FALSE(exported().at("interests").at("items").contains("85123A"));
+  CHECK(exported().at("recently_viewed").size() == 1);
+  // The category, and what was done with its items (the baking tins and the mugs).
+  REQUIRE(call(e, {{"op", "profile.forget"}, {"category", "Kitchen"}}).ok());
+  const auto after = exported();
+  for (const auto& [name, w] : after.at("interests").at("categories").items()) CHECK(name.rfind("Kitchen", 0) != 0);
+  CHECK(after.at("purchases").empty());
+  CHECK(after.at("interests").at("items").empty());
+  CHECK(call(e, {{"op", "profile.forget"}, {"search", "red bag"}}).result().at("forgotten") == 1);
+  CHECK(exported().at("searches").empty());
+  CHECK(call(e, {{"op", "profile.forget"}}).code() == "BAD_REQUEST");
+}
+
+TEST_CASE("retention folds old purchases into counts and erases unused profiles", "[engine][rights]") {
+  emma::Engine e;
+  REQUIRE(call(e, {{"op", "configure"}, {"shop", "s"}, {"retention", {{"raw_event_days", 30}, {"inactive_days", 60}}}}).ok());
+  REQUIRE(call(e, {{"op", "catalog.load"}, {"catalog", small_catalog()}}).ok());
+  grant(e);
+  const std::int64_t day = 86'400'000;
+  REQUIRE(call(e, {{"op", "track"}, {"now", kNow}, {"events", {{{"type", "purchase"}, {"item", "71053"}, {"at", kNow - 50 * day}},
+                                                                {{"type", "purchase"}, {"item", "71053"}, {"at", kNow - 40 * day}},
+                                                                {{"type", "view"}, {"item", "22423"}, {"at", kNow - 45 * day}},
+                                                                {{"type", "purchase"}, {"item", "20725"}, {"at", kNow - day}}}}}).ok());
+  auto ex = call(e, {{"op", "profile.export"}, {"now", kNow}}).result();
+  CHECK(ex.at("purchases").size() == 1);  // only the recent line keeps its date
+  CHECK(ex.at("purchases_counted").at("71053") == 2);  // two baskets, counted without dates
+  CHECK(ex.at("recently_viewed").empty());
+  // Still the shopper's first choice: counts are what the ranking uses.
+  auto r = call(e, {{"op", "recommend"}, {"request", {{"limit", 1}}}, {"now", kNow}});
+  CHECK(ids_of(r) == std::vector<std::string>{"71053"});
+  // Sealed, then opened 61 days later: expired, erased.
+  const std::vector<std::uint8_t> key(32, 4);
+  REQUIRE(call(e, {{"op", "vault.set_key"}, {"key_id", "k"}}, key).ok());
+  const auto sealed = call(e, {{"op", "profile.seal"}}).bytes;
+  emma::Engine later;
+  REQUIRE(call(later, {{"op", "configure"}, {"shop", "s"}, {"retention", {{"inactive_days", 60}}}}).ok());
+  REQUIRE(call(later, {{"op", "vault.set_key"}, {"key_id", "k"}}, key).ok());
+  auto opened = call(later, {{"op", "profile.open"}, {"now", kNow + 61 * day}}, sealed);
+  REQUIRE(opened.ok());
+  CHECK(opened.result().at("expired") == true);
+  CHECK(opened.result().at("erase_storage") == true);
+  CHECK(call(later, {{"op", "profile.export"}, {"now", kNow}}).result().at("event_count") == 0);
+}
+
+TEST_CASE("the record of processing follows the live configuration (Art. 30)", "[engine][rights]") {
+  emma::Engine e;
+  REQUIRE(call(e, {{"op", "configure"}, {"shop", "s"}, {"controller", {{"name", "Tante Emma GmbH"}, {"contact", "privacy@example.org"}}},
+                   {"retention", {{"raw_event_days", 90}}}}).ok());
+  auto r = call(e, {{"op", "processing.record"}, {"now", kNow}}).result();
+  CHECK(r.at("json").at("controller").at("name") == "Tante Emma GmbH");
+  CHECK(r.at("json").at("recipients").empty());
+  CHECK_THAT(r.at("json").at("retention").at("raw_events").get<std::string>(), Catch::Contains("90 days"));
+  CHECK_THAT(r.at("markdown").get<std::string>(), Catch::Contains("None: the data stays on the shopper's device"));
+  REQUIRE(call(e, {{"op", "consent.grant"}, {"purpose", "insights"}, {"version", "1"}}).ok());
+  r = call(e, {{"op", "processing.record"}, {"now", kNow}}).result();
+  CHECK(r.at("json").at("recipients").size() == 1);
+  CHECK_THAT(r.at("markdown").get<std::string>(), Catch::Contains("| insights |") && Catch::Contains("| granted |"));
+}

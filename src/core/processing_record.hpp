@@ -1,0 +1,20 @@
+// The record of processing activities (GDPR Art. 30), generated from the live
+// configuration: what the shop's privacy officer files, always matching what runs.
+#pragma once
+#include <string>
+
+#include "consent.hpp"
+#include "json_input.hpp"
+#include "profile.hpp"
+
+namespace emma {
+
+struct Controller {
+  std::string name, contact, dpo;  // from the shop's configuration
+};
+
+// {"json": {...}, "markdown": "..."}
+json processing_record(const std::string& shop, const Controller& controller, const ProfileConfig& config,
+                       const Consent& consent, std::int64_t now);
+
+}  // namespace emma
