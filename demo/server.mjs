@@ -1,11 +1,16 @@
-// The demo shop's small server: static files only (the opt-in collector comes with the
-// sharing features). Run by `npm run demo`; PORT defaults to 8080.
+// The demo shop's small server: pages rendered from catalog.json (render.mjs) and static
+// files only (the opt-in collector comes with the sharing features). Every page is served
+// under a strict Content-Security-Policy, so the demo also shows that Emma needs no inline
+// script or style. Run by `npm run demo`; PORT defaults to 8080.
 import { createServer } from 'node:http';
-import { createReadStream, promises as fsp } from 'node:fs';
+import { createReadStream, readFileSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Shop, cartPage, categoryPage, homePage, notFoundPage, privacyPage, productPage, searchPage } from './render.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export const DEMO_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'";
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -20,19 +25,37 @@ const TYPES = {
   '.svg': 'image/svg+xml',
 };
 
-// URL prefix -> folder. The package is served as it ships (js-bindings/), the bundle from
-// the build folder where setup.sh writes it.
+// URL prefix -> file or folder. The embed script is served as a shop deploys it (web/dist
+// as /emma/), the package as it ships (js-bindings/), the bundle from the build folder.
 const DEFAULT_MOUNTS = [
   ['/pkg/', path.join(root, 'js-bindings')],
   ['/emma/shop.bundle', path.join(root, 'build/demo/shop.bundle')],
+  ['/emma/', path.join(root, 'web/dist')],
   ['/catalog.json', path.join(root, 'demo/catalog.json')],
-  // Product pages are rendered by the page script from the path.
-  ['/product/', path.join(root, 'demo/public/index.html')],
   ['/', path.join(root, 'demo/public')],
 ];
 
-export function createDemoServer({ mounts = [], headers = {} } = {}) {
+function pageFor(shop, pathname, query) {
+  if (pathname === '/' || pathname === '/index.html') return homePage(shop);
+  if (pathname === '/cart') return cartPage(shop);
+  if (pathname === '/privacy') return privacyPage(shop);
+  if (pathname === '/search') return searchPage(shop, (query.get('q') || '').slice(0, 100));
+  if (pathname.startsWith('/product/')) {
+    const item = shop.byId.get(pathname.slice('/product/'.length));
+    return item ? productPage(shop, item) : [404, notFoundPage(shop, 'There is no such product.')];
+  }
+  if (pathname.startsWith('/category/')) {
+    const category = shop.categoryBySlug.get(pathname.slice('/category/'.length));
+    return category ? categoryPage(shop, category) : [404, notFoundPage(shop, 'There is no such category.')];
+  }
+  return null;
+}
+
+// mounts: extra [prefix, path] pairs tried first; headers: added to every answer;
+// catalog: the shop's catalog object (defaults to demo/catalog.json).
+export function createDemoServer({ mounts = [], headers = {}, catalog } = {}) {
   const table = [...mounts, ...DEFAULT_MOUNTS];
+  const shop = new Shop(catalog || JSON.parse(readFileSync(path.join(root, 'demo/catalog.json'), 'utf8')));
   return createServer(async (req, res) => {
     const url = new URL(req.url, 'http://localhost');
     let pathname;
@@ -46,10 +69,24 @@ export function createDemoServer({ mounts = [], headers = {} } = {}) {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;
     }
+    const extra = mounts.some(([prefix]) => pathname.startsWith(prefix));
+    const page = extra ? null : pageFor(shop, pathname, url.searchParams);
+    if (page) {
+      const [status, body] = Array.isArray(page) ? page : [200, page];
+      res.writeHead(status, {
+        'Content-Type': TYPES['.html'],
+        'Content-Security-Policy': DEMO_CSP,
+        'Cache-Control': 'no-cache',
+        'X-Content-Type-Options': 'nosniff',
+        ...headers,
+      });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
     for (const [prefix, target] of table) {
       if (!pathname.startsWith(prefix)) continue;
       const rest = pathname.slice(prefix.length);
-      const isFolder = prefix.endsWith('/') && !target.endsWith('.html');
+      const isFolder = prefix.endsWith('/');
       let file = isFolder ? path.join(target, rest) : target;
       if (isFolder && !file.startsWith(target)) break;  // no escaping the folder
       try {

@@ -1,89 +1,121 @@
-// The demo shop's page script: it renders what Emma answers and reports what the shopper
-// does. All choices about the shopper come from the engine (createEmma from the package).
-import { createEmma } from '/pkg/src/browser.js';
+// The demo shop's own page script (a classic file: the pages run under a strict CSP).
+// It holds the embed's queue stub, the cart, the "simulate a shopper" control and the
+// panel of requests. Everything about the shopper goes through window.emma (the embed).
+window.emma = window.emma || function () { (window.emma.q = window.emma.q || []).push(arguments); };
 
-const GRANT_TEXT = document.getElementById('banner-text').textContent.trim().replace(/\s+/g, ' ');
-const main = document.getElementById('main');
-const status = document.getElementById('status');
-let catalog = null;
+(function () {
+  'use strict';
+  var CART = 'demo-cart';
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  for (const c of children) node.append(c);  // strings become text, never HTML
-  return node;
-}
-
-function card(item) {
-  const why = (item.reasons || []).map((r) => r.text).join(' · ');
-  return el('div', { class: 'card', 'data-item': item.id },
-    el('a', { href: `/product/${encodeURIComponent(item.id)}` }, item.title),
-    el('span', { class: 'price' }, item.price !== undefined ? `£${item.price.toFixed(2)}` : ''),
-    el('span', { class: 'why' }, why));
-}
-
-function row(title, result, id) {
-  return el('section', { class: 'row', id }, el('h2', {}, title), el('div', { class: 'grid' }, ...result.items.map(card)));
-}
-
-async function render(emma) {
-  const path = decodeURIComponent(location.pathname);
-  main.replaceChildren();
-  if (path.startsWith('/product/')) {
-    const id = path.slice('/product/'.length);
-    const item = catalog.items.find((i) => i.id === id);
-    if (!item) {
-      main.append(el('p', {}, `No product ${id}.`));
-      return;
+  function readCart() {
+    try {
+      return JSON.parse(sessionStorage.getItem(CART) || '[]');
+    } catch (e) {
+      return [];
     }
-    await emma.track({ type: 'view', item: id });
-    main.append(el('article', { class: 'product' }, el('h1', {}, item.title), el('p', {}, item.category), el('p', { class: 'price' }, `£${item.price.toFixed(2)}`)));
-    main.append(row('Similar', await emma.recommend({ scenario: 'similar', item: id, limit: 6 }), 'similar'));
-    return;
   }
-  const forYou = await emma.recommend({ scenario: 'for_you', limit: 8 });
-  main.append(row(forYou.personalized ? 'For you' : 'Popular right now', forYou, 'for-you'));
-  main.append(row('Trending', await emma.recommend({ scenario: 'trending', limit: 8 }), 'trending'));
-}
 
-async function showBanner(emma) {
-  const state = await emma.consent.state();
-  const banner = document.getElementById('banner');
-  const decided = state.personalization.granted || sessionStorage.length > 0;
-  banner.hidden = decided;
-  document.getElementById('grant').onclick = async () => {
-    await emma.consent.grant('personalization', { version: '2026-11', text: GRANT_TEXT, source: 'banner', lang: 'en' });
-    banner.hidden = true;
-    await render(emma);
-  };
-  document.getElementById('deny').onclick = () => {
-    banner.hidden = true;
-  };
-  document.getElementById('privacy').onclick = async () => {
-    main.replaceChildren(el('h1', {}, 'What Emma knows about you'), el('pre', {}, JSON.stringify(await emma.profile.export(), null, 2)));
-    const withdraw = el('button', { type: 'button' }, 'Withdraw consent and erase');
-    withdraw.onclick = async () => {
-      await emma.consent.withdraw('personalization', { source: 'privacy-centre' });
-      banner.hidden = false;
-      await render(emma);
-    };
-    main.append(withdraw);
-  };
-}
-
-async function start() {
-  catalog = await (await fetch('/catalog.json')).json();
-  const cats = [...new Set(catalog.items.map((i) => i.category.split(' > ')[0]))];
-  document.getElementById('categories').replaceChildren(...cats.map((c) => el('span', {}, c)));
-  try {
-    const emma = await createEmma({ bundle: '/emma/shop.bundle', shop: 'tante-emma-demo', on: { error: (e) => console.warn('Emma:', e.code, e.message) } });
-    window.emma = emma;
-    await showBanner(emma);
-    await render(emma);
-  } catch (err) {
-    status.textContent = `Personalization is unavailable (${err.code || err.message}); the shop works as usual.`;
-    main.replaceChildren(status);
+  function text(tag, value, cls) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    node.textContent = value;
+    return node;
   }
-}
 
-start();
+  // --- the panel of requests: every resource this page fetched ---------------------------
+  function watchRequests() {
+    var list = document.getElementById('request-list');
+    if (!list || typeof PerformanceObserver !== 'function') return;
+    var count = 0;
+    var foreign = 0;
+    function add(entry) {
+      var url = new URL(entry.name, location.href);
+      var same = url.origin === location.origin;
+      count += 1;
+      if (!same) foreign += 1;
+      var row = document.createElement('tr');
+      row.setAttribute('data-request', url.href);
+      row.append(text('td', same ? url.pathname + url.search : url.href), text('td', entry.initiatorType || 'document'),
+        text('td', String(entry.transferSize || entry.encodedBodySize || 0)), text('td', same ? 'yes' : 'NO', same ? 'ok' : 'bad'));
+      list.append(row);
+      document.getElementById('request-count').textContent = String(count);
+      document.getElementById('request-verdict').textContent = foreign ? '— ' + foreign + ' to other origins!' : '— all from this shop';
+    }
+    performance.getEntriesByType('navigation').forEach(add);
+    new PerformanceObserver(function (l) { l.getEntries().forEach(add); }).observe({ type: 'resource', buffered: true });
+  }
+
+  // --- the cart (sessionStorage, created on the first "Add to cart") -----------------------
+  function showCart() {
+    var cart = readCart();
+    var count = document.getElementById('cart-count');
+    if (count) count.textContent = String(cart.length);
+    var list = document.getElementById('cart-items');
+    if (!list) return;
+    if (cart.length) {
+      list.replaceChildren.apply(list, cart.map(function (line) {
+        var li = document.createElement('li');
+        var a = text('a', line.title);
+        a.href = '/product/' + encodeURIComponent(line.id);
+        li.append(a, text('span', ' ' + line.price, 'price'));
+        return li;
+      }));
+      var slot = document.querySelector('#together [data-emma-slot]');
+      if (slot) slot.setAttribute('data-emma-item', cart[cart.length - 1].id);
+    }
+  }
+
+  document.addEventListener('click', function (e) {
+    var add = e.target.closest && e.target.closest('[data-cart-add]');
+    if (!add) return;
+    var cart = readCart();
+    cart.push({ id: add.getAttribute('data-cart-add'), title: add.getAttribute('data-title'), price: add.getAttribute('data-price') });
+    sessionStorage.setItem(CART, JSON.stringify(cart));
+    showCart();
+    var status = document.getElementById('cart-status');
+    if (status) status.textContent = 'Added to your cart.';
+  });
+
+  // --- simulate a shopper ----------------------------------------------------------------
+  function simulate(e) {
+    e.preventDefault();
+    var option = document.getElementById('persona').selectedOptions[0];
+    var status = document.getElementById('simulate-status');
+    var items = option.getAttribute('data-items').split(' ');
+    window.emma('consent.state', function (err, state) {
+      if (err) {
+        status.textContent = 'Personalisation is unavailable here (' + (err.code || err.message) + ').';
+        return;
+      }
+      if (!state.personalization.granted) {
+        status.textContent = 'Allow personalisation first (banner or privacy centre): without consent Emma keeps nothing.';
+        return;
+      }
+      var done = 0;
+      items.forEach(function (item) {
+        window.emma('track', { type: 'view', item: item }, function () {
+          done += 1;
+          if (done === items.length) {
+            window.emma('fill', function () {
+              status.textContent = 'Viewed ' + items.length + ' products in ' + option.value + '; the recommendations on this page were updated.';
+            });
+          }
+        });
+      });
+    });
+  }
+
+  // The category list's order: the shop's (popularity) until Emma personalises it.
+  document.addEventListener('emma:filled', function () {
+    var list = document.querySelector('[data-emma-rerank]');
+    var note = document.getElementById('order-note');
+    if (list && note) note.textContent = list.getAttribute('data-emma-state') === 'personalized' ? 'Sorted for you (on this device).' : 'Sorted by popularity.';
+  });
+
+  document.addEventListener('DOMContentLoaded', function () {
+    watchRequests();
+    showCart();
+    var form = document.getElementById('simulate');
+    if (form) form.addEventListener('submit', simulate);
+  });
+})();

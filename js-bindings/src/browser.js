@@ -1,4 +1,5 @@
 // Entry point for browsers and bundlers (the "browser"/"default" export condition).
+import { checkConsentOption, startConsentSources } from './consent-sources.js';
 import { createEmmaWith } from './emma.js';
 import { EmmaError } from './errors.js';
 import { checkWasmBytes, wasmLoadError } from './load-errors.js';
@@ -66,6 +67,15 @@ const env = {
   defaultStorage: 'indexeddb',
 };
 
-export function createEmma(options) {
-  return createEmmaWith(env, options);
+export async function createEmma(options) {
+  checkConsentOption(options && options.consent);
+  const emma = await createEmmaWith(env, options);
+  // The page's consent tools (TCF, Consent Mode, GPC), listened to until close().
+  const stop = startConsentSources(emma, options.consent, { onError: (e) => options.on?.error?.(e) });
+  const close = emma.close.bind(emma);
+  emma.close = async () => {
+    stop();
+    return close();
+  };
+  return emma;
 }

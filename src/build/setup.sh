@@ -73,4 +73,8 @@ if [ ! -f build/demo/shop.bundle ] || [ demo/catalog.json -nt build/demo/shop.bu
   build/native/emma-model pack --catalog demo/catalog.json --out build/demo/shop.bundle
 fi
 
+# --- 6. the embed script: web/dist is what a shop deploys as /emma/ (esbuild; skipped when
+# nothing changed) -------------------------------------------------------------------------
+node web/build.mjs >&2
+
 node src/build/size-report.mjs >&2

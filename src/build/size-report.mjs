@@ -1,12 +1,19 @@
 // Prints the size of every shipped file: raw, gzip -9 and brotli -q 11 (as Plausible does),
-// and as the last line one JSON object. `page_total_brotli` counts what a shop page
-// downloads for Emma (browser files only; the bundle is the shop's and not counted).
+// and as the last line one JSON object:
+//   {"files":[{"name","raw","gzip","brotli","page"}],"page_total_brotli":N,"budget_brotli":B}
+// `page` marks what a shop page downloads for Emma through the embed script (web/dist:
+// the script with the npm API and glue inside, the wasm, the CSS; the shop's bundle is not
+// counted). The npm package's files are listed too (page: false): an app that bundles the
+// package itself downloads its share of them instead.
+// Exit code 1 when the page total is over the budget (`--check`, used by npm test).
 import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-const NODE_ONLY = new Set(['js-bindings/dist/emma-node.cjs', 'js-bindings/src/node.js', 'js-bindings/src/storage/fs.js']);
+export const PAGE_BUDGET_BROTLI = 120_000;
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 function walk(dir) {
   if (!existsSync(dir)) return [];
@@ -16,23 +23,38 @@ function walk(dir) {
   });
 }
 
-const shipped = [...walk(path.join(root, 'js-bindings/dist')), ...walk(path.join(root, 'js-bindings/src')), ...walk(path.join(root, 'web/dist'))]
-  .filter((p) => /\.(m?js|cjs|wasm|css)$/.test(p))
-  .sort();
+const shipped = (dir) => walk(path.join(root, dir)).filter((p) => /\.(m?js|cjs|wasm|css)$/.test(p)).sort();
 
-const files = shipped.map((p) => {
+function measure(p, page) {
   const data = readFileSync(p);
   return {
     name: path.relative(root, p),
     raw: data.length,
     gzip: gzipSync(data, { level: 9 }).length,
-    brotli: brotliCompressSync(data, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+    brotli: brotliCompressSync(data, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: data.length } }).length,
+    page,
   };
-});
+}
 
-const pad = (s, n) => String(s).padStart(n);
-console.log(`${'file'.padEnd(44)} ${pad('raw', 9)} ${pad('gzip', 9)} ${pad('brotli', 9)}`);
-for (const f of files) console.log(`${f.name.padEnd(44)} ${pad(f.raw, 9)} ${pad(f.gzip, 9)} ${pad(f.brotli, 9)}`);
-const pageTotal = files.filter((f) => !NODE_ONLY.has(f.name)).reduce((s, f) => s + f.brotli, 0);
-console.log(`page total (browser files, brotli): ${pageTotal} bytes`);
-console.log(JSON.stringify({ files, page_total_brotli: pageTotal }));
+export function sizeReport() {
+  const page = shipped('web/dist').map((p) => measure(p, true));
+  const pkg = [...shipped('js-bindings/dist'), ...shipped('js-bindings/src')].map((p) => measure(p, false));
+  const files = [...page, ...pkg];
+  return { files, page_total_brotli: page.reduce((s, f) => s + f.brotli, 0), budget_brotli: PAGE_BUDGET_BROTLI };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const report = sizeReport();
+  const pad = (s, n) => String(s).padStart(n);
+  const line = (f) => `${f.name.padEnd(44)} ${pad(f.raw, 9)} ${pad(f.gzip, 9)} ${pad(f.brotli, 9)}`;
+  console.log(`${'file'.padEnd(44)} ${pad('raw', 9)} ${pad('gzip', 9)} ${pad('brotli', 9)}`);
+  console.log('-- what a shop page downloads for Emma (embed script, wasm, CSS):');
+  for (const f of report.files.filter((x) => x.page)) console.log(line(f));
+  if (!report.files.some((x) => x.page)) console.log('   (web/dist is not built yet: node web/build.mjs)');
+  console.log('-- the npm package (an app bundles its share of these instead):');
+  for (const f of report.files.filter((x) => !x.page)) console.log(line(f));
+  const over = report.page_total_brotli > PAGE_BUDGET_BROTLI;
+  console.log(`page total (brotli): ${report.page_total_brotli} bytes of a ${PAGE_BUDGET_BROTLI} byte budget${over ? ' — OVER BUDGET' : ''}`);
+  console.log(JSON.stringify(report));
+  if (over && process.argv.includes('--check')) process.exit(1);
+}

@@ -1,0 +1,122 @@
+// The privacy centre: a modal <dialog> (focus is kept inside, Escape closes it, focus
+// returns to what opened it). It shows what Emma knows (from profile.export()), why each
+// recommendation on the page is there, and the shopper's rights: forget, export, erase,
+// withdraw and object. Every figure and word about the shopper comes from the engine.
+import { downloadJson, h, svg } from './dom.js';
+import { reasonText } from './i18n.js';
+
+let dialog = null;
+
+function section(title, ...body) {
+  return h('section', { class: 'emma-section' }, h('h3', {}, title), ...body);
+}
+
+// Interests as bars: an SVG per row whose <rect> width is the share of the strongest
+// interest (attributes, not inline styles, so strict CSP pages show it).
+function chart(entries, t, forget) {
+  if (!entries.length) return h('p', {}, t.nothing);
+  const max = Math.max(...entries.map(([, w]) => w)) || 1;
+  return h('ul', { class: 'emma-chart' }, ...entries.map(([name, weight]) => {
+    const share = Math.round((100 * weight) / max);
+    return h('li', {},
+      h('span', { class: 'emma-chart-label' }, name.split('/').join(' › ')),
+      svg('svg', { class: 'emma-bar', viewBox: '0 0 100 10', preserveAspectRatio: 'none', 'aria-hidden': 'true', focusable: 'false' },
+        svg('rect', { width: Math.max(share, 1), height: 10, rx: 2 })),
+      h('span', { class: 'emma-chart-value' }, `${share} %`),
+      forget ? forget({ category: name }, name) : null);
+  }));
+}
+
+async function render(ctx) {
+  const { api, t } = ctx;
+  const body = [];
+  if (!api) {
+    body.push(h('p', {}, t.unavailable));
+    return body;
+  }
+  const [state, data] = await Promise.all([api.consent.state(), api.profile.export()]);
+  const on = state.personalization.granted;
+  const rerender = async (work) => {
+    await work();
+    await open(ctx, null);
+  };
+  const button = (label, attrs, work) => {
+    const b = h('button', { type: 'button', class: 'emma-btn', ...attrs }, label);
+    b.addEventListener('click', () => rerender(work));
+    return b;
+  };
+
+  const status = h('p', { class: 'emma-status', 'data-emma-status': on ? 'on' : 'off' }, on ? t.statusOn : t.statusOff);
+  if (state.personalization.source) status.append(` (${t.statusVia}: ${state.personalization.source})`);
+  const objectBox = h('input', { type: 'checkbox', id: 'emma-object', checked: data.objected });
+  objectBox.addEventListener('change', () => rerender(() => api.profile.object(objectBox.checked)));
+  body.push(section(t.personalisation,
+    status,
+    on ? button(t.withdraw, { 'data-emma-action': 'withdraw' }, () => api.consent.withdraw('personalization', { source: 'privacy-centre' }))
+      : button(t.grant, { 'data-emma-action': 'grant', class: 'emma-btn emma-primary' }, () => ctx.grant('privacy-centre')),
+    on ? h('p', { class: 'emma-check' }, objectBox, h('label', { for: 'emma-object' }, t.object)) : null));
+
+  // Forgetting needs profile.forget in the API; without it the control is not offered.
+  const forget = typeof api.profile.forget === 'function'
+    ? (what, name) => button(t.forget, { 'data-emma-forget': JSON.stringify(what), 'aria-label': `${t.forget}: ${name}` }, () => api.profile.forget(what))
+    : null;
+  const interests = data.interests || {};
+  const cats = Object.entries(interests.categories || {}).filter(([, w]) => w > 0).sort((a, b) => b[1] - a[1]).slice(0, 8);
+  const items = Object.entries(interests.items || {}).filter(([, w]) => w > 0).sort((a, b) => b[1] - a[1]).slice(0, 12);
+  body.push(section(t.knows,
+    h('h4', {}, t.interests), chart(cats, t, forget),
+    h('h4', {}, t.items),
+    items.length
+      ? h('ul', { class: 'emma-known' }, ...items.map(([id]) => h('li', { 'data-emma-known': id }, ctx.titleOf(id), forget ? forget({ item: id }, ctx.titleOf(id)) : null)))
+      : h('p', {}, t.nothing)));
+
+  const shown = [...ctx.shown.values()].flatMap((r) => r.items);
+  const seen = new Set();
+  const why = shown.filter((i) => !seen.has(i.id) && seen.add(i.id)).slice(0, 12);
+  body.push(section(t.why, why.length
+    ? h('ul', { class: 'emma-why-list' }, ...why.map((i) => h('li', {}, h('strong', {}, i.title || i.id), ': ', i.reasons.map((r) => reasonText(r, t)).join(' · '))))
+    : h('p', {}, t.noRecs)));
+
+  body.push(section(t.yourData,
+    h('div', { class: 'emma-actions' },
+      button(t.exportBtn, { 'data-emma-action': 'export' }, async () => downloadJson(await api.profile.export(), 'emma-profile.json')),
+      button(t.erase, { 'data-emma-action': 'erase' }, () => api.erase()))));
+
+  const records = await api.consent.records();
+  if (records.length) {
+    body.push(section(t.records, h('ul', { class: 'emma-records' }, ...records.map((r) => h('li', {},
+      `${new Date(r.at).toLocaleString(ctx.lang)}: ${r.purpose} ${r.granted ? t.granted : t.refused} (${r.source}${r.version ? `, ${r.version}` : ''})`)))));
+  }
+  return body;
+}
+
+// Opens (or refreshes) the centre; `opener` gets focus back when it closes.
+export async function open(ctx, opener) {
+  if (!dialog) {
+    dialog = h('dialog', { class: 'emma-centre', 'aria-labelledby': 'emma-centre-title', lang: ctx.lang, 'data-emma-ui': 'privacy-centre' });
+    dialog.addEventListener('close', () => {
+      if (dialog.opener && dialog.opener.isConnected) dialog.opener.focus();
+    });
+    document.body.append(dialog);
+  }
+  if (opener) dialog.opener = opener;
+  const { t } = ctx;
+  const closeBtn = h('button', { type: 'button', class: 'emma-btn emma-close', 'aria-label': t.close }, '×');
+  closeBtn.addEventListener('click', () => dialog.close());
+  let body;
+  try {
+    body = await render(ctx);
+  } catch (err) {
+    body = [h('p', { role: 'alert' }, `${err.code || 'ERROR'}: ${err.message}`)];
+  }
+  dialog.setAttribute('aria-busy', 'false');
+  dialog.replaceChildren(h('div', { class: 'emma-centre-head' }, h('h2', { id: 'emma-centre-title' }, t.centreTitle), closeBtn), ...body);
+  if (!dialog.open) {
+    dialog.showModal();
+    closeBtn.focus();
+  } else {
+    dialog.querySelector('h2').setAttribute('tabindex', '-1');
+    dialog.querySelector('h2').focus();
+  }
+  return dialog;
+}

@@ -1,0 +1,203 @@
+// The embed script for shop pages:
+//   <script src="/emma/emma.js" data-bundle="/emma/shop.bundle" data-lang="de" async></script>
+// Configuration comes from the script element's data-* attributes; calls made through the
+// queue stub before it loaded are kept and run in order. It uses the npm API only
+// (createEmma); every decision about the shopper is the engine's. If the engine cannot run
+// (blocked, 404, old browser), nothing on the page changes: slots keep the shop's content.
+import { createEmma, EmmaError } from 'tante-emma';
+import { showBanner } from './banner.js';
+import { open as openCentre } from './centre.js';
+import { TEXT_VERSION, pickLang, texts } from './i18n.js';
+import { fillSlot, rerank } from './slots.js';
+import { clickEvent, pageEvent } from './track.js';
+
+const script = document.currentScript;
+const SOURCES = ['banner', 'tcf', 'consent-mode', 'gpc'];
+const API_COMMANDS = ['track', 'recommend', 'explain', 'erase', 'processingRecord', 'consent.grant', 'consent.withdraw',
+  'consent.state', 'consent.records', 'profile.export', 'profile.forget', 'profile.object'];
+
+function readConfig() {
+  const d = script ? script.dataset : {};
+  const base = (script && script.src) || document.baseURI;
+  const page = (v) => new URL(v, document.baseURI).href;
+  const lang = pickLang(d.lang || document.documentElement.lang);
+  const sources = (d.consentSources || SOURCES.join(' ')).split(/[\s,]+/).filter(Boolean);
+  return {
+    bundle: d.bundle ? page(d.bundle) : new URL('shop.bundle', base).href,
+    wasmUrl: d.wasm ? page(d.wasm) : new URL('emma.wasm', base).href,
+    css: d.css === 'none' ? null : d.css ? page(d.css) : new URL('emma.css', base).href,
+    shop: d.shop || location.host || 'shop',
+    storage: d.storage || 'indexeddb',
+    version: d.consentVersion || TEXT_VERSION,
+    lang,
+    t: texts(lang),
+    sources,
+    nonce: (script && script.nonce) || '',
+  };
+}
+
+const warn = (message) => console.warn(`Emma: ${message}`);
+const config = readConfig();
+const ctx = { ...config, api: null, shown: new Map(), warn, titleOf, grant };
+
+// The page's own styles win over ours only where it wants: ours come first in <head>.
+if (config.css) {
+  const link = document.createElement('link');
+  link.rel = 'stylesheet';
+  link.href = config.css;
+  if (config.nonce) link.nonce = config.nonce;
+  document.head.prepend(link);
+}
+
+function titleOf(id) {
+  for (const r of ctx.shown.values()) for (const i of r.items) if (i.id === id && i.title) return i.title;
+  return id;
+}
+
+function grant(source = 'banner') {
+  const { t } = ctx;
+  return ctx.api.consent.grant('personalization', { version: ctx.version, text: `${t.bannerTitle} ${t.bannerText}`, source, lang: ctx.lang });
+}
+
+const domReady = new Promise((resolve) => {
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', resolve, { once: true });
+  else resolve();
+});
+
+const started = (async () => {
+  const [api] = await Promise.all([
+    createEmma({
+      bundle: config.bundle,
+      shop: config.shop,
+      storage: config.storage,
+      wasmUrl: config.wasmUrl,
+      consent: { sources: config.sources },
+      on: { error: (e) => warn(`${e.code}: ${e.message}`) },
+    }),
+    domReady,
+  ]);
+  ctx.api = api;
+  return api;
+})();
+
+// --- the queue: window.emma('recommend', {...}[, callback]) ----------------------------
+
+function lookup(name) {
+  if (name === 'ready') return (cb) => ctx.api;
+  if (name === 'privacy') return () => openCentre(ctx, document.activeElement);
+  if (name === 'fill') return () => fillAll();
+  if (!API_COMMANDS.includes(name)) return null;
+  const path = name.split('.');
+  const owner = path.length === 2 ? ctx.api[path[0]] : ctx.api;
+  const fn = owner && owner[path[path.length - 1]];
+  return typeof fn === 'function' ? fn.bind(owner) : null;
+}
+
+// Runs one command; a function as the last argument is called back as (error, result).
+function run(args, queued) {
+  const list = Array.from(args);
+  const name = list.shift();
+  const cb = typeof list[list.length - 1] === 'function' ? list.pop() : null;
+  const done = (async () => {
+    if (name === 'privacy') await domReady;
+    else await started;
+    const fn = lookup(name);
+    if (!fn) {
+      throw new EmmaError('BAD_REQUEST', `emma("${name}"): not a command; use ${['ready', 'privacy', 'fill', ...API_COMMANDS].join(', ')}`);
+    }
+    return fn(...list);
+  })();
+  if (cb) done.then((r) => cb(null, r), (e) => cb(e));
+  else if (queued) done.catch((e) => warn(`emma("${name}") failed: ${e.message}`));
+  return done;
+}
+
+const queue = (window.emma && window.emma.q) || [];
+window.emma = function emma() {
+  return run(arguments, false);
+};
+for (const args of queue) run(args, true);
+
+// --- the page ----------------------------------------------------------------------------
+
+async function fillAll() {
+  const slots = [...document.querySelectorAll('[data-emma-slot]')];
+  const lists = [...document.querySelectorAll('[data-emma-rerank]')];
+  await Promise.all([
+    ...slots.map(async (slot) => {
+      const r = await fillSlot(slot, ctx);
+      if (r) ctx.shown.set(slot, r);
+      else ctx.shown.delete(slot);
+    }),
+    ...lists.map((list) => rerank(list, ctx).catch((e) => warn(`reordering a list failed: ${e.message}`))),
+  ]);
+  document.dispatchEvent(new CustomEvent('emma:filled'));
+}
+
+function track(event) {
+  return ctx.api.track(event).catch((e) => warn(`tracking ${JSON.stringify(event)} failed: ${e.message}`));
+}
+
+// A CMP on the page (IAB TCF) decides; Emma's banner only shows where none does.
+async function cmpDecides() {
+  if (typeof window.__tcfapi !== 'function') return false;
+  const ping = await new Promise((resolve) => {
+    try {
+      window.__tcfapi('ping', 2, (p) => resolve(p || {}));
+    } catch {
+      resolve({});
+    }
+    setTimeout(() => resolve({}), 1000);
+  });
+  return ping.gdprApplies !== false;
+}
+
+async function maybeBanner(api) {
+  if (!config.sources.includes('banner')) return;
+  const state = await api.consent.state();
+  if (state.personalization.granted || sessionStorage.getItem('emma:declined') === config.shop) return;
+  if (await cmpDecides()) return;
+  showBanner({
+    t: ctx.t,
+    lang: ctx.lang,
+    onYes: () => grant('banner'),
+    // The refusal is remembered for this tab only, so the banner does not return on every
+    // page; nothing about the shopper is stored.
+    onNo: () => sessionStorage.setItem('emma:declined', config.shop),
+    onMore: (opener) => openCentre(ctx, opener),
+  });
+}
+
+// The privacy centre opens from any [data-emma-privacy] element, even when the engine
+// could not load (it then says so).
+document.addEventListener('click', (e) => {
+  const opener = e.target.closest && e.target.closest('[data-emma-privacy]');
+  if (!opener) return;
+  e.preventDefault();
+  domReady.then(() => openCentre(ctx, opener));
+});
+
+started.then(
+  async (api) => {
+    document.addEventListener('click', (e) => {
+      const event = e.target.closest && clickEvent(e.target);
+      if (event) track(event);
+    });
+    const event = pageEvent(document.body);
+    if (event) await track(event);
+    api.on('consent', () => fillAll());
+    await Promise.all([fillAll(), maybeBanner(api)]);
+    document.documentElement.dataset.emma = 'ready';
+    document.dispatchEvent(new CustomEvent('emma:ready'));
+  },
+  async (err) => {
+    await domReady;
+    warn(`personalisation is off on this page (${err.code || 'ERROR'}): ${err.message}`);
+    for (const slot of document.querySelectorAll('[data-emma-slot]')) {
+      slot.dataset.emmaState = 'fallback';
+      slot.dataset.emmaError = err.code || 'ERROR';
+    }
+    document.documentElement.dataset.emma = 'unavailable';
+    document.dispatchEvent(new CustomEvent('emma:unavailable', { detail: { code: err.code, message: err.message } }));
+  },
+);

@@ -1,0 +1,134 @@
+// Slots: <div data-emma-slot="similar" data-emma-item="…" data-emma-limit="4"
+// data-emma-template="card">fallback</div>. The shop's fallback stays until the engine has
+// answered with at least one item; a failed or unknown scenario keeps it.
+// Lists: <ol data-emma-rerank><li data-emma-item="…">…</li></ol> are put in the engine's
+// order for this shopper (the shop's own nodes are moved, never re-rendered).
+import { h, safeUrl } from './dom.js';
+import { reasonText } from './i18n.js';
+
+const MAX_LIMIT = 24;
+
+function limitOf(node, dflt) {
+  const n = Number.parseInt(node.dataset.emmaLimit, 10);
+  return n > 0 ? Math.min(n, MAX_LIMIT) : dflt;
+}
+
+function priceText(item, lang) {
+  if (typeof item.price !== 'number') return '';
+  try {
+    if (item.currency) return new Intl.NumberFormat(lang, { style: 'currency', currency: item.currency }).format(item.price);
+  } catch {
+    // an unknown currency code: show the number
+  }
+  return item.price.toFixed(2);
+}
+
+function fieldText(item, field, ctx) {
+  switch (field) {
+    case 'price':
+      return priceText(item, ctx.lang);
+    case 'category':
+      return Array.isArray(item.category) ? item.category.join(' › ') : String(item.category || '');
+    case 'reasons':
+      return (item.reasons || []).map((r) => reasonText(r, ctx.t)).join(' · ');
+    case 'reason':
+      return item.reasons && item.reasons[0] ? reasonText(item.reasons[0], ctx.t) : '';
+    default: {
+      const value = field.startsWith('attributes.') ? (item.attributes || {})[field.slice(11)] : item[field];
+      return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+    }
+  }
+}
+
+// Fills every [data-emma-field] of a cloned template with text or a checked URL.
+function fill(root, item, ctx) {
+  const targets = [...root.querySelectorAll('[data-emma-field]')];
+  for (const el of targets) {
+    const field = el.dataset.emmaField;
+    const tag = el.localName;
+    if ((field === 'url' && (tag === 'a' || tag === 'area')) || (field === 'image' && tag === 'img')) {
+      const url = safeUrl(item[field]);
+      const attr = tag === 'img' ? 'src' : 'href';
+      if (url) el.setAttribute(attr, url);
+      else el.removeAttribute(attr);
+      if (tag === 'img' && !el.hasAttribute('alt')) el.setAttribute('alt', item.title || '');
+    } else if (field !== 'image') {
+      el.textContent = fieldText(item, field, ctx);
+    }
+  }
+}
+
+function card(item, template, ctx) {
+  if (template) {
+    const frag = template.content.cloneNode(true);
+    fill(frag, item, ctx);
+    for (const el of frag.children) el.setAttribute('data-emma-item', item.id);
+    return frag;
+  }
+  const url = safeUrl(item.url);
+  return h('li', { class: 'emma-item', 'data-emma-item': item.id },
+    h('a', { href: url || undefined }, item.title || item.id),
+    h('span', { class: 'emma-why' }, fieldText(item, 'reason', ctx)));
+}
+
+export async function fillSlot(slot, ctx) {
+  const req = { scenario: slot.dataset.emmaSlot, limit: limitOf(slot, 4) };
+  const item = slot.dataset.emmaItem || ctx.item;
+  if (item) req.item = item;
+  if (slot.dataset.emmaInStock === 'true') req.rules = { inStock: true };
+  const name = slot.dataset.emmaTemplate;
+  const template = name ? document.getElementById(name) : null;
+  if (name && !(template instanceof HTMLTemplateElement)) {
+    ctx.warn(`slot "${req.scenario}": data-emma-template="${name}" names no <template> element; using the default list`);
+  }
+  let result;
+  try {
+    result = await ctx.api.recommend(req);
+  } catch (err) {
+    slot.dataset.emmaState = 'fallback';
+    slot.dataset.emmaError = err.code || 'ERROR';
+    ctx.warn(`slot "${req.scenario}" keeps its fallback: ${err.message}`);
+    return null;
+  }
+  if (!result.items.length) {
+    slot.dataset.emmaState = 'fallback';
+    return null;
+  }
+  const tpl = template instanceof HTMLTemplateElement ? template : null;
+  const cards = result.items.map((i) => card(i, tpl, ctx));
+  slot.replaceChildren(...(tpl ? cards : [h('ul', { class: 'emma-list' }, ...cards)]));
+  slot.dataset.emmaState = 'filled';
+  slot.dataset.emmaPersonalized = String(result.personalized);
+  delete slot.dataset.emmaError;
+  return result;
+}
+
+// Puts the shop's own list items into the engine's order for this shopper. Uses the
+// engine's `rerank` scenario where it exists, otherwise the order of `for_you`; items the
+// engine did not place keep the shop's order after those it did.
+const shopOrder = new WeakMap();
+
+export async function rerank(list, ctx) {
+  if (!shopOrder.has(list)) shopOrder.set(list, [...list.children].filter((c) => c.dataset && c.dataset.emmaItem));
+  const children = shopOrder.get(list);
+  if (children.length < 2) return null;
+  const ids = children.map((c) => c.dataset.emmaItem);
+  let result;
+  try {
+    result = await ctx.api.recommend({ scenario: 'rerank', items: ids, limit: Math.min(ids.length, 100) });
+  } catch (err) {
+    if (err.code !== 'BAD_REQUEST') throw err;
+    result = await ctx.api.recommend({ scenario: 'for_you', limit: 100 });
+  }
+  if (!result.personalized) {
+    list.append(...children);
+    list.dataset.emmaState = 'shop-order';
+    return result;
+  }
+  const place = new Map(result.items.map((item, i) => [item.id, i]));
+  const at = (c, i) => (place.has(c.dataset.emmaItem) ? place.get(c.dataset.emmaItem) : 1000 + i);
+  const ordered = children.map((c, i) => [at(c, i), c]).sort((a, b) => a[0] - b[0]).map(([, c]) => c);
+  list.append(...ordered);
+  list.dataset.emmaState = 'personalized';
+  return result;
+}
