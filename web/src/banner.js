@@ -24,31 +24,37 @@ export function showBanner({ t, lang, onYes, onNo, onMore }) {
       h('button', { type: 'button', class: 'emma-btn', 'data-emma-choice': 'no' }, t.no),
       h('button', { type: 'button', class: 'emma-btn emma-link', 'data-emma-choice': 'more' }, t.more)));
 
-  const close = (hadFocus = banner.contains(document.activeElement)) => {
-    const next = hadFocus ? nextFocusable(banner) : null;
+  // Idempotent: a choice here and consent arriving from elsewhere may both close it.
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    const next = banner.contains(document.activeElement) ? nextFocusable(banner) : null;
     banner.remove();
     if (next) next.focus();
   };
+  let busy = false;
   banner.addEventListener('click', async (e) => {
     const choice = e.target.closest('[data-emma-choice]');
-    if (!choice) return;
+    if (!choice || busy) return;
     const which = choice.dataset.emmaChoice;
     if (which === 'more') {
       onMore(choice);
       return;
     }
-    const hadFocus = banner.contains(document.activeElement);
-    for (const b of banner.querySelectorAll('button')) b.disabled = true;
+    // Not `disabled`: that would drop the focus to <body> before it can move on.
+    busy = true;
+    banner.setAttribute('aria-busy', 'true');
     try {
       await (which === 'yes' ? onYes() : onNo());
       announce(which === 'yes' ? t.savedYes : t.savedNo);
     } finally {
-      close(hadFocus);
+      close();
     }
   });
   banner.addEventListener('keydown', (e) => {
     if (e.key === 'Escape') close();
   });
   document.body.prepend(banner);
-  return banner;
+  return { element: banner, close };
 }

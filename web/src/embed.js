@@ -83,7 +83,7 @@ const started = (async () => {
 // --- the queue: window.emma('recommend', {...}[, callback]) ----------------------------
 
 function lookup(name) {
-  if (name === 'ready') return (cb) => ctx.api;
+  if (name === 'ready') return () => ctx.api;
   if (name === 'privacy') return () => openCentre(ctx, document.activeElement);
   if (name === 'fill') return () => fillAll();
   if (!API_COMMANDS.includes(name)) return null;
@@ -152,18 +152,27 @@ async function cmpDecides() {
   return ping.gdprApplies !== false;
 }
 
+// The refusal is remembered for this tab only (sessionStorage), so the banner does not
+// return on every page; nothing about the shopper is stored.
+function declined(set) {
+  try {
+    if (set) sessionStorage.setItem('emma:declined', config.shop);
+    return sessionStorage.getItem('emma:declined') === config.shop;
+  } catch {
+    return false;  // storage blocked: the banner asks again on the next page
+  }
+}
+
 async function maybeBanner(api) {
   if (!config.sources.includes('banner')) return;
   const state = await api.consent.state();
-  if (state.personalization.granted || sessionStorage.getItem('emma:declined') === config.shop) return;
+  if (state.personalization.granted || declined()) return;
   if (await cmpDecides()) return;
-  showBanner({
+  ctx.banner = showBanner({
     t: ctx.t,
     lang: ctx.lang,
     onYes: () => grant('banner'),
-    // The refusal is remembered for this tab only, so the banner does not return on every
-    // page; nothing about the shopper is stored.
-    onNo: () => sessionStorage.setItem('emma:declined', config.shop),
+    onNo: () => declined(true),
     onMore: (opener) => openCentre(ctx, opener),
   });
 }
@@ -185,7 +194,12 @@ started.then(
     });
     const event = pageEvent(document.body);
     if (event) await track(event);
-    api.on('consent', () => fillAll());
+    // Consent from anywhere (banner, privacy centre, a CMP, Consent Mode): refill the slots;
+    // once personalisation is granted the banner has nothing left to ask.
+    api.on('consent', (state) => {
+      if (state && state.personalization && state.personalization.granted) ctx.banner?.close();
+      fillAll();
+    });
     await Promise.all([fillAll(), maybeBanner(api)]);
     document.documentElement.dataset.emma = 'ready';
     document.dispatchEvent(new CustomEvent('emma:ready'));

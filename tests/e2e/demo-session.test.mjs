@@ -1,0 +1,112 @@
+// A scripted shopping session on the demo shop (npm run demo), in Chromium, through the
+// embed script: before consent only the shop's own static files are fetched and nothing is
+// stored; after consent recommendations follow what was browsed, with reasons; a reload
+// keeps them; withdrawal in the privacy centre clears storage. Saves screenshots of the home
+// page, a product page and the privacy centre to tests/e2e/artifacts/.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { launch, startServer } from './harness.mjs';
+import { emmaCall, emmaSettled, screenshot, storedAnything, watchedPage } from './embed-kit.mjs';
+
+const catalog = JSON.parse(await readFile(new URL('../../demo/catalog.json', import.meta.url), 'utf8'));
+const categoryOf = new Map(catalog.items.map((i) => [i.id, i.category]));
+const bags = catalog.items.filter((i) => i.category === 'Bags').slice(0, 4).map((i) => i.id);
+
+// The shop's pages and the files a page of it loads: nothing else may be requested.
+const STATIC = /^\/(shop\.(js|css)|favicon\.svg|emma\/(emma\.(js|css|wasm)|shop\.bundle))$/;
+const PAGE = /^\/(|category\/[a-z0-9-]+|product\/[A-Za-z0-9]+|privacy|cart)$/;
+
+function checkRequests(requests, origin) {
+  for (const r of requests) {
+    const url = new URL(r.url);
+    assert.equal(url.origin, origin, `a request left the shop's origin: ${r.url}`);
+    assert.equal(r.method, 'GET', `${r.method} ${r.url}`);
+    const ok = r.type === 'document' ? PAGE.test(url.pathname) : STATIC.test(url.pathname);
+    assert.ok(ok, `unexpected ${r.type} request ${url.pathname}`);
+  }
+}
+
+async function visit(page, origin, where) {
+  await page.goto(origin + where);
+  assert.equal(await emmaSettled(page), 'ready', `Emma did not start on ${where}`);
+}
+
+const forYou = (page) => page.$$eval('#for-you [data-emma-slot] [data-emma-item]', (els) => els.map((e) => e.dataset.emmaItem));
+
+test('a shopping session: nothing before consent, personal after, kept on reload, cleared on withdrawal', async (t) => {
+  const server = await startServer();
+  const browser = await launch();
+  t.after(async () => {
+    await browser.close();
+    await server.close();
+  });
+  const { page, seen } = await watchedPage(browser.context);
+
+  // --- before consent -------------------------------------------------------------------
+  await visit(page, server.origin, '/');
+  assert.ok(await page.isVisible('[data-emma-ui="banner"]'), 'the consent banner is shown');
+  const before = await forYou(page);
+  assert.equal(before.length, 8, 'the for-you slot was filled (popular items)');
+  await visit(page, server.origin, '/category/bags');
+  for (const id of bags.slice(0, 3)) await visit(page, server.origin, `/product/${id}`);
+  assert.deepEqual(await storedAnything(page), { indexedDB: [], localStorage: [], sessionStorage: [], cookie: '', cookies: [] });
+  checkRequests(seen.requests, server.origin);
+  assert.match(await page.textContent('#request-verdict'), /all from this shop/);
+
+  // --- consent, then browsing -----------------------------------------------------------
+  await visit(page, server.origin, '/');
+  await page.click('[data-emma-choice="yes"]');
+  await page.waitForSelector('[data-emma-ui="banner"]', { state: 'detached' });
+  const state = await emmaCall(page, 'consent.state');
+  assert.equal(state.personalization.granted, true);
+  assert.equal(state.personalization.source, 'banner');
+  await visit(page, server.origin, '/category/bags');
+  for (const id of bags) await visit(page, server.origin, `/product/${id}`);
+  await screenshot(page, 'product.png');
+  assert.equal(await page.getAttribute('#similar [data-emma-slot]', 'data-emma-state'), 'filled');
+
+  await visit(page, server.origin, '/');
+  const after = await forYou(page);
+  const share = (ids) => ids.filter((id) => categoryOf.get(id) === 'Bags').length;
+  assert.equal(await page.getAttribute('#for-you [data-emma-slot]', 'data-emma-personalized'), 'true');
+  assert.ok(share(after) > share(before) && share(after) >= 6, `bags before ${share(before)}, after ${share(after)} of 8`);
+  const reasons = await page.$$eval('#for-you .why', (els) => els.map((e) => e.textContent));
+  assert.ok(reasons.some((r) => r.includes('You like Bags')), `reasons shown: ${reasons.join(' | ')}`);
+  assert.ok(await page.isVisible('#for-you .if-personal'), 'the heading says "For you"');
+  assert.equal(await page.$('[data-emma-ui="banner"]'), null, 'no banner once consent is given');
+  await screenshot(page, 'home.png');
+
+  // --- reload: the same recommendations from the sealed profile ------------------------
+  await page.reload();
+  assert.equal(await emmaSettled(page), 'ready');
+  assert.deepEqual(await forYou(page), after);
+  assert.equal(await page.$('[data-emma-ui="banner"]'), null);
+  const stored = await storedAnything(page);
+  assert.deepEqual(stored.indexedDB, ['tante-emma:tante-emma-demo']);
+
+  // --- the privacy centre: what Emma knows, export, withdrawal ---------------------------
+  await page.click('header [data-emma-privacy]');
+  await page.waitForSelector('dialog.emma-centre[open] .emma-chart');
+  const chart = await page.textContent('.emma-chart');
+  assert.match(chart, /Bags/);
+  assert.ok((await page.$$('.emma-chart rect')).length >= 1, 'interests are drawn as SVG bars');
+  assert.match(await page.textContent('.emma-why-list'), /You like Bags/);
+  await screenshot(page, 'privacy-centre.png');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-emma-action="export"]')]);
+  const exported = JSON.parse(await readFile(await download.path(), 'utf8'));
+  assert.equal(exported.format, 'tante-emma-export/1');
+  assert.ok(exported.interests.categories.Bags > 0, JSON.stringify(exported.interests));
+
+  await page.click('[data-emma-action="withdraw"]');
+  await page.waitForSelector('[data-emma-status="off"]');
+  await page.waitForFunction(async () => (await indexedDB.databases()).length === 0);
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('#for-you [data-emma-personalized="false"]');
+  assert.deepEqual((await storedAnything(page)).indexedDB, []);
+  assert.equal((await emmaCall(page, 'consent.state')).personalization.granted, false);
+
+  checkRequests(seen.requests, server.origin);
+  assert.deepEqual(seen.errors, []);
+  assert.deepEqual(seen.dialogs, []);
+});
