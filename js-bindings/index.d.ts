@@ -36,6 +36,13 @@ export interface EmmaOptions {
   storage?: 'indexeddb' | 'memory' | `fs:${string}` | StorageAdapter;
   /** Where the engine's .wasm file is; defaults to the file shipped beside the package. */
   wasmUrl?: string | URL;
+  /**
+   * Consent sources of the page to listen to (browsers; ignored in Node). 'banner' is the
+   * embed's own banner (nothing to listen to); 'tcf' relays IAB TCF v2.2 TCData from
+   * `__tcfapi`, 'consent-mode' Google Consent Mode v2 `personalization_storage` updates from
+   * `dataLayer`, 'gpc' `navigator.globalPrivacyControl`. The engine decides what each means.
+   */
+  consent?: { sources?: Array<'banner' | 'tcf' | 'consent-mode' | 'gpc'> };
   /** Handlers registered before start-up, so they also hear start-up problems. */
   on?: Partial<{ [E in EmmaEvent]: (detail: any) => void }>;
   /** Clock in ms since the epoch (tests). */

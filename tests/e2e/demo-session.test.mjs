@@ -12,10 +12,11 @@ import { emmaCall, emmaSettled, screenshot, storedAnything, watchedPage } from '
 const catalog = JSON.parse(await readFile(new URL('../../demo/catalog.json', import.meta.url), 'utf8'));
 const categoryOf = new Map(catalog.items.map((i) => [i.id, i.category]));
 const bags = catalog.items.filter((i) => i.category === 'Bags').slice(0, 4).map((i) => i.id);
+const baking = catalog.items.find((i) => i.category === 'Kitchen > Baking').id;
 
 // The shop's pages and the files a page of it loads: nothing else may be requested.
 const STATIC = /^\/(shop\.(js|css)|favicon\.svg|emma\/(emma\.(js|css|wasm)|shop\.bundle))$/;
-const PAGE = /^\/(|category\/[a-z0-9-]+|product\/[A-Za-z0-9]+|privacy|cart)$/;
+const PAGE = /^\/(|category\/[a-z0-9-]+|product\/[A-Za-z0-9]+|privacy|cart|search)$/;
 
 function checkRequests(requests, origin) {
   for (const r of requests) {
@@ -62,6 +63,7 @@ test('a shopping session: nothing before consent, personal after, kept on reload
   assert.equal(state.personalization.granted, true);
   assert.equal(state.personalization.source, 'banner');
   await visit(page, server.origin, '/category/bags');
+  await visit(page, server.origin, `/product/${baking}`);
   for (const id of bags) await visit(page, server.origin, `/product/${id}`);
   await screenshot(page, 'product.png');
   assert.equal(await page.getAttribute('#similar [data-emma-slot]', 'data-emma-state'), 'filled');
@@ -90,9 +92,11 @@ test('a shopping session: nothing before consent, personal after, kept on reload
   await page.waitForSelector('dialog.emma-centre[open] .emma-chart');
   const chart = await page.textContent('.emma-chart');
   assert.match(chart, /Bags/);
-  assert.ok((await page.$$('.emma-chart rect')).length >= 1, 'interests are drawn as SVG bars');
+  assert.match(chart, /Kitchen › Baking/);
+  assert.ok((await page.$$('.emma-chart rect')).length >= 2, 'interests are drawn as SVG bars');
   assert.match(await page.textContent('.emma-why-list'), /You like Bags/);
-  await screenshot(page, 'privacy-centre.png');
+  await page.setViewportSize({ width: 1280, height: 1000 });
+  await screenshot(page, 'privacy-centre.png', { fullPage: false });
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-emma-action="export"]')]);
   const exported = JSON.parse(await readFile(await download.path(), 'utf8'));
   assert.equal(exported.format, 'tante-emma-export/1');
@@ -109,4 +113,55 @@ test('a shopping session: nothing before consent, personal after, kept on reload
   checkRequests(seen.requests, server.origin);
   assert.deepEqual(seen.errors, []);
   assert.deepEqual(seen.dialogs, []);
+});
+
+test('the demo pages: category order, search, cart, simulate a shopper', async (t) => {
+  const server = await startServer();
+  const browser = await launch();
+  t.after(async () => {
+    await browser.close();
+    await server.close();
+  });
+  const { page, seen } = await watchedPage(browser.context);
+  const shopOrder = async () => page.$$eval('[data-emma-rerank] > li', (els) => els.map((e) => e.dataset.emmaItem));
+
+  // Without consent: the shop's order; the simulation explains that it needs consent.
+  await visit(page, server.origin, '/category/kitchen-baking');
+  const popularity = await shopOrder();
+  assert.equal(await page.getAttribute('[data-emma-rerank]', 'data-emma-state'), 'shop-order');
+  await page.click('#simulate button');
+  await page.waitForFunction(() => document.getElementById('simulate-status').textContent.includes('Allow personalisation first'));
+  assert.deepEqual((await storedAnything(page)).indexedDB, []);
+
+  // With consent: simulate a shopper who likes Kitchen > Baking; the list follows.
+  await page.click('[data-emma-choice="yes"]');
+  await page.selectOption('#persona', 'Kitchen > Baking');
+  await page.click('#simulate button');
+  await page.waitForFunction(() => document.getElementById('simulate-status').textContent.startsWith('Viewed 5 products'));
+  await page.reload();
+  assert.equal(await emmaSettled(page), 'ready');
+  assert.equal(await page.getAttribute('[data-emma-rerank]', 'data-emma-state'), 'personalized');
+  assert.match(await page.textContent('#order-note'), /Sorted for you/);
+  assert.deepEqual([...(await shopOrder())].sort(), [...popularity].sort(), 'the same products, reordered');
+
+  // Search is tracked and shows results; the cart works and fills its slots.
+  await page.fill('#q', 'cake');
+  await page.press('#q', 'Enter');
+  await page.waitForURL(/\/search\?q=cake/);
+  assert.equal(await emmaSettled(page), 'ready');
+  assert.ok((await page.$$('main .grid .card')).length > 0);
+  const id = bags[0];
+  await visit(page, server.origin, `/product/${id}`);
+  await page.click('button[data-cart-add]');
+  await page.waitForFunction(() => document.getElementById('cart-count').textContent === '1');
+  await visit(page, server.origin, '/cart');
+  assert.match(await page.textContent('#cart-items'), new RegExp(catalog.items.find((i) => i.id === id).title));
+  assert.equal(await page.getAttribute('#for-you [data-emma-slot]', 'data-emma-state'), 'filled');
+  const exported = await emmaCall(page, 'profile.export');
+  assert.ok(exported.event_count >= 8, `events recorded: ${exported.event_count}`);
+  await visit(page, server.origin, '/privacy');
+  await page.click('main [data-emma-privacy]');
+  await page.waitForSelector('dialog.emma-centre[open]');
+  checkRequests(seen.requests, server.origin);
+  assert.deepEqual(seen.errors, []);
 });

@@ -54,9 +54,9 @@ export async function storedAnything(page) {
   return { ...inPage, cookies: (await page.context().cookies()).map((c) => c.name) };
 }
 
-export async function screenshot(page, name) {
+export async function screenshot(page, name, { fullPage = true } = {}) {
   await mkdir(artifacts, { recursive: true });
   const file = path.join(artifacts, name);
-  await page.screenshot({ path: file, fullPage: true });
+  await page.screenshot({ path: file, fullPage });
   return file;
 }
