@@ -25,14 +25,14 @@ emma('ready', function (err) { window.queued.push(err ? 'ready-error:' + err.cod
 document.addEventListener('click', function (e) { if (e.target.id === 'own') e.target.textContent = 'the shop still works'; });
 `;
 
-function shopPage({ lang = 'en', script = '', head = '', nonce = '' } = {}) {
+function shopPage({ lang = 'en', script = '', head = '', nonce = '', bundle = '/emma/shop.bundle' } = {}) {
   const n = nonce ? ` nonce="${nonce}"` : '';
   return `<!DOCTYPE html>
 <html lang="${lang}">
 <head>
 <meta charset="utf-8"><title>Embed test shop</title>
 ${head}<script src="/t/shop.js"${n}></script>
-<script src="/emma/emma.js" data-bundle="/emma/shop.bundle" data-shop="embed-test" ${script}${n} async></script>
+<script src="/emma/emma.js" data-bundle="${bundle}" data-shop="embed-test" ${script}${n} async></script>
 </head>
 <body data-emma-page="product" data-emma-item="85123A">
 <a href="/t/other.html" id="first">Shop home</a>
@@ -128,7 +128,7 @@ test('shop data is rendered as text: a hostile title shows as characters, unsafe
   t.after(() => rm(dir, { recursive: true, force: true }));
   await writeFile(path.join(dir, 'evil.json'), JSON.stringify(evil));
   await promisify(execFile)(path.join(root, 'build/native/emma-model'), ['pack', '--catalog', path.join(dir, 'evil.json'), '--out', path.join(dir, 'evil.bundle')]);
-  const page0 = shopPage({ script: 'data-bundle="/evil/evil.bundle"' }).replace('data-bundle="/emma/shop.bundle" ', '').replaceAll('85123A', 'X4');
+  const page0 = shopPage({ bundle: '/evil/evil.bundle' }).replaceAll('85123A', 'X4');
   const { origin, browser } = await site(t, { 'p.html': page0 }, { headers: { 'Content-Security-Policy': STRICT_CSP }, mounts: [['/evil/', dir]] });
   const { page, seen } = await watchedPage(browser.context);
   await page.goto(`${origin}/t/p.html`);
@@ -153,9 +153,12 @@ for (const [name, setup] of [
   ['blocked', { route: true }],
   ['a 404', { script: 'data-wasm="/nowhere/emma.wasm"' }],
   ['a browser without WebAssembly', { init: () => delete globalThis.WebAssembly }],
+  ['a missing bundle', { bundle: '/nowhere/shop.bundle', code: 'BAD_BUNDLE' }],
+  ['a misspelt data-consent-sources', { script: 'data-consent-sources="banner cmp"', code: 'BAD_REQUEST', says: 'options.consent.sources[1] is "cmp"' }],
 ]) {
-  test(`when the engine cannot load (${name}) the page keeps working and every slot keeps its fallback`, async (t) => {
-    const { origin, browser } = await site(t, { 'p.html': shopPage({ script: setup.script || '' }) }, { headers: { 'Content-Security-Policy': STRICT_CSP } });
+  test(`when the engine cannot run (${name}) the page keeps working and every slot keeps its fallback`, async (t) => {
+    const code = setup.code || 'WASM_LOAD';
+    const { origin, browser } = await site(t, { 'p.html': shopPage({ script: setup.script || '', bundle: setup.bundle }) }, { headers: { 'Content-Security-Policy': STRICT_CSP } });
     const { page, seen } = await watchedPage(browser.context);
     if (setup.route) await page.route('**/emma.wasm', (r) => r.abort('blockedbyclient'));
     if (setup.init) await page.addInitScript(setup.init);
@@ -164,13 +167,13 @@ for (const [name, setup] of [
     for (const id of ['similar', 'plain', 'unknown']) assert.equal(await page.innerHTML(`#${id}`), FALLBACK, `#${id} kept the shop's content`);
     assert.equal(await page.$('[data-emma-ui="banner"]'), null, 'no banner without an engine');
     await page.waitForFunction(() => window.queued.length === 2);
-    assert.deepEqual((await page.evaluate(() => window.queued)).sort(), ['error:WASM_LOAD', 'ready-error:WASM_LOAD']);
+    assert.deepEqual((await page.evaluate(() => window.queued)).sort(), [`error:${code}`, `ready-error:${code}`]);
     await page.click('#own');
     assert.equal(await page.textContent('#own'), 'the shop still works');
     await page.click('#privacy');
     await page.waitForSelector('dialog.emma-centre[open]');
     assert.match(await page.textContent('dialog.emma-centre'), /not available on this page/);
-    assert.ok(seen.warnings.some((w) => w.includes('WASM_LOAD')), seen.warnings.join('\n'));
+    assert.ok(seen.warnings.some((w) => w.includes(code) && w.includes(setup.says || '')), seen.warnings.join('\n'));
     assert.deepEqual(await storedAnything(page), { indexedDB: [], localStorage: [], sessionStorage: [], cookie: '', cookies: [] });
     assert.deepEqual(seen.errors, []);
   });
