@@ -19,7 +19,14 @@ const API_COMMANDS = ['track', 'recommend', 'explain', 'erase', 'processingRecor
 function readConfig() {
   const d = script ? script.dataset : {};
   const base = (script && script.src) || document.baseURI;
-  const page = (v) => new URL(v, document.baseURI).href;
+  // A malformed URL is passed on as written: loading it then fails with an error naming it.
+  const page = (v) => {
+    try {
+      return new URL(v, document.baseURI).href;
+    } catch {
+      return v;
+    }
+  };
   const lang = pickLang(d.lang || document.documentElement.lang);
   const sources = (d.consentSources || SOURCES.join(' ')).split(/[\s,]+/).filter(Boolean);
   return {
@@ -37,181 +44,193 @@ function readConfig() {
 }
 
 const warn = (message) => console.warn(`Emma: ${message}`);
-const config = readConfig();
-const ctx = { ...config, api: null, shown: new Map(), warn, titleOf, grant };
 
-// The page's own styles win over ours only where it wants: ours come first in <head>.
-if (config.css) {
-  const link = document.createElement('link');
-  link.rel = 'stylesheet';
-  link.href = config.css;
-  if (config.nonce) link.nonce = config.nonce;
-  document.head.prepend(link);
-}
+// A second copy of emma.js on the same page must not start a second engine.
+if (window.emma && window.emma.loaded) warn('emma.js is included twice on this page; only the first copy runs');
+else start();
 
-function titleOf(id) {
-  for (const r of ctx.shown.values()) for (const i of r.items) if (i.id === id && i.title) return i.title;
-  return id;
-}
+function start() {
+  const config = readConfig();
+  const ctx = { ...config, api: null, shown: new Map(), warn, titleOf, grant };
 
-function grant(source = 'banner') {
-  const { t } = ctx;
-  return ctx.api.consent.grant('personalization', { version: ctx.version, text: `${t.bannerTitle} ${t.bannerText}`, source, lang: ctx.lang });
-}
-
-const domReady = new Promise((resolve) => {
-  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', resolve, { once: true });
-  else resolve();
-});
-
-const started = (async () => {
-  const [api] = await Promise.all([
-    createEmma({
-      bundle: config.bundle,
-      shop: config.shop,
-      storage: config.storage,
-      wasmUrl: config.wasmUrl,
-      consent: { sources: config.sources },
-      on: { error: (e) => warn(`${e.code}: ${e.message}`) },
-    }),
-    domReady,
-  ]);
-  ctx.api = api;
-  return api;
-})();
-
-// --- the queue: window.emma('recommend', {...}[, callback]) ----------------------------
-
-function lookup(name) {
-  if (name === 'ready') return () => ctx.api;
-  if (name === 'privacy') return () => openCentre(ctx, document.activeElement);
-  if (name === 'fill') return () => fillAll();
-  if (!API_COMMANDS.includes(name)) return null;
-  const path = name.split('.');
-  const owner = path.length === 2 ? ctx.api[path[0]] : ctx.api;
-  const fn = owner && owner[path[path.length - 1]];
-  return typeof fn === 'function' ? fn.bind(owner) : null;
-}
-
-// Runs one command; a function as the last argument is called back as (error, result).
-function run(args, queued) {
-  const list = Array.from(args);
-  const name = list.shift();
-  const cb = typeof list[list.length - 1] === 'function' ? list.pop() : null;
-  const done = (async () => {
-    if (name === 'privacy') await domReady;
-    else await started;
-    const fn = lookup(name);
-    if (!fn) {
-      throw new EmmaError('BAD_REQUEST', `emma("${name}"): not a command; use ${['ready', 'privacy', 'fill', ...API_COMMANDS].join(', ')}`);
-    }
-    return fn(...list);
-  })();
-  if (cb) done.then((r) => cb(null, r), (e) => cb(e));
-  else if (queued) done.catch((e) => warn(`emma("${name}") failed: ${e.message}`));
-  return done;
-}
-
-const queue = (window.emma && window.emma.q) || [];
-window.emma = function emma() {
-  return run(arguments, false);
-};
-for (const args of queue) run(args, true);
-
-// --- the page ----------------------------------------------------------------------------
-
-async function fillAll() {
-  const slots = [...document.querySelectorAll('[data-emma-slot]')];
-  const lists = [...document.querySelectorAll('[data-emma-rerank]')];
-  await Promise.all([
-    ...slots.map(async (slot) => {
-      const r = await fillSlot(slot, ctx);
-      if (r) ctx.shown.set(slot, r);
-      else ctx.shown.delete(slot);
-    }),
-    ...lists.map((list) => rerank(list, ctx).catch((e) => warn(`reordering a list failed: ${e.message}`))),
-  ]);
-  document.dispatchEvent(new CustomEvent('emma:filled'));
-}
-
-function track(event) {
-  return ctx.api.track(event).catch((e) => warn(`tracking ${JSON.stringify(event)} failed: ${e.message}`));
-}
-
-// A CMP on the page (IAB TCF) decides; Emma's banner only shows where none does.
-async function cmpDecides() {
-  if (typeof window.__tcfapi !== 'function') return false;
-  const ping = await new Promise((resolve) => {
-    try {
-      window.__tcfapi('ping', 2, (p) => resolve(p || {}));
-    } catch {
-      resolve({});
-    }
-    setTimeout(() => resolve({}), 1000);
-  });
-  return ping.gdprApplies !== false;
-}
-
-// The refusal is remembered for this tab only (sessionStorage), so the banner does not
-// return on every page; nothing about the shopper is stored.
-function declined(set) {
-  try {
-    if (set) sessionStorage.setItem('emma:declined', config.shop);
-    return sessionStorage.getItem('emma:declined') === config.shop;
-  } catch {
-    return false;  // storage blocked: the banner asks again on the next page
+  // The page's own styles win over ours only where it wants: ours come first in <head>.
+  if (config.css) {
+    const link = document.createElement('link');
+    link.rel = 'stylesheet';
+    link.href = config.css;
+    if (config.nonce) link.nonce = config.nonce;
+    document.head.prepend(link);
   }
-}
 
-async function maybeBanner(api) {
-  if (!config.sources.includes('banner')) return;
-  const state = await api.consent.state();
-  if (state.personalization.granted || declined()) return;
-  if (await cmpDecides()) return;
-  ctx.banner = showBanner({
-    t: ctx.t,
-    lang: ctx.lang,
-    onYes: () => grant('banner'),
-    onNo: () => declined(true),
-    onMore: (opener) => openCentre(ctx, opener),
+  function titleOf(id) {
+    for (const r of ctx.shown.values()) for (const i of r.items) if (i.id === id && i.title) return i.title;
+    return id;
+  }
+
+  function grant(source = 'banner') {
+    const { t } = ctx;
+    return ctx.api.consent.grant('personalization', { version: ctx.version, text: `${t.bannerTitle} ${t.bannerText}`, source, lang: ctx.lang });
+  }
+
+  const domReady = new Promise((resolve) => {
+    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', resolve, { once: true });
+    else resolve();
   });
-}
 
-// The privacy centre opens from any [data-emma-privacy] element, even when the engine
-// could not load (it then says so).
-document.addEventListener('click', (e) => {
-  const opener = e.target.closest && e.target.closest('[data-emma-privacy]');
-  if (!opener) return;
-  e.preventDefault();
-  domReady.then(() => openCentre(ctx, opener));
-});
+  const started = (async () => {
+    const [api] = await Promise.all([
+      createEmma({
+        bundle: config.bundle,
+        shop: config.shop,
+        storage: config.storage,
+        wasmUrl: config.wasmUrl,
+        consent: { sources: config.sources },
+        on: { error: (e) => warn(`${e.code}: ${e.message}`) },
+      }),
+      domReady,
+    ]);
+    ctx.api = api;
+    return api;
+  })();
 
-started.then(
-  async (api) => {
-    document.addEventListener('click', (e) => {
-      const event = e.target.closest && clickEvent(e.target);
-      if (event) track(event);
+  // --- the queue: window.emma('recommend', {...}[, callback]) ----------------------------
+
+  function lookup(name) {
+    if (name === 'ready') return () => ctx.api;
+    if (name === 'privacy') return () => openCentre(ctx, document.activeElement);
+    if (name === 'fill') return () => fillAll();
+    if (!API_COMMANDS.includes(name)) return null;
+    const path = name.split('.');
+    const owner = path.length === 2 ? ctx.api[path[0]] : ctx.api;
+    const fn = owner && owner[path[path.length - 1]];
+    return typeof fn === 'function' ? fn.bind(owner) : null;
+  }
+
+  // Runs one command; a function as the last argument is called back as (error, result).
+  function run(args, queued) {
+    const list = Array.from(args);
+    const name = list.shift();
+    const cb = typeof list[list.length - 1] === 'function' ? list.pop() : null;
+    const done = (async () => {
+      if (name === 'privacy') await domReady;
+      else await started;
+      const fn = lookup(name);
+      if (!fn) {
+        throw new EmmaError('BAD_REQUEST', `emma("${name}"): not a command; use ${['ready', 'privacy', 'fill', ...API_COMMANDS].join(', ')}`);
+      }
+      return fn(...list);
+    })();
+    if (cb) done.then((r) => cb(null, r), (e) => cb(e));
+    else if (queued) done.catch((e) => warn(`emma("${name}") failed: ${e.message}`));
+    return done;
+  }
+
+  const queue = (window.emma && window.emma.q) || [];
+  window.emma = function emma() {
+    return run(arguments, false);
+  };
+  window.emma.loaded = true;
+  for (const args of queue) run(args, true);
+
+  // --- the page ----------------------------------------------------------------------------
+
+  async function fillAll() {
+    const slots = [...document.querySelectorAll('[data-emma-slot]')];
+    const lists = [...document.querySelectorAll('[data-emma-rerank]')];
+    await Promise.all([
+      ...slots.map(async (slot) => {
+        const r = await fillSlot(slot, ctx);
+        if (r) ctx.shown.set(slot, r);
+        else ctx.shown.delete(slot);
+      }),
+      ...lists.map((list) => rerank(list, ctx).catch((e) => warn(`reordering a list failed: ${e.message}`))),
+    ]);
+    document.dispatchEvent(new CustomEvent('emma:filled'));
+  }
+
+  function track(event) {
+    return ctx.api.track(event).catch((e) => warn(`tracking ${JSON.stringify(event)} failed: ${e.message}`));
+  }
+
+  // A CMP on the page (IAB TCF) decides; Emma's banner only shows where none does.
+  async function cmpDecides() {
+    if (typeof window.__tcfapi !== 'function') return false;
+    const ping = await new Promise((resolve) => {
+      try {
+        window.__tcfapi('ping', 2, (p) => resolve(p || {}));
+      } catch {
+        resolve({});
+      }
+      setTimeout(() => resolve({}), 1000);
     });
-    const event = pageEvent(document.body);
-    if (event) await track(event);
-    // Consent from anywhere (banner, privacy centre, a CMP, Consent Mode): refill the slots;
-    // once personalisation is granted the banner has nothing left to ask.
-    api.on('consent', (state) => {
-      if (state && state.personalization && state.personalization.granted) ctx.banner?.close();
-      fillAll();
-    });
-    await Promise.all([fillAll(), maybeBanner(api)]);
-    document.documentElement.dataset.emma = 'ready';
-    document.dispatchEvent(new CustomEvent('emma:ready'));
-  },
-  async (err) => {
-    await domReady;
-    warn(`personalisation is off on this page (${err.code || 'ERROR'}): ${err.message}`);
-    for (const slot of document.querySelectorAll('[data-emma-slot]')) {
-      slot.dataset.emmaState = 'fallback';
-      slot.dataset.emmaError = err.code || 'ERROR';
+    return ping.gdprApplies !== false;
+  }
+
+  // The refusal is remembered for this tab only (sessionStorage), so the banner does not
+  // return on every page; nothing about the shopper is stored.
+  function declined(set) {
+    try {
+      if (set) sessionStorage.setItem('emma:declined', config.shop);
+      return sessionStorage.getItem('emma:declined') === config.shop;
+    } catch {
+      return false;  // storage blocked: the banner asks again on the next page
     }
-    document.documentElement.dataset.emma = 'unavailable';
-    document.dispatchEvent(new CustomEvent('emma:unavailable', { detail: { code: err.code, message: err.message } }));
-  },
-);
+  }
+
+  async function maybeBanner(api) {
+    if (!config.sources.includes('banner')) return;
+    const state = await api.consent.state();
+    if (state.personalization.granted || declined()) return;
+    if (await cmpDecides()) return;
+    ctx.banner = showBanner({
+      t: ctx.t,
+      lang: ctx.lang,
+      onYes: () => grant('banner'),
+      onNo: () => declined(true),
+      onMore: (opener) => openCentre(ctx, opener),
+    });
+  }
+
+  // The privacy centre opens from any [data-emma-privacy] element, even when the engine
+  // could not load (it then says so).
+  document.addEventListener('click', (e) => {
+    const opener = e.target.closest && e.target.closest('[data-emma-privacy]');
+    if (!opener) return;
+    e.preventDefault();
+    domReady.then(() => openCentre(ctx, opener));
+  });
+
+  started.then(
+    async (api) => {
+      document.addEventListener('click', (e) => {
+        const event = e.target.closest && clickEvent(e.target);
+        if (event) track(event);
+      });
+      const event = pageEvent(document.body);
+      if (event) await track(event);
+      // Consent from anywhere (banner, privacy centre, a CMP, Consent Mode): refill the slots;
+      // once personalisation is granted the banner has nothing left to ask.
+      api.on('consent', (state) => {
+        if (state && state.personalization && state.personalization.granted) ctx.banner?.close();
+        fillAll().catch((e) => warn(`filling the slots failed: ${e.message}`));
+      });
+      try {
+        await Promise.all([fillAll(), maybeBanner(api)]);
+      } catch (e) {
+        warn(`starting on this page failed: ${e.message}`);
+      }
+      document.documentElement.dataset.emma = 'ready';
+      document.dispatchEvent(new CustomEvent('emma:ready'));
+    },
+    async (err) => {
+      await domReady;
+      warn(`personalisation is off on this page (${err.code || 'ERROR'}): ${err.message}`);
+      for (const slot of document.querySelectorAll('[data-emma-slot]')) {
+        slot.dataset.emmaState = 'fallback';
+        slot.dataset.emmaError = err.code || 'ERROR';
+      }
+      document.documentElement.dataset.emma = 'unavailable';
+      document.dispatchEvent(new CustomEvent('emma:unavailable', { detail: { code: err.code, message: err.message } }));
+    },
+  );
+}
