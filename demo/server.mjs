@@ -88,7 +88,7 @@ export function createDemoServer({ mounts = [], headers = {}, catalog } = {}) {
       const rest = pathname.slice(prefix.length);
       const isFolder = prefix.endsWith('/');
       let file = isFolder ? path.join(target, rest) : target;
-      if (isFolder && !file.startsWith(target)) break;  // no escaping the folder
+      if (isFolder && file !== target && !file.startsWith(target + path.sep)) break;  // no escaping the folder
       try {
         let stat = await fsp.stat(file);
         if (stat.isDirectory()) {
