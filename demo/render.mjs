@@ -63,8 +63,9 @@ function grid(items) {
 }
 
 // A slot with the shop's fallback content inside; Emma replaces it only with an answer.
-function slot(scenario, { item, limit = 8, fallback = [] } = {}) {
-  return html`<div class="slot" data-emma-slot="${scenario}" ${item ? raw(html`data-emma-item="${item}"`.html) : ''} data-emma-limit="${limit}" data-emma-template="card">${fallback.length ? grid(fallback) : ''}</div>`;
+// distinct: show nothing that a slot above already shows (data-emma-distinct).
+function slot(scenario, { item, limit = 8, fallback = [], distinct = false } = {}) {
+  return html`<div class="slot" data-emma-slot="${scenario}"${item ? html` data-emma-item="${item}"` : ''}${distinct ? raw(' data-emma-distinct') : ''} data-emma-limit="${limit}" data-emma-template="card">${fallback.length ? grid(fallback) : ''}</div>`;
 }
 
 function layout(shop, { title, body = {}, main }) {
@@ -143,7 +144,7 @@ export function homePage(shop) {
     <p class="intro">A shop of real gift-ware from the Online Retail data. Recommendations are computed in your browser by the Tante Emma engine; your profile, if you allow one, stays encrypted on this device.</p>
     ${section('for-you', raw('<span class="if-personal">For you</span><span class="if-general">Popular right now</span>'), slot('for_you', { fallback: top }))}
     ${section('recently', 'Recently viewed', slot('recently_viewed', { limit: 6 }))}
-    ${section('trending', 'Trending', slot('trending', { fallback: shop.byPopularity.slice(8, 16) }))}`,
+    ${section('trending', 'Trending', slot('trending', { fallback: shop.byPopularity.slice(8, 16), distinct: true }))}`,
   });
 }
 
@@ -171,7 +172,7 @@ export function productPage(shop, item) {
       <p id="cart-status" role="status"></p>
     </article>
     ${section('similar', 'Similar products', slot('similar', { item: item.id, limit: 4, fallback: same }))}
-    ${section('together', 'Often bought together', slot('bought_together', { item: item.id, limit: 4 }))}`,
+    ${section('together', 'Often bought together', slot('bought_together', { item: item.id, limit: 4, distinct: true }))}`,
   });
 }
 
@@ -194,7 +195,7 @@ export function cartPage(shop) {
     <p class="note">The cart lives in this tab's sessionStorage (the shop's own, strictly necessary record of what you put in it); it is created when you add something.</p>
     <ul id="cart-items" class="cart"><li>The cart is empty.</li></ul>
     ${section('together', 'Goes well with your cart', slot('bought_together', { limit: 4 }))}
-    ${section('for-you', 'You may also like', slot('for_you', { limit: 4, fallback: shop.byPopularity.slice(0, 4) }))}`,
+    ${section('for-you', 'You may also like', slot('for_you', { limit: 4, fallback: shop.byPopularity.slice(0, 4), distinct: true }))}`,
   });
 }
 

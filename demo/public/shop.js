@@ -61,7 +61,7 @@ window.emma = window.emma || function () { (window.emma.q = window.emma.q || [])
         return li;
       }));
       var slot = document.querySelector('#together [data-emma-slot]');
-      if (slot) slot.setAttribute('data-emma-item', cart[cart.length - 1].id);
+      if (slot) slot.setAttribute('data-emma-items', cart.map(function (line) { return line.id; }).join(' '));
     }
   }
 

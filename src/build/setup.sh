@@ -66,11 +66,20 @@ for f in emma.mjs emma.wasm emma-node.cjs; do
   cmp -s "build/wasm/$f" "js-bindings/dist/$f" || cp "build/wasm/$f" "js-bindings/dist/$f"
 done
 
-# --- 5. the demo shop's bundle ------------------------------------------------------------
+# --- 5. the demo shop's bundle: its catalog plus the popularity windows and co-purchase
+# neighbours of the Online Retail orders before the catalog's cut-off date (the dataset is
+# beside the repository, in shared/); without the dataset, the catalog alone ---------------
+orders=../shared/datasets/online-retail-uci/by-day
 mkdir -p build/demo
 if [ ! -f build/demo/shop.bundle ] || [ demo/catalog.json -nt build/demo/shop.bundle ] ||
    [ build/native/emma-model -nt build/demo/shop.bundle ]; then
-  build/native/emma-model pack --catalog demo/catalog.json --out build/demo/shop.bundle
+  if [ -d "$orders" ]; then
+    build/native/emma-model build --orders "$orders" --catalog demo/catalog.json --until 2011-09-01 \
+      --out build/demo/shop.bundle >&2
+  else
+    log "no $orders: the demo bundle holds the catalog only (no bought-together, no trending windows)"
+    build/native/emma-model pack --catalog demo/catalog.json --out build/demo/shop.bundle
+  fi
 fi
 
 # --- 6. the embed script: web/dist is what a shop deploys as /emma/ (esbuild; skipped when

@@ -43,6 +43,9 @@ ${head}<script src="/t/shop.js"${n}></script>
 <div id="similar" data-emma-slot="similar" data-emma-item="85123A" data-emma-limit="4" data-emma-template="card">${FALLBACK}</div>
 <div id="plain" data-emma-slot="trending" data-emma-limit="3">${FALLBACK}</div>
 <div id="unknown" data-emma-slot="no_such_scenario">${FALLBACK}</div>
+<div id="distinct" data-emma-slot="trending" data-emma-limit="3" data-emma-distinct>${FALLBACK}</div>
+<div id="bags" data-emma-slot="trending" data-emma-limit="3" data-emma-rules='{"categories":["Bags"]}'>${FALLBACK}</div>
+<div id="badrules" data-emma-slot="trending" data-emma-rules="{not json">${FALLBACK}</div>
 <template id="card"><a class="card" data-emma-field="url"><span class="t" data-emma-field="title"></span> <span data-emma-field="price"></span> <em data-emma-field="reasons"></em></a></template>
 </body>
 </html>
@@ -82,6 +85,17 @@ test('strict CSP page: queued calls run, slots fill from templates, bad input is
   assert.equal(await page.getAttribute('#unknown', 'data-emma-state'), 'fallback');
   assert.equal(await page.getAttribute('#unknown', 'data-emma-error'), 'BAD_REQUEST');
   assert.equal(await page.innerHTML('#unknown'), FALLBACK, 'an unknown scenario keeps the shop content');
+  const ids = (sel) => page.$$eval(`${sel} [data-emma-item]`, (els) => els.map((e) => e.dataset.emmaItem));
+  const above = new Set([...(await ids('#similar')), ...(await ids('#plain'))]);
+  const distinct = await ids('#distinct');
+  assert.equal(distinct.length, 3);
+  assert.ok(distinct.every((id) => !above.has(id)), 'a distinct slot repeats nothing shown above it');
+  assert.deepEqual(await page.$$eval('#bags .emma-item', (els) => els.length), 3);
+  const bagCategories = await page.evaluate(() => new Promise((r) => window.emma('recommend', { scenario: 'trending', limit: 3, rules: { categories: ['Bags'] } }, (e, x) => r(x.items.map((i) => i.category[0])))));
+  assert.deepEqual(bagCategories, ['Bags', 'Bags', 'Bags'], 'rules from data-emma-rules reach the engine');
+  assert.deepEqual(await ids('#bags'), await page.evaluate(() => new Promise((r) => window.emma('recommend', { scenario: 'trending', limit: 3, rules: { categories: ['Bags'] } }, (e, x) => r(x.items.map((i) => i.id))))));
+  assert.equal(await page.getAttribute('#badrules', 'data-emma-error'), 'BAD_REQUEST');
+  assert.equal(await page.innerHTML('#badrules'), FALLBACK);
 
   // Emma's stylesheet applies (same origin, no inline styles anywhere) and CSP saw nothing to block.
   assert.equal(await page.$eval('[data-emma-ui="banner"]', (b) => getComputedStyle(b).position), 'fixed');

@@ -74,7 +74,7 @@ async function render(ctx) {
   const seen = new Set();
   const why = shown.filter((i) => !seen.has(i.id) && seen.add(i.id)).slice(0, 12);
   body.push(section(t.why, why.length
-    ? h('ul', { class: 'emma-why-list' }, ...why.map((i) => h('li', {}, h('strong', {}, i.title || i.id), ': ', i.reasons.map((r) => reasonText(r, t)).join(' · '))))
+    ? h('ul', { class: 'emma-why-list' }, ...why.map((i) => h('li', {}, h('strong', {}, i.title || i.id), ': ', i.reasons.map((r) => reasonText(r, ctx.lang)).join(' · '))))
     : h('p', {}, t.noRecs)));
 
   body.push(section(t.yourData,

@@ -134,17 +134,22 @@ function start() {
 
   // --- the page ----------------------------------------------------------------------------
 
+  // Slots are filled in document order, so that a data-emma-distinct slot knows what the
+  // slots above it show.
   async function fillAll() {
-    const slots = [...document.querySelectorAll('[data-emma-slot]')];
-    const lists = [...document.querySelectorAll('[data-emma-rerank]')];
-    await Promise.all([
-      ...slots.map(async (slot) => {
-        const r = await fillSlot(slot, ctx);
-        if (r) ctx.shown.set(slot, r);
-        else ctx.shown.delete(slot);
-      }),
-      ...lists.map((list) => rerank(list, ctx).catch((e) => warn(`reordering a list failed: ${e.message}`))),
-    ]);
+    ctx.shownIds = new Set();
+    for (const slot of document.querySelectorAll('[data-emma-slot]')) {
+      const r = await fillSlot(slot, ctx);
+      if (r) {
+        ctx.shown.set(slot, r);
+        for (const item of r.items) ctx.shownIds.add(item.id);
+      } else {
+        ctx.shown.delete(slot);
+      }
+    }
+    for (const list of document.querySelectorAll('[data-emma-rerank]')) {
+      await rerank(list, ctx).catch((e) => warn(`reordering a list failed: ${e.message}`));
+    }
     document.dispatchEvent(new CustomEvent('emma:filled'));
   }
 

@@ -40,8 +40,6 @@ const TEXTS = {
     granted: 'granted',
     refused: 'refused',
     unavailable: 'Personalisation is not available on this page, so Emma has stored nothing.',
-    reasons: { viewed: 'You looked at this before', popular: 'Popular in this shop', catalog: "From this shop's range" },
-    likes: 'You like',
   },
   de: {
     bannerTitle: 'Persönliche Empfehlungen, die auf Ihrem Gerät bleiben',
@@ -79,8 +77,6 @@ const TEXTS = {
     granted: 'erteilt',
     refused: 'abgelehnt',
     unavailable: 'Personalisierung ist auf dieser Seite nicht verfügbar; Emma hat nichts gespeichert.',
-    reasons: { viewed: 'Haben Sie sich schon angesehen', popular: 'Beliebt in diesem Shop', catalog: 'Aus dem Sortiment' },
-    likes: 'Sie mögen',
   },
 };
 
@@ -93,10 +89,23 @@ export function texts(lang) {
   return TEXTS[lang] || TEXTS.en;
 }
 
-// The engine explains in English; known reason kinds are shown in the page's language.
-export function reasonText(reason, t) {
-  if (reason.kind === 'category' && typeof reason.category === 'string') {
-    return `${t.likes} ${reason.category.split('/').pop()}`;
-  }
-  return t.reasons[reason.kind] || String(reason.text || '');
+// The engine explains in English; in German the known reason kinds are translated
+// (presentation only: which reasons apply is the engine's). Unknown kinds keep its text.
+const GERMAN = {
+  viewed: () => 'Haben Sie sich angesehen',
+  bought_before: () => 'Haben Sie schon gekauft',
+  category: (r) => `Sie mögen ${String(r.text).replace(/^You like /, '')}`,
+  bought_with: (r) => String(r.text).replace(/^Often bought with /, 'Oft gekauft mit '),
+  similar: (r) => String(r.text).replace(/^Similar to /, 'Ähnlich wie '),
+  trending: (r) => (r.text === 'Trending now' ? 'Gerade gefragt' : 'Beliebt in diesem Shop'),
+  popular: () => 'Beliebt in diesem Shop',
+  pinned: () => 'Vom Shop hervorgehoben',
+  promoted: () => 'Vom Shop beworben',
+  catalog: () => 'Aus dem Sortiment',
+};
+
+export function reasonText(reason, lang) {
+  const text = String(reason.text || '');
+  const de = lang === 'de' && GERMAN[reason.kind];
+  return de && text ? de(reason) : text;
 }

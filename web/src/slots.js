@@ -30,9 +30,9 @@ function fieldText(item, field, ctx) {
     case 'category':
       return Array.isArray(item.category) ? item.category.join(' › ') : String(item.category || '');
     case 'reasons':
-      return (item.reasons || []).map((r) => reasonText(r, ctx.t)).join(' · ');
+      return (item.reasons || []).map((r) => reasonText(r, ctx.lang)).join(' · ');
     case 'reason':
-      return item.reasons && item.reasons[0] ? reasonText(item.reasons[0], ctx.t) : '';
+      return item.reasons && item.reasons[0] ? reasonText(item.reasons[0], ctx.lang) : '';
     default: {
       const value = field.startsWith('attributes.') ? (item.attributes || {})[field.slice(11)] : item[field];
       return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
@@ -75,7 +75,27 @@ export async function fillSlot(slot, ctx) {
   const req = { scenario: slot.dataset.emmaSlot, limit: limitOf(slot, 4) };
   const item = slot.dataset.emmaItem || ctx.item;
   if (item) req.item = item;
-  if (slot.dataset.emmaInStock === 'true') req.rules = { inStock: true };
+  // A list behind the slot, e.g. the cart for bought_together: data-emma-items="id id …".
+  const items = (slot.dataset.emmaItems || '').split(/\s+/).filter(Boolean);
+  if (items.length) req.items = items.slice(0, 100);
+  // Rules go to the engine as written (data-emma-rules='{"categories":["Bags"]}'); the
+  // engine validates them and a mistake keeps the fallback with the engine's message.
+  if (slot.dataset.emmaRules) {
+    try {
+      req.rules = JSON.parse(slot.dataset.emmaRules);
+    } catch (err) {
+      slot.dataset.emmaState = 'fallback';
+      slot.dataset.emmaError = 'BAD_REQUEST';
+      ctx.warn(`slot "${req.scenario}" keeps its fallback: data-emma-rules is not JSON (${err.message})`);
+      return null;
+    }
+  }
+  if (slot.dataset.emmaInStock === 'true') req.rules = { ...req.rules, inStock: true };
+  // data-emma-distinct: nothing that an earlier slot on the page already shows.
+  if ('emmaDistinct' in slot.dataset && ctx.shownIds && ctx.shownIds.size) {
+    const rules = req.rules && typeof req.rules === 'object' ? req.rules : {};
+    req.rules = { ...rules, excludeItems: [...(Array.isArray(rules.excludeItems) ? rules.excludeItems : []), ...ctx.shownIds].slice(0, 200) };
+  }
   const name = slot.dataset.emmaTemplate;
   const template = name ? document.getElementById(name) : null;
   if (name && !(template instanceof HTMLTemplateElement)) {
