@@ -207,6 +207,8 @@ test('keyboard only: the German banner, consent, focus, and the privacy centre',
   assert.equal(await banner.getAttribute('role'), 'region');
   assert.equal(await banner.getAttribute('aria-label'), 'Einwilligung zur Personalisierung');
   assert.match(await banner.textContent(), /Darf sich dieser Shop merken/);
+  const reasons = await page.$$eval('#similar em', (els) => els.map((e) => e.textContent));
+  assert.ok(reasons.length > 0 && reasons.every((r) => r && !/Often bought|Similar to|Popular in|Trending now|From this shop/.test(r)), `German reasons: ${reasons.join(' | ')}`);
 
   await page.keyboard.press('Tab');
   assert.deepEqual(await active().then((a) => [a.choice, a.text]), ['yes', 'Ja, personalisieren'], 'the first Tab reaches the banner');
