@@ -90,11 +90,40 @@ export interface RecommendedItem {
   attributes?: Record<string, unknown>;
 }
 
+export interface RecommendRules {
+  inStock?: boolean;
+  /** Category paths ("Home/Candles"); a plain array means include. */
+  categories?: string[] | { include?: string[]; exclude?: string[] };
+  brands?: string[] | { include?: string[]; exclude?: string[] };
+  tags?: string[] | { include?: string[]; exclude?: string[] };
+  price?: { min?: number; max?: number };
+  excludePurchased?: boolean;
+  repurchaseWindowDays?: number;
+  excludeItems?: string[];
+  /** Default true: not the page's own item. */
+  excludeCurrent?: boolean;
+  /** Default true: not what is in the cart. */
+  excludeCart?: boolean;
+  boost?: Array<{ field: 'brand' | 'tag' | 'category' | `attribute:${string}`; value: string; factor: number }>;
+  pin?: Array<{ item: string; position?: number }>;
+  diversity?: { maxPerCategory?: number; lambda?: number };
+}
+
 export interface RecommendRequest {
-  scenario?: 'for_you' | 'trending' | 'similar';
+  scenario?: 'for_you' | 'trending' | 'similar' | 'bought_together' | 'recently_viewed' | 'rerank';
+  /** 1–100, default 8. */
   limit?: number;
+  /** The page's item (required for similar). */
   item?: string;
-  rules?: { inStock?: boolean };
+  /** rerank: the page's list to reorder (required); bought_together: a cart. */
+  items?: string[];
+  /** rerank: the search query behind the list. */
+  query?: string;
+  /** trending: "7d", "30d", … */
+  window?: string;
+  /** Deterministic shuffling of ties and exploration. */
+  seed?: number;
+  rules?: RecommendRules;
 }
 
 export interface Recommendations { scenario: string; personalized: boolean; items: RecommendedItem[] }
