@@ -59,6 +59,9 @@ test('a shopping session: nothing before consent, personal after, kept on reload
   await visit(page, server.origin, '/');
   await page.click('[data-emma-choice="yes"]');
   await page.waitForSelector('[data-emma-ui="banner"]', { state: 'detached' });
+  // The banner goes only once the consent is on storage: a click on a link right after it
+  // must not lose it.
+  assert.deepEqual((await storedAnything(page)).indexedDB, ['tante-emma:tante-emma-demo']);
   const state = await emmaCall(page, 'consent.state');
   assert.equal(state.personalization.granted, true);
   assert.equal(state.personalization.source, 'banner');
@@ -71,7 +74,7 @@ test('a shopping session: nothing before consent, personal after, kept on reload
   await visit(page, server.origin, '/');
   const after = await forYou(page);
   const share = (ids) => ids.filter((id) => categoryOf.get(id) === 'Bags').length;
-  assert.equal(await page.getAttribute('#for-you [data-emma-slot]', 'data-emma-personalized'), 'true');
+  assert.equal(await page.getAttribute('#for-you [data-emma-slot]', 'data-emma-personalized'), 'true', `not personalized; console: ${seen.warnings.join(' | ')}; stored: ${JSON.stringify(await storedAnything(page))}`);
   assert.ok(share(after) > share(before) && share(after) >= 6, `bags before ${share(before)}, after ${share(after)} of 8`);
   const reasons = await page.$$eval('#for-you .why', (els) => els.map((e) => e.textContent));
   assert.ok(reasons.some((r) => r.includes('You like Bags')), `reasons shown: ${reasons.join(' | ')}`);

@@ -56,5 +56,7 @@ export function showBanner({ t, lang, onYes, onNo, onMore }) {
     if (e.key === 'Escape') close();
   });
   document.body.prepend(banner);
-  return { element: banner, close };
+  // busy: a choice made here is still being saved; the banner closes itself once it is, so
+  // that it never looks done before the consent is on storage.
+  return { element: banner, close, get busy() { return busy; } };
 }

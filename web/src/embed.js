@@ -216,7 +216,7 @@ function start() {
       // Consent from anywhere (banner, privacy centre, a CMP, Consent Mode): refill the slots;
       // once personalisation is granted the banner has nothing left to ask.
       api.on('consent', (state) => {
-        if (state && state.personalization && state.personalization.granted) ctx.banner?.close();
+        if (state && state.personalization && state.personalization.granted && ctx.banner && !ctx.banner.busy) ctx.banner.close();
         fillAll().catch((e) => warn(`filling the slots failed: ${e.message}`));
       });
       try {
