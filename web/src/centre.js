@@ -60,6 +60,12 @@ async function render(ctx) {
   const forget = typeof api.profile.forget === 'function'
     ? (what, name) => button(t.forget, { 'data-emma-forget': JSON.stringify(what), 'aria-label': `${t.forget}: ${name}` }, () => api.profile.forget(what))
     : null;
+  // Titles as the export gives them (recently viewed, purchases), else as the page saw them.
+  const titles = new Map();
+  for (const list of [data.recently_viewed, data.purchases]) {
+    if (Array.isArray(list)) for (const e of list) if (e && e.item && e.title) titles.set(e.item, e.title);
+  }
+  const titleOf = (id) => titles.get(id) || ctx.titleOf(id);
   const interests = data.interests || {};
   const cats = Object.entries(interests.categories || {}).filter(([, w]) => w > 0).sort((a, b) => b[1] - a[1]).slice(0, 8);
   const items = Object.entries(interests.items || {}).filter(([, w]) => w > 0).sort((a, b) => b[1] - a[1]).slice(0, 12);
@@ -67,7 +73,7 @@ async function render(ctx) {
     h('h4', {}, t.interests), chart(cats, t, forget),
     h('h4', {}, t.items),
     items.length
-      ? h('ul', { class: 'emma-known' }, ...items.map(([id]) => h('li', { 'data-emma-known': id }, ctx.titleOf(id), forget ? forget({ item: id }, ctx.titleOf(id)) : null)))
+      ? h('ul', { class: 'emma-known' }, ...items.map(([id]) => h('li', { 'data-emma-known': id }, titleOf(id), forget ? forget({ item: id }, titleOf(id)) : null)))
       : h('p', {}, t.nothing)));
 
   const shown = [...ctx.shown.values()].flatMap((r) => r.items);
