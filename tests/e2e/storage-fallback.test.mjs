@@ -118,6 +118,13 @@ for (const how of ['missing', 'throwing']) {
     await page.evaluate(() => window.emmaReady);
     const again = await page.evaluate(async () => ({ events: (await window.emma.profile.export()).event_count, kind: (await window.emma.storage.info()).kind }));
     assert.deepEqual(again, { events: 3, kind: 'localstorage' });
+    // A later page that has IndexedDB again keeps using the profile where it is, rather than
+    // hiding it behind an empty database.
+    const withIdb = await openPage(context, server.origin, 'start=1');
+    assert.deepEqual(await withIdb.evaluate(async () => ({
+      events: (await window.emma.profile.export()).event_count, kind: (await window.emma.storage.info()).kind, errors: window.seen.error,
+    })), { events: 3, kind: 'localstorage', errors: [] });
+    await withIdb.close();
     await page.evaluate(() => window.emma.erase());
     assert.deepEqual(await page.evaluate(() => Object.keys(localStorage)), []);
   });
