@@ -57,6 +57,8 @@ export interface StorageEventDetail {
   bytes?: number;
   reloaded?: boolean;
   erased?: boolean;
+  /** The stored profile was unused past the retention period and was erased, not restored. */
+  expired?: boolean;
   events?: number;
 }
 

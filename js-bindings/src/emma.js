@@ -327,7 +327,7 @@ class Emma {
       if (!key) throw new EmmaError('TAMPERED', 'a stored profile exists but its key is missing');
       this.#engine.call({ op: 'vault.set_key', key_id: key.id }, key.bytes);
       this.#keyLoaded = true;
-      opened = this.#engine.call({ op: 'profile.open' }, sealed).result;
+      opened = this.#call({ op: 'profile.open' }, sealed);  // with "now": the engine applies retention
     } catch (err) {
       const e = asEmmaError(err, 'STORAGE_FAILED', 'opening the stored profile');
       this.#keyLoaded = false;
@@ -343,7 +343,23 @@ class Emma {
       }
       return;
     }
+    if (opened.expired) {
+      // Storage limitation, decided by the engine: a profile unused past the retention period
+      // is erased, not restored (the engine has already dropped it and its consent).
+      try {
+        await this.#eraseStorage({ expired: true });
+      } catch {
+        // reported by #eraseStorage; the page goes on without the profile either way
+      }
+      if (this.#started) {
+        const state = this.#call({ op: 'consent.state' });
+        if (JSON.stringify(state) !== consentBefore) this.#emit('consent', state);
+      }
+      return;
+    }
     this.#seen = sealed;
+    // The engine folded raw events past the retention window: store the reduced profile.
+    if (opened.persist) await this.#write();
     if (this.#started) {
       this.#emit('storage', { ok: true, reloaded: true, events: opened.events });
       const state = this.#call({ op: 'consent.state' });
@@ -506,7 +522,7 @@ class Emma {
 
   // Keys first (crypto-shredding), then the data, then the container itself, in every
   // storage this instance used. One failure does not stop the rest.
-  async #eraseStorage() {
+  async #eraseStorage(detail = {}) {
     this.#keyLoaded = false;
     this.#seen = undefined;
     const failures = [];
@@ -535,7 +551,7 @@ class Emma {
       this.#emit('error', e);
       throw e;
     }
-    this.#emit('storage', { ok: true, erased: true });
+    this.#emit('storage', { ok: true, erased: true, ...detail });
   }
 
   // For tests and diagnostics: the engine's heap in use, in bytes.

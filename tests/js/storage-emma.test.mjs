@@ -163,3 +163,41 @@ test('calls keep their order: an export asked right after track() sees the event
   assert.equal((await emma.profile.export()).event_count, 1, 'a refused event changes nothing and the queue goes on');
   await emma.close();
 });
+
+test('retention, decided by the engine: an expired profile is erased on restore, a folded one is stored again', async (t) => {
+  const DAY = 86_400_000;
+  const T = Date.UTC(2026, 0, 5);
+  const at = (ms) => () => ms;
+  const open = (now, seen) => createEmma({
+    bundle: smallCatalog(), shop: 'shop', storage: `fs:${dir}`, now,
+    on: { storage: (e) => seen.push(e), error: (e) => seen.push({ error: e.code }) },
+  });
+  const dir = await tempDir(t);
+  const first = await open(at(T), []);
+  await first.consent.grant('personalization', GRANT);
+  await first.track({ type: 'view', item: '22720' });
+  await first.track({ type: 'search', query: 'cake tins' });
+  await first.close();
+
+  // 200 days later (past the 180 days of raw events): searches and recent views are folded
+  // away, and the reduced profile is written back at once.
+  const seen = [];
+  const later = await open(at(T + 200 * DAY), seen);
+  const folded = await later.profile.export();
+  assert.equal(folded.event_count, 2);
+  assert.deepEqual(folded.recently_viewed, []);
+  assert.ok(seen.some((e) => e.ok === true && e.bytes > 0), `the folded profile was not written: ${JSON.stringify(seen)}`);
+  await later.close();
+  const reread = await FsStorage.create(dir, 'shop').then((s) => s.get('profile'));
+  assert.ok(reread instanceof Uint8Array);
+
+  // 400 days after the last use (past 395 days): erased, not restored; nothing left on disk.
+  const gone = [];
+  const much = await open(at(T + 200 * DAY + 400 * DAY), gone);
+  assert.equal((await much.profile.export()).event_count, 0);
+  assert.equal((await much.consent.state()).personalization.granted, false);
+  assert.ok(gone.some((e) => e.ok === true && e.erased === true && e.expired === true), JSON.stringify(gone));
+  assert.deepEqual(gone.filter((e) => e.error), []);
+  assert.deepEqual(await readdir(dir), [], 'the expired profile is erased from storage');
+  await much.close();
+});
