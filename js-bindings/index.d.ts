@@ -14,17 +14,77 @@ export class EmmaError extends Error {
 export type Purpose = 'personalization' | 'insights' | 'sync';
 export type ConsentSource = 'banner' | 'api' | 'tcf' | 'consent-mode' | 'gpc' | 'privacy-centre';
 
+/**
+ * A storage adapter (`storage` option). Every adapter of the package passes one conformance
+ * suite (tests/e2e/pages/storage-conformance.js). A value is a Uint8Array or JSON data that
+ * may contain Uint8Arrays (and CryptoKeys where `canHoldCryptoKeys`); values are copies.
+ */
 export interface StorageAdapter {
   readonly kind: string;
+  /** False for memory: nothing outlives the page. */
+  readonly persistent?: boolean;
+  /** True when other tabs see the same records (IndexedDB, localStorage): Emma then locks. */
+  readonly shared?: boolean;
   /** True when values may be CryptoKey objects (IndexedDB): the data key is then wrapped. */
   readonly canHoldCryptoKeys?: boolean;
   get(name: string): Promise<unknown>;
-  /** Writes all entries atomically: all land or none. */
+  /** Several records read at one moment (one transaction, one read). */
+  getMany?(names: string[]): Promise<unknown[]>;
+  /** Writes all entries atomically: all land or none. A value of `undefined` deletes that record in the same write. */
   putMany(entries: Array<[string, unknown]>): Promise<void>;
   delete(name: string): Promise<void>;
   keys(): Promise<string[]>;
-  /** Removes every record and the container itself. */
+  /** Removes every record and the container itself (the IndexedDB database, the localStorage item, the folder). */
   destroy(): Promise<void>;
+  close?(): void | Promise<void>;
+}
+
+/**
+ * What `storage` events carry. `ok: false` comes with an error `code`; `fallback` says where
+ * Emma went on (`'localstorage'` when IndexedDB is unusable, `'memory'` for the rest of the
+ * page); `setAside` names the records a damaged profile was moved to; `keyProtection: 'raw'`
+ * says the data key is stored unwrapped (localStorage, Node files); `reloaded` says the
+ * profile was taken in from another tab (`erased` when that tab erased it).
+ */
+export interface StorageEventDetail {
+  ok: boolean;
+  code?: ErrorCode;
+  message?: string;
+  kind?: string;
+  fallback?: 'localstorage' | 'memory';
+  setAside?: string;
+  keyProtection?: 'raw';
+  bytes?: number;
+  reloaded?: boolean;
+  erased?: boolean;
+  /** The stored profile was unused past the retention period and was erased, not restored. */
+  expired?: boolean;
+  events?: number;
+}
+
+export interface StorageInfo {
+  kind: 'indexeddb' | 'localstorage' | 'memory' | 'fs' | string;
+  persistent: boolean;
+  /** wrapped: under a non-extractable WebCrypto key; raw: stored as bytes beside the profile; memory: never stored. */
+  keyProtection: 'wrapped' | 'raw' | 'memory';
+  /** locked: Web Locks + BroadcastChannel; unlocked: no Web Locks here (insecure page); none: not shared. */
+  crossTab: 'locked' | 'unlocked' | 'none';
+}
+
+/** A stored profile that could not be opened (TAMPERED, WRONG_KEY), kept as it was. */
+export interface SetAsideRecord {
+  /** `quarantine.<ms>`: pass it to storage.deleteSetAside(). */
+  id: string;
+  at: number | null;
+  code: ErrorCode | null;
+  message: string | null;
+  storage: string;
+  /** The sealed profile, byte for byte. */
+  profile?: Uint8Array;
+  /** The key record that went with it. */
+  key?: unknown;
+  /** A whole container the adapter could not read (a damaged store file or item). */
+  store?: Uint8Array | string;
 }
 
 export interface EmmaOptions {
@@ -32,8 +92,12 @@ export interface EmmaOptions {
   bundle: string | URL | ArrayBuffer | Uint8Array | { items: CatalogItem[] };
   /** A shop id (1–128 characters); it is bound into the encryption. */
   shop: string;
-  /** 'indexeddb' (browser default) | 'memory' | 'fs:<dir>' (Node) | an adapter object. Node default: 'memory'. */
-  storage?: 'indexeddb' | 'memory' | `fs:${string}` | StorageAdapter;
+  /**
+   * 'indexeddb' (browser default; falls back to 'localstorage', then memory, when IndexedDB is
+   * missing or throws) | 'localstorage' | 'memory' | 'fs:<dir>' (Node) | an adapter object.
+   * Node default: 'memory'.
+   */
+  storage?: 'indexeddb' | 'localstorage' | 'memory' | `fs:${string}` | StorageAdapter;
   /** Where the engine's .wasm file is; defaults to the file shipped beside the package. */
   wasmUrl?: string | URL;
   /**
@@ -136,6 +200,7 @@ export interface ConsentDetails { version?: string; text?: string; source?: Cons
 export type EmmaEvent = 'error' | 'consent' | 'storage' | 'recommendations';
 
 export interface Emma {
+  /** `stored`: the change is on persistent storage (false without consent, in memory, or when the write failed). */
   track(event: EmmaEventInput): Promise<{ recorded: boolean; stored: boolean }>;
   recommend(request?: RecommendRequest): Promise<Recommendations>;
   consent: {
@@ -147,10 +212,18 @@ export interface Emma {
     signal(source: 'tcf' | 'consent-mode' | 'gpc', signal: Record<string, unknown>): Promise<ConsentState>;
   };
   profile: {
-    export(): Promise<Record<string, unknown>>;
+    /** Everything held, as JSON; `set_aside` lists set-aside records with their sealed bytes in base64. */
+    export(): Promise<Record<string, unknown> & { set_aside: Array<{ id: string; at: number | null; code: string | null; message: string | null; profile_base64: string | null }> }>;
     object(on?: boolean): Promise<{ objected: boolean }>;
   };
+  storage: {
+    info(): Promise<StorageInfo>;
+    /** Records set aside because they could not be opened; kept until deleted or erase(). */
+    setAside(): Promise<SetAsideRecord[]>;
+    deleteSetAside(id: string): Promise<void>;
+  };
   erase(): Promise<void>;
+  on(event: 'storage', handler: (detail: StorageEventDetail) => void): () => void;
   on(event: EmmaEvent, handler: (detail: any) => void): () => void;
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import { createEmmaWith } from './emma.js';
 import { EmmaError } from './errors.js';
 import { checkWasmBytes, wasmLoadError } from './load-errors.js';
 import { IndexedDbStorage } from './storage/indexeddb.js';
+import { LocalStorageStorage } from './storage/localstorage.js';
 import { MemoryStorage } from './storage/memory.js';
 
 export { EmmaError } from './errors.js';
@@ -53,10 +54,33 @@ async function loadModule({ wasmUrl = DEFAULT_WASM_URL } = {}) {
   });
 }
 
-async function openStorage(spec, shop) {
+// 'indexeddb' falls back to localStorage when IndexedDB is missing or throws (some private
+// modes), and Emma falls back to memory when that fails too. `notice(error, fallback)`
+// reports a fallback taken here; nothing is written by any of these probes.
+async function openStorage(spec, shop, notice = () => {}) {
   if (spec && typeof spec === 'object') return spec;
-  if (spec === 'indexeddb') return IndexedDbStorage.create(shop);
   if (spec === 'memory') return MemoryStorage.create();
+  if (spec === 'localstorage') return LocalStorageStorage.create(shop);
+  if (spec === 'indexeddb') {
+    let idb;
+    try {
+      idb = await IndexedDbStorage.create(shop);
+    } catch (err) {
+      notice(err, 'localstorage');
+      return LocalStorageStorage.create(shop);
+    }
+    // A profile that an earlier page kept in localStorage (IndexedDB was unusable then) stays
+    // in use rather than being hidden behind an empty database.
+    if (LocalStorageStorage.holds(shop)) {
+      try {
+        if ((await idb.keys()).length === 0) return LocalStorageStorage.create(shop);
+      } catch {
+        // IndexedDB cannot even list: use what holds the profile
+        return LocalStorageStorage.create(shop);
+      }
+    }
+    return idb;
+  }
   throw new EmmaError('BAD_REQUEST', `storage "${spec}" is not available in browsers; use indexeddb, localstorage, memory or an adapter object`);
 }
 

@@ -2,10 +2,14 @@
 // engine; every decision about the shopper is the engine's (src/core).
 import { Boundary } from './boundary.js';
 import { EmmaError, asEmmaError } from './errors.js';
-import { KeyKeeper } from './keys.js';
+import { KEY_RECORD, KeyKeeper } from './keys.js';
 import { MemoryStorage } from './storage/memory.js';
+import { TabSync, digest } from './storage/tabs.js';
+import { bytesToBase64, sameBytes } from './storage/values.js';
 
 const PROFILE_RECORD = 'profile';
+// A record that could not be opened is kept as `quarantine.<id>.profile` (+ `.key`, `.reason`).
+const ASIDE = 'quarantine.';
 const EVENTS = ['error', 'consent', 'storage', 'recommendations'];
 
 // env: what differs between browsers and Node: { loadModule, openStorage, fetchBytes, defaultStorage }.
@@ -25,7 +29,7 @@ export async function createEmmaWith(env, options = {}) {
   const emma = new Emma(env, boundary, now);
   // Handlers given here hear what happens while starting (a tampered profile, no storage).
   for (const [event, handler] of Object.entries(options.on || {})) emma.on(event, handler);
-  await emma._openStorage(storage, shop);
+  await emma._openStorage(storage, shop, { tabSync: options._tabSync !== false });
   return emma;
 }
 
@@ -47,6 +51,22 @@ async function loadBundle(env, boundary, bundle) {
   }
 }
 
+// Reads several records, in one storage read when the adapter can (getMany).
+async function readMany(storage, names) {
+  if (typeof storage.getMany === 'function') return storage.getMany(names);
+  const out = [];
+  for (const n of names) out.push(await storage.get(n));
+  return out;
+}
+
+function asBytes(v) {
+  if (v instanceof Uint8Array) return v;
+  if (v instanceof ArrayBuffer) return new Uint8Array(v);
+  return v;
+}
+
+const STORAGE_CODES = new Set(['STORAGE_QUOTA', 'STORAGE_FAILED', 'STORAGE_UNAVAILABLE', 'TAMPERED', 'UNSUPPORTED', 'BAD_REQUEST']);
+
 class Emma {
   #env;
   #engine;
@@ -54,10 +74,20 @@ class Emma {
   #storage = null;
   #keys = null;
   #keyLoaded = false;
+  // The sealed profile this instance last read or wrote; storage holding anything else
+  // means another tab (or instance) wrote or erased since.
+  #seen = undefined;
+  #started = false;
+  // Adapters given up for this page after a failure: erase() still clears them.
+  #retired = [];
+  #tabs = null;
+  // Other tabs write the same records: re-read before every change (off only for a test
+  // that shows what goes wrong without it, `_tabSync: false`).
+  #shared = false;
+  #queue = Promise.resolve();
+  #refreshQueued = false;
+  #closed = false;
   #handlers = new Map(EVENTS.map((e) => [e, new Set()]));
-  #dirty = false;
-  #flushing = null;
-  #lastWrite = Promise.resolve(true);
 
   constructor(env, boundary, now) {
     this.#env = env;
@@ -67,25 +97,69 @@ class Emma {
     this.consent = {
       grant: (purpose, details = {}) => self.#consentChange('consent.grant', purpose, details),
       withdraw: (purpose, details = {}) => self.#consentChange('consent.withdraw', purpose, details),
-      state: async () => self.#call({ op: 'consent.state' }),
-      records: async () => self.#call({ op: 'consent.records' }),
+      state: () => self.#read({ op: 'consent.state' }),
+      records: () => self.#read({ op: 'consent.records' }),
       // Relays what a consent source reported (source: 'tcf' | 'consent-mode' | 'gpc'); the
       // engine decides what it means for each purpose (src/core/consent_signals.hpp).
       signal: (source, signal) => self.#consentChange('consent.signal', undefined, { source, signal }),
     };
     this.profile = {
-      export: async () => self.#call({ op: 'profile.export' }),
+      // The engine's export, plus the records set aside because they could not be opened
+      // (`set_aside`: their sealed bytes in base64, so the shopper gets those too).
+      export: () => self.#serial(async () => {
+        const out = self.#call({ op: 'profile.export' });
+        out.set_aside = (await self.#listSetAside()).map((a) => ({
+          id: a.id, at: a.at, code: a.code, message: a.message,
+          profile_base64: a.profile instanceof Uint8Array ? bytesToBase64(a.profile) : null,
+        }));
+        return out;
+      }),
       object: async (on = true) => {
-        const r = self.#call({ op: 'profile.object', object: on });
-        if (r.persist) await self.#persist();
+        const { r } = await self.#mutate(() => self.#call({ op: 'profile.object', object: on }));
         return { objected: r.objected };
       },
+    };
+    // What storage is in use, and the records set aside (kept until deleted or erase()).
+    this.storage = {
+      info: () => self.#serial(() => self.#storageInfo()),
+      setAside: () => self.#serial(() => self.#listSetAside()),
+      deleteSetAside: (id) => self.#serial(() => self.#locked(() => self.#deleteSetAside(id))),
     };
   }
 
   // The engine's answer to one control message, with "now" supplied from here.
   #call(message, bytes) {
     return this.#engine.call({ now: this.#now(), ...message }, bytes).result;
+  }
+
+  // Every public call runs after the ones made before it (storage waits do not reorder them).
+  #serial(fn) {
+    const run = this.#queue.then(() => fn());
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  #read(message) {
+    return this.#serial(() => this.#call(message));
+  }
+
+  #locked(fn) {
+    return this.#tabs ? this.#tabs.withLock(fn) : fn();
+  }
+
+  // Read-modify-write of the stored profile: under the cross-tab lock, take in what another
+  // tab wrote since, then apply the change, then write. So no tab loses another's events.
+  // `changed(r)` hears the engine's answer before storage is touched.
+  #mutate(change, changed = () => {}) {
+    return this.#serial(() => this.#locked(async () => {
+      await this.#refresh();
+      const r = change();
+      changed(r);
+      let stored = false;
+      if (r.erase_storage) await this.#eraseStorage();
+      else if (r.persist) stored = await this.#write();
+      return { r, stored };
+    }));
   }
 
   on(event, handler) {
@@ -105,108 +179,300 @@ class Emma {
     }
   }
 
+  // `stored`: the change is on persistent storage (false without consent, in memory mode,
+  // or when the write failed).
   async track(event) {
-    const r = this.#call({ op: 'track', event });
-    if (r.persist) return { recorded: r.recorded, stored: await this.#persist() };
-    return { recorded: r.recorded, stored: false };
+    const { r, stored } = await this.#mutate(() => this.#call({ op: 'track', event }));
+    return { recorded: r.recorded, stored };
   }
 
-  async recommend(request = {}) {
-    const r = this.#call({ op: 'recommend', request });
-    this.#emit('recommendations', r);
-    return r;
+  recommend(request = {}) {
+    return this.#serial(() => {
+      const r = this.#call({ op: 'recommend', request });
+      this.#emit('recommendations', r);
+      return r;
+    });
   }
 
   async #consentChange(op, purpose, details) {
     if (details === null || typeof details !== 'object') throw new EmmaError('BAD_CONSENT', `${op}: details must be an object`);
-    const r = this.#call(purpose === undefined ? { op, ...details } : { op, ...details, purpose });
-    if (!r.changed || r.changed.length) this.#emit('consent', r.state);
-    if (r.erase_storage) await this.#eraseStorage();
-    else if (r.persist) await this.#persist();
+    const { r } = await this.#mutate(
+      () => this.#call(purpose === undefined ? { op, ...details } : { op, ...details, purpose }),
+      (answer) => {
+        if (!answer.changed || answer.changed.length) this.#emit('consent', answer.state);
+      },
+    );
     return r.state;
   }
 
   async erase() {
-    this.#call({ op: 'erase' });
-    await this.#eraseStorage();
+    await this.#serial(() => this.#locked(async () => {
+      this.#call({ op: 'erase' });
+      await this.#eraseStorage();
+    }));
     this.#emit('consent', await this.consent.state());
   }
 
   async close() {
-    await this.#lastWrite;
-    this.#engine.destroy();
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#serial(async () => {
+      if (this.#tabs) this.#tabs.close();
+      this.#tabs = null;
+      for (const s of [this.#storage, ...this.#retired.map((r) => r.storage)]) {
+        try {
+          if (s && typeof s.close === 'function') await s.close();
+        } catch {
+          // closing is best effort
+        }
+      }
+      this.#engine.destroy();
+    });
   }
 
   // --- storage -----------------------------------------------------------------------
 
-  async _openStorage(spec, shop) {
+  async _openStorage(spec, shop, { tabSync = true } = {}) {
+    // A fallback chosen while opening (IndexedDB unusable → localStorage) is reported here.
+    const notice = (err, fallback) => {
+      const e = asEmmaError(err, 'STORAGE_UNAVAILABLE', 'opening storage');
+      this.#emit('storage', { ok: false, code: e.code, message: e.message, fallback });
+      this.#emit('error', e);
+    };
+    let storage;
     try {
-      this.#storage = await this.#env.openStorage(spec, shop);
+      storage = await this.#env.openStorage(spec, shop, notice);
     } catch (err) {
       if (err instanceof EmmaError && err.code === 'BAD_REQUEST') throw err;  // a wrong option, not a browser limit
       // No usable storage (private mode, blocked): Emma works in memory for this page.
-      const e = asEmmaError(err, 'STORAGE_UNAVAILABLE', 'opening storage');
-      this.#storage = await MemoryStorage.create();
-      this.#emit('storage', { ok: false, code: e.code, message: e.message, fallback: 'memory' });
-      this.#emit('error', e);
+      notice(err, 'memory');
+      storage = await MemoryStorage.create();
     }
-    this.#keys = new KeyKeeper(this.#storage);
-    await this.#restore();
+    this.#storage = storage;
+    this.#keys = new KeyKeeper(storage);
+    this.#shared = storage.shared === true && tabSync;
+    if (this.#shared) this.#tabs = new TabSync(`tante-emma:${shop}`, () => this.#otherTabWrote());
+    if (storage.persistent !== false && this.#keys.protection === 'raw') {
+      this.#emit('storage', {
+        ok: true,
+        kind: storage.kind,
+        keyProtection: 'raw',
+        message: `${storage.kind} storage cannot keep a non-extractable key: the data key is stored unwrapped next to the sealed profile, ` +
+          'so a copy of this storage opens the profile (see SECURITY.md)',
+      });
+    }
+    await this.#serial(() => this.#locked(() => this.#refresh()));
+    this.#started = true;
   }
 
-  async #restore() {
+  #otherTabWrote() {
+    if (this.#refreshQueued || this.#closed) return;
+    this.#refreshQueued = true;
+    this.#serial(() => {
+      this.#refreshQueued = false;
+      return this.#locked(() => this.#refresh());
+    }).catch(() => {});
+  }
+
+  async #storageInfo() {
+    const s = this.#storage;
+    const persistent = s.persistent !== false;
+    return {
+      kind: s.kind || 'custom',
+      persistent,
+      keyProtection: persistent ? this.#keys.protection : 'memory',
+      crossTab: this.#tabs ? (this.#tabs.locking ? 'locked' : 'unlocked') : 'none',
+    };
+  }
+
+  // Takes in the stored profile when it is not what this instance last read or wrote: at
+  // start, and when another tab wrote or erased since. Runs under the cross-tab lock.
+  async #refresh() {
+    if (this.#started && !this.#shared) return;  // nobody else writes there
     let sealed;
+    let keyRec;
     try {
-      sealed = await this.#storage.get(PROFILE_RECORD);
-      if (!sealed) return;
-      const key = await this.#keys.load();
+      [sealed, keyRec] = await this.#readStored();
+    } catch (err) {
+      const e = asEmmaError(err, 'STORAGE_FAILED', 'reading the stored profile');
+      if (e.code === 'TAMPERED') {
+        // The adapter found its container damaged and set it aside itself.
+        this.#keyLoaded = false;
+        this.#seen = undefined;
+        this.#emit('storage', { ok: false, code: e.code, message: e.message });
+        this.#emit('error', e);
+        return;
+      }
+      await this.#fallBackToMemory(e);
+      return;
+    }
+    sealed = asBytes(sealed === null ? undefined : sealed);
+    if (keyRec === null) keyRec = undefined;
+    if (sameBytes(sealed, this.#seen)) return;
+    const consentBefore = this.#started ? JSON.stringify(this.#call({ op: 'consent.state' })) : '';
+    if (sealed === undefined) {
+      // Another tab withdrew or erased: so does this one, in memory.
+      this.#call({ op: 'erase' });
+      this.#keyLoaded = false;
+      this.#seen = undefined;
+      this.#emit('storage', { ok: true, reloaded: true, erased: true });
+      const state = this.#call({ op: 'consent.state' });
+      if (JSON.stringify(state) !== consentBefore) this.#emit('consent', state);
+      return;
+    }
+    let opened;
+    try {
+      if (!(sealed instanceof Uint8Array)) throw new EmmaError('TAMPERED', `the stored profile is ${typeof sealed}, not bytes`);
+      const key = await this.#keys.load(keyRec === undefined ? null : keyRec);
       if (!key) throw new EmmaError('TAMPERED', 'a stored profile exists but its key is missing');
       this.#engine.call({ op: 'vault.set_key', key_id: key.id }, key.bytes);
       this.#keyLoaded = true;
-      this.#engine.call({ op: 'profile.open' }, sealed instanceof Uint8Array ? sealed : new Uint8Array(sealed));
+      opened = this.#call({ op: 'profile.open' }, sealed);  // with "now": the engine applies retention
     } catch (err) {
-      const e = asEmmaError(err, 'STORAGE_FAILED', 'restoring the profile');
-      if (e.code === 'TAMPERED' || e.code === 'WRONG_KEY' || e.code === 'UNSUPPORTED') await this.#setAside(sealed, e);
-      this.#emit('storage', { ok: false, code: e.code, message: e.message });
-      this.#emit('error', e);
+      const e = asEmmaError(err, 'STORAGE_FAILED', 'opening the stored profile');
+      this.#keyLoaded = false;
+      if (e.code === 'UNSUPPORTED') {
+        // Written by a newer version: not ours to move or overwrite. Memory for this page.
+        await this.#fallBackToMemory(e);
+      } else if (e.code === 'TAMPERED' || e.code === 'WRONG_KEY') {
+        await this.#setAside(sealed, keyRec, e);
+      } else {
+        this.#emit('storage', { ok: false, code: e.code, message: e.message });
+        this.#emit('error', e);
+        if (!STORAGE_CODES.has(e.code)) await this.#fallBackToMemory(e);
+      }
+      return;
+    }
+    if (opened.expired) {
+      // Storage limitation, decided by the engine: a profile unused past the retention period
+      // is erased, not restored (the engine has already dropped it and its consent).
+      try {
+        await this.#eraseStorage({ expired: true });
+      } catch {
+        // reported by #eraseStorage; the page goes on without the profile either way
+      }
+      if (this.#started) {
+        const state = this.#call({ op: 'consent.state' });
+        if (JSON.stringify(state) !== consentBefore) this.#emit('consent', state);
+      }
+      return;
+    }
+    this.#seen = sealed;
+    // The engine folded raw events past the retention window: store the reduced profile.
+    if (opened.persist) await this.#write();
+    if (this.#started) {
+      this.#emit('storage', { ok: true, reloaded: true, events: opened.events });
+      const state = this.#call({ op: 'consent.state' });
+      if (JSON.stringify(state) !== consentBefore) this.#emit('consent', state);
     }
   }
 
-  // A record that cannot be opened is moved aside, never overwritten: the shopper can still
-  // export or delete it; a fresh profile starts.
-  async #setAside(sealed, reason) {
+  // The stored profile and key as of now. Where another tab announced a write (see
+  // storage/tabs.js), waits until this tab's view of storage shows it: localStorage reaches
+  // other tabs asynchronously.
+  async #readStored() {
+    const names = [PROFILE_RECORD, KEY_RECORD];
+    let rec = await readMany(this.#storage, names);
+    const expected = this.#tabs ? await this.#tabs.lastWrite() : null;
+    if (expected) {
+      const deadline = Date.now() + 1000;
+      while (digest(asBytes(rec[0] ?? undefined)) !== expected.digest && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        rec = await readMany(this.#storage, names);
+      }
+    }
+    return rec;
+  }
+
+  // After this tab changed the stored profile: tell the lock manager what is stored now,
+  // and the other tabs that they should take it in.
+  async #announce(bytes) {
+    if (!this.#tabs) return;
+    try {
+      await this.#tabs.announce(digest(bytes));
+    } catch {
+      // an announcement only speeds up other tabs; storage is already written
+    }
+    this.#tabs.notify();
+  }
+
+  // A record that cannot be opened is moved aside in one atomic write, never overwritten:
+  // the shopper can still export or delete it; a fresh profile starts. If even that write
+  // fails, storage is left exactly as it is and Emma works in memory for the page.
+  async #setAside(sealed, keyRec, reason) {
     this.#keyLoaded = false;
-    if (!sealed) return;
-    const key = await this.#storage.get('key').catch(() => undefined);
+    this.#seen = undefined;
     const at = this.#now();
-    const entries = [[`quarantine.${at}.profile`, sealed]];
-    if (key) entries.push([`quarantine.${at}.key`, key]);
-    await this.#storage.putMany(entries);
-    await this.#storage.delete(PROFILE_RECORD);
-    await this.#storage.delete('key');
-    this.#emit('storage', { ok: false, code: reason.code, setAside: `quarantine.${at}` });
-  }
-
-  // Seals and writes the profile. Concurrent callers share one write; resolves true when
-  // what the caller changed is on storage, false when storage failed (kept in memory).
-  async #persist() {
-    this.#dirty = true;
-    if (!this.#flushing) {
-      this.#flushing = (async () => {
-        let ok = true;
-        while (this.#dirty) {
-          this.#dirty = false;
-          ok = await this.#writeOnce();
-        }
-        this.#flushing = null;
-        return ok;
-      })();
-      this.#lastWrite = this.#flushing;
+    let id = `${ASIDE}${at}`;
+    try {
+      const taken = new Set((await this.#storage.keys()).map((k) => k.split('.').slice(0, 2).join('.')));
+      for (let n = 1; taken.has(id); n++) id = `${ASIDE}${at}-${n}`;
+      const entries = [[`${id}.profile`, sealed], [`${id}.reason`, { code: reason.code, message: reason.message, at }]];
+      if (keyRec !== undefined) entries.push([`${id}.key`, keyRec]);
+      entries.push([PROFILE_RECORD, undefined], [KEY_RECORD, undefined]);
+      await this.#storage.putMany(entries);
+    } catch (err) {
+      this.#emit('storage', { ok: false, code: reason.code, message: reason.message });
+      this.#emit('error', reason);
+      await this.#fallBackToMemory(asEmmaError(err, 'STORAGE_FAILED', 'setting a damaged profile aside'));
+      return;
     }
-    return this.#flushing;
+    await this.#announce(undefined);
+    this.#emit('storage', { ok: false, code: reason.code, message: reason.message, setAside: id });
+    this.#emit('error', reason);
   }
 
-  async #writeOnce() {
+  async #listSetAside() {
+    const storages = [this.#storage, ...this.#retired.map((r) => r.storage)];
+    const out = new Map();
+    for (const s of storages) {
+      let names;
+      try {
+        names = (await s.keys()).filter((k) => k.startsWith(ASIDE));
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        const id = name.slice(0, name.lastIndexOf('.'));
+        const part = name.slice(name.lastIndexOf('.') + 1);
+        if (!out.has(id)) out.set(id, { id, at: Number(id.slice(ASIDE.length).split('-')[0]) || null, code: null, message: null, storage: s.kind });
+        const entry = out.get(id);
+        const value = await s.get(name).catch(() => undefined);
+        if (part === 'reason' && value && typeof value === 'object') {
+          entry.code = value.code ?? null;
+          entry.message = value.message ?? null;
+        } else if (part === 'profile') {
+          entry.profile = asBytes(value);
+        } else if (part === 'key') {
+          entry.key = value;
+        } else {
+          entry[part] = asBytes(value);  // `store`: a whole container the adapter set aside
+          if (part === 'store') entry.code = entry.code ?? 'TAMPERED';
+        }
+      }
+    }
+    return [...out.values()].sort((a, b) => (a.at ?? 0) - (b.at ?? 0));
+  }
+
+  async #deleteSetAside(id) {
+    if (typeof id !== 'string' || !id.startsWith(ASIDE)) {
+      throw new EmmaError('BAD_REQUEST', `storage.deleteSetAside(id): id must be one of the ids storage.setAside() lists ("${ASIDE}…"); got ${JSON.stringify(id)}`);
+    }
+    let found = false;
+    for (const s of [this.#storage, ...this.#retired.map((r) => r.storage)]) {
+      const names = (await s.keys()).filter((k) => k.startsWith(`${id}.`));
+      if (!names.length) continue;
+      found = true;
+      await s.putMany(names.map((n) => [n, undefined]));
+    }
+    if (!found) throw new EmmaError('BAD_REQUEST', `storage.deleteSetAside: nothing is set aside as "${id}"`);
+    if (this.#tabs) this.#tabs.notify();
+  }
+
+  // Seals and writes the profile (with a new key record on the first write, in the same
+  // atomic write). Resolves true when the change is on persistent storage.
+  async #write() {
+    let bytes;
     try {
       const entries = [];
       if (!this.#keyLoaded) {
@@ -216,32 +482,76 @@ class Emma {
         entries.push(record);
         this.#keyLoaded = true;
       }
-      const { bytes } = this.#engine.call({ op: 'profile.seal' });
+      bytes = this.#engine.call({ op: 'profile.seal' }).bytes;
       entries.push([PROFILE_RECORD, bytes]);
       await this.#storage.putMany(entries);
-      this.#emit('storage', { ok: true, bytes: bytes.length });
-      return true;
     } catch (err) {
       const e = asEmmaError(err, 'STORAGE_FAILED', 'saving the profile');
       if (e.code === 'NO_CONSENT') return false;
-      this.#emit('storage', { ok: false, code: e.code, message: e.message });
-      this.#emit('error', e);
+      if (STORAGE_CODES.has(e.code)) {
+        // The stored profile is left as it was; this page goes on in memory.
+        await this.#fallBackToMemory(e);
+      } else {
+        this.#emit('storage', { ok: false, code: e.code, message: e.message });
+        this.#emit('error', e);
+      }
       return false;
     }
+    this.#seen = bytes;
+    await this.#announce(bytes);
+    this.#emit('storage', { ok: true, kind: this.#storage.kind, bytes: bytes.length });
+    return this.#storage.persistent !== false;
   }
 
-  // Keys first (crypto-shredding), then the data, then the container itself.
-  async #eraseStorage() {
-    await this.#lastWrite;
+  // Storage failed: keep working for this page in memory. The stored data is not touched
+  // (a full disk does not destroy the profile); erase() still clears it.
+  async #fallBackToMemory(e) {
+    if (this.#storage.persistent !== false) {
+      this.#retired.push({ storage: this.#storage, keys: this.#keys });
+      if (this.#tabs) this.#tabs.close();
+      this.#tabs = null;
+      this.#shared = false;
+      this.#storage = await MemoryStorage.create();
+      this.#keys = new KeyKeeper(this.#storage);
+    }
     this.#keyLoaded = false;
-    try {
-      await this.#keys.destroy();
-      await this.#storage.destroy();
-    } catch (err) {
-      const e = asEmmaError(err, 'STORAGE_FAILED', 'erasing storage');
+    this.#seen = undefined;
+    this.#emit('storage', { ok: false, code: e.code, message: e.message, fallback: 'memory' });
+    this.#emit('error', e);
+  }
+
+  // Keys first (crypto-shredding), then the data, then the container itself, in every
+  // storage this instance used. One failure does not stop the rest.
+  async #eraseStorage(detail = {}) {
+    this.#keyLoaded = false;
+    this.#seen = undefined;
+    const failures = [];
+    const kept = [];
+    for (const place of [...this.#retired, { storage: this.#storage, keys: this.#keys, current: true }]) {
+      let failed = false;
+      try {
+        await place.keys.destroy();
+      } catch (err) {
+        failed = true;
+        failures.push(`${place.storage.kind} key: ${err.message}`);
+      }
+      try {
+        await place.storage.destroy();
+      } catch (err) {
+        failed = true;
+        failures.push(`${place.storage.kind}: ${err.message}`);
+      }
+      if (failed && !place.current) kept.push(place);
+    }
+    this.#retired = kept;  // tried again by the next erase
+    await this.#announce(undefined);
+    if (failures.length) {
+      const e = new EmmaError('STORAGE_FAILED', `erasing storage: ${failures.join('; ')}`);
+      this.#emit('storage', { ok: false, code: e.code, message: e.message });
       this.#emit('error', e);
       throw e;
     }
+    this.#emit('storage', { ok: true, erased: true, ...detail });
   }
 
   // For tests and diagnostics: the engine's heap in use, in bytes.

@@ -1,14 +1,18 @@
 // The key keeper: holds the shopper's data key. JS keeps keys; the engine only borrows the
 // raw key to seal and open the profile.
 //
-// Browsers: the 32-byte data key is stored only encrypted (AES-GCM) under a wrapping key
-// that WebCrypto generated as non-extractable and that IndexedDB keeps as a CryptoKey
-// object: no script, including ours, can read the wrapping key's bytes from storage.
-// Node and memory storage cannot hold CryptoKeys; there the data key is kept as is
-// (Node: a file of mode 0600 in the storage folder), as documented in SECURITY notes.
+// IndexedDB ("wrapped"): the 32-byte data key is stored only encrypted (AES-GCM, the key id
+// as associated data) under a wrapping key that WebCrypto generated as non-extractable and
+// that IndexedDB keeps as a CryptoKey object: no script, ours included, can read the
+// wrapping key's bytes, and the stored record never holds the data key in the clear.
+//
+// localStorage, Node files and memory ("raw") cannot hold CryptoKeys: there the data key is
+// stored as bytes in the same place as the sealed profile. That protects against less (one
+// copy of the storage holds both); Emma emits a `storage` event saying so, and SECURITY.md
+// spells out what each mode protects against.
 import { EmmaError } from './errors.js';
 
-const KEY_RECORD = 'key';
+export const KEY_RECORD = 'key';
 
 function randomId() {
   const b = crypto.getRandomValues(new Uint8Array(8));
@@ -21,15 +25,25 @@ export class KeyKeeper {
     this.wrap = storage.canHoldCryptoKeys === true && !!globalThis.crypto?.subtle;
   }
 
-  // The stored key, unwrapped for the engine, or null when there is none.
-  async load() {
-    const rec = await this.storage.get(KEY_RECORD);
-    if (!rec) return null;
+  // 'wrapped' or 'raw': how a new key is kept by this storage.
+  get protection() {
+    return this.wrap ? 'wrapped' : 'raw';
+  }
+
+  // The data key of a stored key record, unwrapped for the engine, or null without a record.
+  // `rec` may be given when the caller already read it (in the same read as the profile).
+  async load(rec) {
+    if (rec === undefined) rec = await this.storage.get(KEY_RECORD);
+    if (rec === undefined || rec === null) return null;
     if (typeof rec !== 'object' || typeof rec.id !== 'string') {
-      throw new EmmaError('TAMPERED', 'the stored key record is malformed');
+      throw new EmmaError('TAMPERED', 'the stored key record is malformed (expected an object with an id)');
     }
     if (rec.raw instanceof Uint8Array) return { id: rec.id, bytes: rec.raw };
+    // Version 0.1.0 wrote Node keys as an array of numbers.
     if (Array.isArray(rec.raw)) return { id: rec.id, bytes: Uint8Array.from(rec.raw) };
+    if (!rec.wrappingKey || !(rec.iv instanceof Uint8Array) || !(rec.wrapped instanceof Uint8Array)) {
+      throw new EmmaError('TAMPERED', `the stored key record "${rec.id}" has neither raw bytes nor a wrapped key`);
+    }
     try {
       const raw = await crypto.subtle.decrypt(
         { name: 'AES-GCM', iv: rec.iv, additionalData: new TextEncoder().encode(rec.id) },
@@ -38,7 +52,7 @@ export class KeyKeeper {
       );
       return { id: rec.id, bytes: new Uint8Array(raw) };
     } catch (err) {
-      throw new EmmaError('TAMPERED', `the stored data key could not be unwrapped: ${err.message}`, { cause: err });
+      throw new EmmaError('TAMPERED', `the stored data key "${rec.id}" could not be unwrapped: ${err.message}`, { cause: err });
     }
   }
 
@@ -47,10 +61,7 @@ export class KeyKeeper {
   async create() {
     const id = randomId();
     const bytes = crypto.getRandomValues(new Uint8Array(32));
-    if (!this.wrap) {
-      const raw = this.storage.kind === 'fs' ? Array.from(bytes) : bytes.slice();
-      return { key: { id, bytes }, record: [KEY_RECORD, { id, raw }] };
-    }
+    if (!this.wrap) return { key: { id, bytes }, record: [KEY_RECORD, { id, raw: bytes.slice() }] };
     const wrappingKey = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
     const iv = crypto.getRandomValues(new Uint8Array(12));
     const wrapped = new Uint8Array(

@@ -6,6 +6,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createEmma, EmmaError } from 'tante-emma';
+import { FsStorage } from '../../js-bindings/src/storage/fs.js';
 import { smallCatalog } from './engine-node.mjs';
 
 const GRANT = { version: '2026-11', text: 'Personalize my shop with what I view here.', source: 'banner' };
@@ -60,10 +61,14 @@ test('a tampered profile is reported as TAMPERED and set aside, not overwritten'
   await emma.consent.grant('personalization', GRANT);
   await emma.track({ type: 'view', item: '85099B' });
   await emma.close();
-  const file = path.join(dir, 's', 'profile.bin');
+  // Flip one byte inside the sealed profile, where it sits in the shop's store file.
+  const file = path.join(dir, 's', 'store.emma');
   const bytes = await readFile(file);
-  bytes[bytes.length - 5] ^= 1;
+  const at = bytes.indexOf('EMPF') + 40;
+  assert.ok(at > 40, 'the sealed profile is in the store file');
+  bytes[at] ^= 1;
   await (await import('node:fs/promises')).writeFile(file, bytes);
+  const damaged = (await FsStorage.create(dir, 's').then((s) => s.get('profile'))).slice();
 
   const errors = [];
   const again = await createEmma({ bundle: smallCatalog(), storage, shop: 's', on: { error: (e) => errors.push(e.code) } });
@@ -71,10 +76,11 @@ test('a tampered profile is reported as TAMPERED and set aside, not overwritten'
   // The instance keeps answering, from a fresh profile.
   const recs = await again.recommend({ limit: 2 });
   assert.equal(recs.items.length, 2);
-  const files = await readdir(path.join(dir, 's'));
-  assert.ok(files.some((f) => f.startsWith('quarantine') && f.includes('profile')), files.join(','));
-  const kept = await readFile(path.join(dir, 's', files.find((f) => f.startsWith('quarantine') && f.includes('profile'))));
-  assert.deepEqual(kept, bytes, 'the damaged record is kept byte for byte');
+  const records = await (await FsStorage.create(dir, 's')).keys();
+  const aside = records.find((r) => r.startsWith('quarantine') && r.endsWith('.profile'));
+  assert.ok(aside, records.join(','));
+  const kept = await (await FsStorage.create(dir, 's')).get(aside);
+  assert.deepEqual(kept, damaged, 'the damaged record is kept byte for byte');
   await again.close();
 });
 

@@ -1,7 +1,8 @@
 // IndexedDB: the browser default. One database per shop, one object store of records.
 // The database is not even created until the first write, so a shopper who never consents
-// leaves nothing behind.
+// leaves nothing behind. Every write is one transaction: all of its entries land or none.
 import { EmmaError } from '../errors.js';
+import { checkEntries } from './values.js';
 
 const STORE = 'records';
 
@@ -10,14 +11,13 @@ function storageError(err, what) {
   if (name === 'QuotaExceededError') {
     return new EmmaError('STORAGE_QUOTA', `IndexedDB is full (${what}): the browser refused more data`, { cause: err });
   }
-  return new EmmaError('STORAGE_FAILED', `IndexedDB failed (${what}): ${err && err.message ? err.message : name}`, { cause: err });
-}
-
-function request(req, what) {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(storageError(req.error, what));
-  });
+  const detail = err && err.message ? err.message : name || String(err);
+  // The browser refusing IndexedDB as such (private modes, blocked storage, a broken
+  // backing store) differs from one failed request: Emma then stops using it for the page.
+  const code = ['SecurityError', 'InvalidStateError', 'UnknownError', 'NotAllowedError'].includes(name) && /^open /.test(what)
+    ? 'STORAGE_UNAVAILABLE'
+    : 'STORAGE_FAILED';
+  return new EmmaError(code, `IndexedDB failed (${what}): ${detail}`, { cause: err });
 }
 
 export class IndexedDbStorage {
@@ -30,6 +30,8 @@ export class IndexedDbStorage {
 
   constructor(indexedDB, name) {
     this.kind = 'indexeddb';
+    this.persistent = true;
+    this.shared = true;  // every tab of the origin opens the same database
     this.canHoldCryptoKeys = true;
     this.idb = indexedDB;
     this.name = name;
@@ -37,37 +39,59 @@ export class IndexedDbStorage {
   }
 
   // Some private modes expose indexedDB but throw on use: find out now, without creating
-  // anything, so the caller can fall back to memory for this page.
+  // anything, so the caller can fall back for this page.
   async #probe() {
     try {
       if (typeof this.idb.databases === 'function') await this.idb.databases();
       else this.idb.cmp(0, 0);
     } catch (err) {
-      throw new EmmaError('STORAGE_UNAVAILABLE', `IndexedDB is not usable here: ${err.message}`, { cause: err });
+      throw new EmmaError('STORAGE_UNAVAILABLE', `IndexedDB is not usable here: ${err && err.message ? err.message : err}`, { cause: err });
     }
   }
 
   async #exists() {
     if (this.db) return true;
     if (typeof this.idb.databases !== 'function') return true;  // cannot tell: opening is the only way
-    const list = await this.idb.databases();
+    let list;
+    try {
+      list = await this.idb.databases();
+    } catch (err) {
+      throw storageError(err, 'list databases');
+    }
     return list.some((d) => d.name === this.name);
   }
 
   async #open() {
     if (this.db) return this.db;
-    const req = this.idb.open(this.name, 1);
-    req.onupgradeneeded = () => req.result.createObjectStore(STORE);
-    const db = await request(req, `open ${this.name}`);
+    const what = `open ${this.name}`;
+    const db = await new Promise((resolve, reject) => {
+      let req;
+      try {
+        req = this.idb.open(this.name, 1);
+      } catch (err) {
+        reject(storageError(err, what));
+        return;
+      }
+      req.onupgradeneeded = () => req.result.createObjectStore(STORE);
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(storageError(req.error, what));
+      req.onblocked = () => reject(new EmmaError('STORAGE_FAILED', `IndexedDB failed (${what}): blocked by another tab holding an old version open`));
+    });
     // Another tab erasing the profile deletes the database: let it.
     db.onversionchange = () => {
       db.close();
-      this.db = null;
+      if (this.db === db) this.db = null;
+    };
+    // The browser may close the connection itself (storage cleared, backing store lost).
+    db.onclose = () => {
+      if (this.db === db) this.db = null;
     };
     this.db = db;
     return db;
   }
 
+  // Runs `work(store)` in one transaction; `work` returns a function that reads the result
+  // once the transaction has committed (or nothing).
   async #transaction(mode, what, work) {
     const db = await this.#open();
     return new Promise((resolve, reject) => {
@@ -75,60 +99,95 @@ export class IndexedDbStorage {
       try {
         tx = db.transaction(STORE, mode);
       } catch (err) {
+        if (this.db === db && err && err.name === 'InvalidStateError') this.db = null;  // closed under us
         reject(storageError(err, what));
         return;
       }
-      const store = tx.objectStore(STORE);
-      let value;
+      let finish;
       try {
-        value = work(store);
+        finish = work(tx.objectStore(STORE));
       } catch (err) {
-        tx.abort();
+        try {
+          tx.abort();
+        } catch {
+          // already finished
+        }
         reject(storageError(err, what));
         return;
       }
-      tx.oncomplete = () => resolve(value && 'result' in value ? value.result : undefined);
+      tx.oncomplete = () => resolve(finish ? finish() : undefined);
       tx.onerror = () => reject(storageError(tx.error, what));
-      tx.onabort = () => reject(storageError(tx.error || new Error('aborted'), what));
+      tx.onabort = () => reject(storageError(tx.error || new Error('the transaction was aborted'), what));
     });
   }
 
   async get(name) {
     if (!(await this.#exists())) return undefined;
-    return this.#transaction('readonly', `read ${name}`, (store) => store.get(name));
+    return this.#transaction('readonly', `read ${name}`, (store) => {
+      const r = store.get(name);
+      return () => r.result;
+    });
+  }
+
+  // One read transaction: the values belong to one moment.
+  async getMany(names) {
+    if (!(await this.#exists())) return names.map(() => undefined);
+    return this.#transaction('readonly', `read ${names.join(', ')}`, (store) => {
+      const rs = names.map((n) => store.get(n));
+      return () => rs.map((r) => r.result);
+    });
   }
 
   // All entries are written in one transaction: either all of them land or none.
   async putMany(entries) {
+    checkEntries(entries, { cryptoKeys: true });
     await this.#transaction('readwrite', `write ${entries.map(([n]) => n).join(', ')}`, (store) => {
-      for (const [name, value] of entries) store.put(value, name);
+      for (const [name, value] of entries) {
+        if (value === undefined) store.delete(name);
+        else store.put(value, name);
+      }
     });
   }
 
   async delete(name) {
     if (!(await this.#exists())) return;
-    await this.#transaction('readwrite', `delete ${name}`, (store) => store.delete(name));
+    await this.#transaction('readwrite', `delete ${name}`, (store) => {
+      store.delete(name);
+    });
   }
 
   async keys() {
     if (!(await this.#exists())) return [];
-    const keys = await this.#transaction('readonly', 'list', (store) => store.getAllKeys());
+    const keys = await this.#transaction('readonly', 'list', (store) => {
+      const r = store.getAllKeys();
+      return () => r.result;
+    });
     return keys.map(String);
   }
 
   // Removes the database itself, not just its records.
   async destroy() {
-    if (this.db) {
-      this.db.close();
-      this.db = null;
-    }
+    this.close();
     if (!(await this.#exists())) return;
     await new Promise((resolve, reject) => {
-      const req = this.idb.deleteDatabase(this.name);
+      let req;
+      try {
+        req = this.idb.deleteDatabase(this.name);
+      } catch (err) {
+        reject(storageError(err, `delete database ${this.name}`));
+        return;
+      }
       req.onsuccess = () => resolve();
       req.onerror = () => reject(storageError(req.error, `delete database ${this.name}`));
       // Other tabs close on versionchange; if one cannot, deletion completes when it does.
       req.onblocked = () => {};
     });
+  }
+
+  close() {
+    if (this.db) {
+      this.db.close();
+      this.db = null;
+    }
   }
 }

@@ -1,0 +1,83 @@
+// What is written, proven by looking at every kind of browser storage: before consent
+// nothing at all (not an empty database, not a key); after consent no plaintext item id,
+// title, category, search or purpose name; after erase() and after withdrawal nothing left.
+// Run for IndexedDB (the default) and for the localStorage fallback.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GRANT, HIDE, NOTHING, allStorage, assertNoPlaintext, catalog, openPage, secrets, setup, storageText } from './storage-helpers.mjs';
+
+const QUERY = 'retrospot lunchbag';
+
+async function everyCallWithoutConsent(page) {
+  await page.evaluate(async (query) => {
+    const emma = window.emma;
+    await emma.track({ type: 'view', item: '85123A' });
+    await emma.track({ type: 'add_to_cart', item: '22423', quantity: 2 });
+    await emma.track({ type: 'search', query });
+    await emma.track({ type: 'category_view', category: 'Bags' });
+    await emma.recommend({ scenario: 'for_you', limit: 4 });
+    await emma.consent.state();
+    await emma.consent.records();
+    await emma.profile.export();
+    await emma.profile.object(true);
+    await emma.profile.object(false);
+    await emma.storage.info();
+    await emma.storage.setAside();
+    await emma.consent.grant('insights', { version: '1', text: 'Noised statistics' }).catch(() => {});
+    await emma.consent.withdraw('insights').catch(() => {});
+  }, QUERY);
+}
+
+async function personalize(page) {
+  const items = catalog.items.slice(0, 12).map((i) => i.id);
+  await page.evaluate(async ({ grant, items, query }) => {
+    const emma = window.emma;
+    await emma.consent.grant('personalization', grant);
+    for (const item of items) await emma.track({ type: 'view', item });
+    await emma.track({ type: 'purchase', item: items[0], quantity: 3 });
+    await emma.track({ type: 'search', query });
+    await emma.track({ type: 'category_view', category: 'Bags' });
+  }, { grant: GRANT, items, query: QUERY });
+}
+
+for (const [mode, query] of [
+  ['indexeddb', 'start=1'],
+  ['localstorage fallback (IndexedDB missing)', 'start=1&hide=idb'],
+]) {
+  test(`storage, all of it: nothing before consent, no plaintext after, nothing after erase or withdrawal (${mode})`, async (t) => {
+    const { server, context } = await setup(t);
+    await context.addInitScript(HIDE);
+    const page = await openPage(context, server.origin, query);
+    assert.deepEqual(await allStorage(page), NOTHING, 'a fresh browser profile');
+
+    await everyCallWithoutConsent(page);
+    assert.deepEqual(await allStorage(page), NOTHING, 'before consent: every API call, nothing in any storage');
+    await page.reload();
+    await page.evaluate(() => window.emmaReady);
+    assert.deepEqual(await allStorage(page), NOTHING, 'before consent: a reload (restore) writes nothing');
+
+    await personalize(page);
+    const held = await allStorage(page);
+    const isIdb = mode === 'indexeddb';
+    assert.deepEqual(held, { ...NOTHING, ...(isIdb ? { indexedDB: ['tante-emma:storage-test-shop'] } : { localStorage: ['tante-emma:storage-test-shop'] }) });
+    const text = await storageText(page);
+    assertNoPlaintext(text, secrets([QUERY, 'retrospot', GRANT.text]), `after consent (${mode})`);
+    assert.ok((await page.evaluate(async () => (await window.emma.profile.export()).event_count)) >= 15, 'the profile did record the events');
+
+    await page.evaluate(() => window.emma.erase());
+    assert.deepEqual(await allStorage(page), NOTHING, 'after erase()');
+    await page.reload();
+    await page.evaluate(() => window.emmaReady);
+    assert.deepEqual(await allStorage(page), NOTHING, 'after erase() and a reload');
+    assert.equal(await page.evaluate(async () => (await window.emma.profile.export()).event_count), 0);
+
+    await personalize(page);
+    assert.notDeepEqual(await allStorage(page), NOTHING);
+    await page.evaluate(() => window.emma.consent.withdraw('personalization'));
+    assert.deepEqual(await allStorage(page), NOTHING, 'after withdrawal');
+    await page.reload();
+    await page.evaluate(() => window.emmaReady);
+    assert.deepEqual(await allStorage(page), NOTHING, 'after withdrawal and a reload');
+    assert.deepEqual(await page.evaluate(() => window.seen.error.filter((e) => e.code !== 'STORAGE_UNAVAILABLE')), []);
+  });
+}
