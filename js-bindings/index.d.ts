@@ -111,6 +111,10 @@ export interface EmmaOptions {
   on?: Partial<{ [E in EmmaEvent]: (detail: any) => void }>;
   /** Clock in ms since the epoch (tests). */
   now?: () => number;
+  /** Storage limitation: raw events kept this long (default 180 days), profiles unused this long erased (default 395). */
+  retention?: { raw_event_days?: number; inactive_days?: number };
+  /** Who is responsible, for the record of processing. */
+  controller?: { name?: string; contact?: string; dpo?: string };
 }
 
 export interface CatalogItem {
@@ -215,7 +219,13 @@ export interface Emma {
     /** Everything held, as JSON; `set_aside` lists set-aside records with their sealed bytes in base64. */
     export(): Promise<Record<string, unknown> & { set_aside: Array<{ id: string; at: number | null; code: string | null; message: string | null; profile_base64: string | null }> }>;
     object(on?: boolean): Promise<{ objected: boolean }>;
+    /** Art. 16: forget one item, one category (with what was done with its items) or one search. */
+    forget(what: { item: string } | { category: string } | { search: string }): Promise<{ forgotten: number; stored: boolean }>;
   };
+  /** Why this item would be recommended now: reasons and the signals behind them. */
+  explain(item: string): Promise<{ item: string; personalized: boolean; score: number; reasons: Reason[]; signals: Record<string, number> }>;
+  /** Art. 30: the record of processing activities, from the live configuration. */
+  processingRecord(): Promise<{ json: Record<string, unknown>; markdown: string }>;
   storage: {
     info(): Promise<StorageInfo>;
     /** Records set aside because they could not be opened; kept until deleted or erase(). */

@@ -24,7 +24,9 @@ export async function createEmmaWith(env, options = {}) {
   }
   const module = await env.loadModule(options);
   const boundary = new Boundary(module);
-  boundary.call({ op: 'configure', shop });
+  // The shop's privacy configuration: retention windows and who the controller is (for the
+  // record of processing). The engine validates both.
+  boundary.call({ op: 'configure', shop, retention: options.retention, controller: options.controller });
   await loadBundle(env, boundary, bundle);
   const emma = new Emma(env, boundary, now);
   // Handlers given here hear what happens while starting (a tampered profile, no storage).
@@ -118,6 +120,12 @@ class Emma {
         const { r } = await self.#mutate(() => self.#call({ op: 'profile.object', object: on }));
         return { objected: r.objected };
       },
+      // Art. 16: { item } | { category } | { search }; the engine decides what goes with it.
+      forget: async (what = {}) => {
+        if (what === null || typeof what !== 'object') throw new EmmaError('BAD_REQUEST', 'profile.forget(what): what must be { item }, { category } or { search }');
+        const { r, stored } = await self.#mutate(() => self.#call({ op: 'profile.forget', item: what.item, category: what.category, search: what.search }));
+        return { forgotten: r.forgotten, stored };
+      },
     };
     // What storage is in use, and the records set aside (kept until deleted or erase()).
     this.storage = {
@@ -184,6 +192,16 @@ class Emma {
   async track(event) {
     const { r, stored } = await this.#mutate(() => this.#call({ op: 'track', event }));
     return { recorded: r.recorded, stored };
+  }
+
+  // Why `item` would be recommended now, from this shopper's own signals.
+  explain(item) {
+    return this.#read({ op: 'explain', item });
+  }
+
+  // Art. 30: { json, markdown } generated from the live configuration.
+  processingRecord() {
+    return this.#read({ op: 'processing.record' });
   }
 
   recommend(request = {}) {

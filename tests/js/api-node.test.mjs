@@ -110,3 +110,23 @@ test('consent signals are relayed to the engine, which decides', async () => {
   assert.deepEqual(seen, [true, false], 'one consent event per change, none for GPC with nothing to withdraw');
   await emma.close();
 });
+
+test('forget, explain and the record of processing through the package', async () => {
+  const emma = await createEmma({ bundle: smallCatalog(), shop: 's', controller: { name: 'Demo GmbH' }, retention: { raw_event_days: 90 } });
+  await emma.consent.grant('personalization', GRANT);
+  await emma.track({ type: 'view', item: '22720' });
+  await emma.track({ type: 'search', query: 'cake tins' });
+  const why = await emma.explain('22423');
+  assert.ok(why.reasons.some((r) => r.kind === 'category'), JSON.stringify(why.reasons));
+  assert.equal((await emma.profile.forget({ item: '22720' })).forgotten >= 1, true);
+  assert.equal((await emma.profile.forget({ search: 'cake tins' })).forgotten, 1);
+  const exported = await emma.profile.export();
+  assert.equal(exported.recently_viewed.length, 0);
+  assert.equal(exported.searches.length, 0);
+  const record = await emma.processingRecord();
+  assert.equal(record.json.controller.name, 'Demo GmbH');
+  assert.match(record.markdown, /90 days/);
+  await assert.rejects(emma.profile.forget({}), (e) => e.code === 'BAD_REQUEST');
+  await assert.rejects(createEmma({ bundle: smallCatalog(), shop: 's', retention: { raw_event_days: 0 } }), (e) => e.code === 'BAD_REQUEST' && /raw_event_days/.test(e.message));
+  await emma.close();
+});
