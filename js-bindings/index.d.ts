@@ -113,6 +113,8 @@ export interface EmmaOptions {
   now?: () => number;
   /** Storage limitation: raw events kept this long (default 180 days), profiles unused this long erased (default 395). */
   retention?: { raw_event_days?: number; inactive_days?: number };
+  /** Event weights (relative to a view) and the interest half-life in days (default 14). */
+  profile?: { half_life_days?: number; view?: number; click?: number; add_to_cart?: number; remove_from_cart?: number; purchase?: number; category_view?: number; dwell_per_minute?: number };
   /** Who is responsible, for the record of processing. */
   controller?: { name?: string; contact?: string; dpo?: string };
 }

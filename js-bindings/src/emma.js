@@ -26,7 +26,7 @@ export async function createEmmaWith(env, options = {}) {
   const boundary = new Boundary(module);
   // The shop's privacy configuration: retention windows and who the controller is (for the
   // record of processing). The engine validates both.
-  boundary.call({ op: 'configure', shop, retention: options.retention, controller: options.controller });
+  boundary.call({ op: 'configure', shop, retention: options.retention, controller: options.controller, profile: options.profile });
   await loadBundle(env, boundary, bundle);
   const emma = new Emma(env, boundary, now);
   // Handlers given here hear what happens while starting (a tampered profile, no storage).

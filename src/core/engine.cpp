@@ -93,6 +93,24 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
         profile_config_.inactive_days = *d;
       }
     }
+    if (f.has("profile")) {
+      // How much each event says about interest, and how fast interest fades.
+      Fields pf = f.object("profile");
+      auto weight = [&](const char* key, double& into, double lo) {
+        if (auto v = pf.opt_num(key)) {
+          if (*v < lo || *v > 100) pf.fail(key, "must be from " + std::to_string(static_cast<int>(lo)) + " to 100");
+          into = *v;
+        }
+      };
+      weight("half_life_days", profile_config_.half_life_days, 1);
+      weight("view", profile_config_.w_view, 0);
+      weight("click", profile_config_.w_click, 0);
+      weight("add_to_cart", profile_config_.w_add_to_cart, 0);
+      weight("remove_from_cart", profile_config_.w_remove_from_cart, -100);
+      weight("purchase", profile_config_.w_purchase, 0);
+      weight("category_view", profile_config_.w_category_view, 0);
+      weight("dwell_per_minute", profile_config_.w_dwell_per_minute, 0);
+    }
     if (f.has("controller")) {
       Fields c = f.object("controller");
       controller_ = {c.opt_str("name", 256).value_or(""), c.opt_str("contact", 256).value_or(""), c.opt_str("dpo", 256).value_or("")};

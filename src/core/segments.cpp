@@ -137,7 +137,8 @@ json pick_variant(const Bundle& bundle, const Profile* profile, const json& vari
   PersonalSignals s;
   if (profile) {
     s = personal_signals(bundle, *profile, now);
-    for (const auto& seg : compute_segments(bundle, profile, json(), now).at("segments")) {
+    const json segments = compute_segments(bundle, profile, json(), now);  // kept alive for the loop
+    for (const auto& seg : segments.at("segments")) {
       if (seg.at("member").get<bool>()) member_of.push_back(seg.at("id").get<std::string>());
     }
   }

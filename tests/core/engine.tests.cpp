@@ -270,3 +270,20 @@ TEST_CASE("the record of processing follows the live configuration (Art. 30)", "
   CHECK(r.at("json").at("recipients").size() == 1);
   CHECK_THAT(r.at("markdown").get<std::string>(), Catch::Contains("| insights |") && Catch::Contains("| granted |"));
 }
+
+TEST_CASE("event weights and the half-life are configurable", "[engine][profile]") {
+  auto weight_after = [](json profile) {
+    emma::Engine e;
+    REQUIRE(call(e, {{"op", "configure"}, {"shop", "s"}, {"profile", profile}}).ok());
+    REQUIRE(call(e, {{"op", "catalog.load"}, {"catalog", small_catalog()}}).ok());
+    grant(e);
+    REQUIRE(call(e, {{"op", "track"}, {"event", {{"type", "view"}, {"item", "71053"}, {"at", kNow - 10 * 86'400'000LL}}}, {"now", kNow}}).ok());
+    return call(e, {{"op", "profile.export"}, {"now", kNow}}).result().at("interests").at("items").at("71053").get<double>();
+  };
+  CHECK(weight_after(json::object()) == Approx(std::exp2(-10.0 / 14)));
+  CHECK(weight_after({{"view", 2}, {"half_life_days", 10}}) == Approx(1.0));
+  emma::Engine e;
+  auto a = call(e, {{"op", "configure"}, {"shop", "s"}, {"profile", {{"half_life_days", 0}}}});
+  CHECK(a.code() == "BAD_REQUEST");
+  CHECK_THAT(a.message(), Catch::Contains("profile.half_life_days"));
+}

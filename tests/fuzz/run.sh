@@ -9,6 +9,7 @@ if [ ! -f build/fuzz/CMakeCache.txt ]; then
 fi
 cmake --build build/fuzz -j2 >/dev/null
 for target in build/fuzz/*_fuzzer; do
+  [ -f "$target" ] && [ -x "$target" ] || continue  # corpus-*_fuzzer folders match the glob too
   name=$(basename "$target")
   corpus=build/fuzz/corpus-$name
   mkdir -p "$corpus"
