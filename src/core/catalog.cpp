@@ -45,6 +45,24 @@ std::vector<std::string> read_category_path(const Fields& f, const json& item, c
 
 }  // namespace
 
+std::string normalize_category_path(const std::string& raw) {
+  std::string out, part;
+  auto flush = [&] {
+    const auto b = part.find_first_not_of(' ');
+    if (b != std::string::npos) {
+      if (!out.empty()) out += '/';
+      out += part.substr(b, part.find_last_not_of(' ') - b + 1);
+    }
+    part.clear();
+  };
+  for (char ch : raw) {
+    if (ch == '>' || ch == '/') flush();
+    else part += ch;
+  }
+  flush();
+  return out;
+}
+
 ItemInput parse_item(const json& raw, const std::string& path, const CatalogLimits& limits) {
   Fields f(raw, path, code::bad_bundle);
   ItemInput item;

@@ -35,6 +35,10 @@ struct CatalogLimits {
   std::size_t max_tag = 128;
 };
 
+// "Home > Candles", "Home/Candles", " Home / Candles " -> "Home/Candles": the one spelling of a
+// category path that requests, rules and the profile use.
+std::string normalize_category_path(const std::string& raw);
+
 // Validates one item object; errors are BAD_BUNDLE naming `path` and the field.
 ItemInput parse_item(const json& raw, const std::string& path, const CatalogLimits& limits = {});
 // {"items":[...]}: every problem names the item index and field.

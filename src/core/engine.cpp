@@ -124,16 +124,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     std::size_t n = 0;
     if (auto item = f.opt_str("item", 256)) n += profile_.forget_item(*item);
     else if (auto cat = f.opt_str("category", 1024)) {
-      std::string path, part;  // "Home > Candles" or "Home/Candles"
-      for (char ch : *cat + "/") {
-        if (ch == '>' || ch == '/') {
-          const auto b = part.find_first_not_of(' ');
-          if (b != std::string::npos) path += (path.empty() ? "" : "/") + part.substr(b, part.find_last_not_of(' ') - b + 1);
-          part.clear();
-        } else {
-          part += ch;
-        }
-      }
+      const std::string path = normalize_category_path(*cat);
       n += profile_.forget_category(path, bundle_ ? &bundle_->catalog : nullptr);
     } else if (auto q = f.opt_str("search", 256)) n += profile_.forget_search(*q);
     else f.fail("item", "name what to forget: item, category or search");

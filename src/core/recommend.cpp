@@ -16,24 +16,6 @@ constexpr std::size_t kMaxLimit = 100;
 constexpr std::size_t kMaxList = 1000;  // rerank lists, carts, pins, excludes
 constexpr std::size_t kMaxReasons = 3;
 
-std::string category_path(const std::string& raw) {
-  // "Home > Candles", "Home/Candles" -> "Home/Candles"
-  std::string out, part;
-  auto flush = [&] {
-    const auto b = part.find_first_not_of(' ');
-    if (b != std::string::npos) {
-      if (!out.empty()) out += '/';
-      out += part.substr(b, part.find_last_not_of(' ') - b + 1);
-    }
-    part.clear();
-  };
-  for (char ch : raw) {
-    if (ch == '>' || ch == '/') flush();
-    else part += ch;
-  }
-  flush();
-  return out;
-}
 
 std::vector<std::string> string_list(const Fields& f, const char* key, std::size_t max_len) {
   std::vector<std::string> out;
@@ -59,8 +41,8 @@ void include_exclude(const Fields& f, const char* key, std::vector<std::string>&
     exc = string_list(sub, "exclude", 1024);
   }
   if (is_category) {
-    for (auto& p : inc) p = category_path(p);
-    for (auto& p : exc) p = category_path(p);
+    for (auto& p : inc) p = normalize_category_path(p);
+    for (auto& p : exc) p = normalize_category_path(p);
   }
 }
 
@@ -98,7 +80,7 @@ Rules parse_rules(const Fields& f) {
         b.fail("field", "use brand, tag, category or attribute:<name>");
       }
       if (x.factor < 0 || x.factor > 100) b.fail("factor", "must be from 0 to 100 (below 1 buries)");
-      if (x.field == "category") x.value = category_path(x.value);
+      if (x.field == "category") x.value = normalize_category_path(x.value);
       r.boosts.push_back(std::move(x));
     }
   }

@@ -11,23 +11,6 @@ namespace {
 
 constexpr std::int64_t kDayMs = 86'400'000;
 
-std::string normalize_path(const std::string& raw) {
-  std::string out, part;
-  auto flush = [&] {
-    const auto b = part.find_first_not_of(' ');
-    if (b != std::string::npos) {
-      if (!out.empty()) out += '/';
-      out += part.substr(b, part.find_last_not_of(' ') - b + 1);
-    }
-    part.clear();
-  };
-  for (char ch : raw) {
-    if (ch == '>' || ch == '/') flush();
-    else part += ch;
-  }
-  flush();
-  return out;
-}
 
 struct Facts {
   double median_price = -1;  // of what the shopper bought or looked at
@@ -113,7 +96,7 @@ json compute_segments(const Bundle& bundle, const Profile* profile, const json& 
       Fields w(*when, path + ".when", code::bad_request);
       bool member = true;
       if (auto cat = w.opt_str("category", 1024)) {
-        const std::uint32_t cid = c.category_id(normalize_path(*cat));
+        const std::uint32_t cid = c.category_id(normalize_category_path(*cat));
         const double aff = cid == kNone ? 0 : s.category[cid];
         member &= aff >= w.opt_num("min_affinity").value_or(0.5);
       }
@@ -154,7 +137,7 @@ json pick_variant(const Bundle& bundle, const Profile* profile, const json& vari
     if (const json* cats = v.opt_array("categories")) {
       for (const auto& cat : *cats) {
         if (!cat.is_string()) v.fail("categories", "expected strings");
-        const std::uint32_t cid = c.category_id(normalize_path(cat.get<std::string>()));
+        const std::uint32_t cid = c.category_id(normalize_category_path(cat.get<std::string>()));
         if (profile && cid != kNone && s.category[cid] > 0) {
           score += s.category[cid];
           reasons.push_back({{"kind", "category"}, {"text", "You like " + std::string(c.category(cid).name)}, {"category", c.category(cid).path}});
