@@ -79,7 +79,7 @@ function layout(shop, { title, body = {}, main }) {
   <link rel="icon" href="/favicon.svg">
   <link rel="stylesheet" href="/shop.css">
   <script src="/shop.js"></script>
-  <script src="/emma/emma.js" data-bundle="/emma/shop.bundle" data-shop="tante-emma-demo" data-lang="en" async></script>
+  <script src="/emma/emma.js" data-bundle="/emma/shop.bundle" data-shop="tante-emma-demo" data-lang="en" data-insights-endpoint="/insights/reports" async></script>
 </head>
 <body${raw(attrs)}>
   <header class="top">

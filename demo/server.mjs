@@ -1,11 +1,12 @@
-// The demo shop's small server: pages rendered from catalog.json (render.mjs) and static
-// files only (the opt-in collector comes with the sharing features). Every page is served
-// under a strict Content-Security-Policy, so the demo also shows that Emma needs no inline
+// The demo shop's small server: pages rendered from catalog.json (render.mjs), static files,
+// and the opt-in endpoints (demo/server/: the insights collector and its /audience page).
+// Every page is served under a strict Content-Security-Policy, so the demo also shows that Emma needs no inline
 // script or style. Run by `npm run demo`; PORT defaults to 8080.
 import { createServer } from 'node:http';
 import { createReadStream, readFileSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createInsightsCollector } from './server/insights-collector.mjs';
 import { Shop, cartPage, categoryPage, homePage, notFoundPage, privacyPage, productPage, searchPage } from './render.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -52,11 +53,14 @@ function pageFor(shop, pathname, query) {
 }
 
 // mounts: extra [prefix, path] pairs tried first; headers: added to every answer;
-// catalog: the shop's catalog object (defaults to demo/catalog.json).
-export function createDemoServer({ mounts = [], headers = {}, catalog } = {}) {
+// catalog: the shop's catalog object (defaults to demo/catalog.json); insights: options of
+// the opt-in statistics collector (demo/server/insights-collector.mjs).
+export function createDemoServer({ mounts = [], headers = {}, catalog, insights = {} } = {}) {
   const table = [...mounts, ...DEFAULT_MOUNTS];
+  const collector = createInsightsCollector({ file: process.env.EMMA_INSIGHTS_DB || path.join(root, 'build/demo/insights.sqlite'),
+    bundle: path.join(root, 'build/demo/shop.bundle'), pageHeaders: { 'Content-Security-Policy': DEMO_CSP, ...headers }, ...insights });
   const shop = new Shop(catalog || JSON.parse(readFileSync(path.join(root, 'demo/catalog.json'), 'utf8')));
-  return createServer(async (req, res) => {
+  const server = createServer(async (req, res) => {
     const url = new URL(req.url, 'http://localhost');
     let pathname;
     try {
@@ -65,6 +69,7 @@ export function createDemoServer({ mounts = [], headers = {}, catalog } = {}) {
       res.writeHead(400).end('bad path');
       return;
     }
+    if (await collector.handle(req, res, pathname, url.searchParams)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;
@@ -111,6 +116,8 @@ export function createDemoServer({ mounts = [], headers = {}, catalog } = {}) {
     }
     res.writeHead(404, { 'Content-Type': 'text/html; charset=utf-8' }).end('<!DOCTYPE html><title>Not found</title><h1>404 Not Found</h1>');
   });
+  server.on('close', () => collector.close());
+  return server;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

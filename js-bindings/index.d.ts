@@ -117,6 +117,16 @@ export interface EmmaOptions {
   profile?: { half_life_days?: number; view?: number; click?: number; add_to_cart?: number; remove_from_cart?: number; purchase?: number; category_view?: number; dwell_per_minute?: number };
   /** Who is responsible, for the record of processing. */
   controller?: { name?: string; contact?: string; dpo?: string };
+  /** Opt-in audience statistics (README "Insights"): the collector's URL, ε per report (2) and per day (2).
+   *  `jitterMs` (test hook): the largest delay before sending, or [min, max] (default [5000, 60000]). */
+  insights?: { endpoint?: string | URL; epsilon?: number; dailyEpsilon?: number; jitterMs?: number | [number, number]; fetch?: typeof fetch };
+}
+
+/** One locally noised report, exactly as sent (README "Insights"). */
+export interface InsightsReport { v: 1; domain: string; day: string; epsilon: number; categories: string; segment: number; segment_bit: 0 | 1; nonce: string }
+export interface InsightsDomain {
+  version: 1; id: string; categories: string[]; segments: string[]; epsilon: number; daily_epsilon: number; reports_per_day: number;
+  encoding: { categories: 'oue'; segment: 'randomized-response'; split: number };
 }
 
 export interface CatalogItem {
@@ -233,6 +243,12 @@ export interface Emma {
     /** Records set aside because they could not be opened; kept until deleted or erase(). */
     setAside(): Promise<SetAsideRecord[]>;
     deleteSetAside(id: string): Promise<void>;
+  };
+  insights: {
+    /** What a report's bits mean (the bundle's top-level categories, the built-in segments) and the ε settings. */
+    domain(): Promise<InsightsDomain>;
+    /** The reports due now; spends today's budget. Needs `insights` and `personalization` (else NO_CONSENT). */
+    report(): Promise<InsightsReport[]>;
   };
   erase(): Promise<void>;
   on(event: 'storage', handler: (detail: StorageEventDetail) => void): () => void;

@@ -2,6 +2,7 @@
 // engine; every decision about the shopper is the engine's (src/core).
 import { Boundary } from './boundary.js';
 import { EmmaError, asEmmaError } from './errors.js';
+import { attachInsights, insightsEngineConfig } from './insights.js';
 import { KEY_RECORD, KeyKeeper } from './keys.js';
 import { MemoryStorage } from './storage/memory.js';
 import { TabSync, digest } from './storage/tabs.js';
@@ -26,12 +27,14 @@ export async function createEmmaWith(env, options = {}) {
   const boundary = new Boundary(module);
   // The shop's privacy configuration: retention windows and who the controller is (for the
   // record of processing). The engine validates both.
-  boundary.call({ op: 'configure', shop, retention: options.retention, controller: options.controller, profile: options.profile });
+  boundary.call({ op: 'configure', shop, retention: options.retention, controller: options.controller, profile: options.profile,
+    insights: insightsEngineConfig(options.insights) });
   await loadBundle(env, boundary, bundle);
   const emma = new Emma(env, boundary, now);
   // Handlers given here hear what happens while starting (a tampered profile, no storage).
   for (const [event, handler] of Object.entries(options.on || {})) emma.on(event, handler);
   await emma._openStorage(storage, shop, { tabSync: options._tabSync !== false });
+  emma._attachInsights(options.insights, env.fetch);
   return emma;
 }
 
@@ -90,6 +93,7 @@ class Emma {
   #refreshQueued = false;
   #closed = false;
   #handlers = new Map(EVENTS.map((e) => [e, new Set()]));
+  #stopInsights = () => {};
 
   constructor(env, boundary, now) {
     this.#env = env;
@@ -231,9 +235,23 @@ class Emma {
     this.#emit('consent', await this.consent.state());
   }
 
+  // The opt-in `insights` reports (insights.js sends them; the engine makes them).
+  _attachInsights(options, fetchImpl) {
+    const { api, stop } = attachInsights(options, {
+      report: () => this.#mutate(() => this.#call({ op: 'insights.report' })).then(({ r }) => r),
+      domain: () => this.#read({ op: 'insights.domain' }),
+      state: () => this.#read({ op: 'consent.state' }),
+      on: (event, handler) => this.on(event, handler),
+      emit: (event, detail) => this.#emit(event, detail),
+    }, fetchImpl);
+    this.insights = api;
+    this.#stopInsights = stop;
+  }
+
   async close() {
     if (this.#closed) return;
     this.#closed = true;
+    this.#stopInsights();
     await this.#serial(async () => {
       if (this.#tabs) this.#tabs.close();
       this.#tabs = null;

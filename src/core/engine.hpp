@@ -11,6 +11,7 @@
 
 #include "bundle.hpp"
 #include "consent.hpp"
+#include "insights.hpp"
 #include "processing_record.hpp"
 #include "profile.hpp"
 #include "vault.hpp"
@@ -33,6 +34,7 @@ class Engine {
   const Bundle& bundle() const;
   bool personalizing() const;
   json sealed_plaintext() const;
+  json insights_op(const std::string& op, const Fields& f, std::int64_t now);
 
   std::string shop_;
   ProfileConfig profile_config_;
@@ -41,6 +43,7 @@ class Engine {
   Profile profile_;
   Consent consent_;
   Vault vault_;
+  Insights insights_;  // the ε budget spent today is sealed with the profile
   bool objected_ = false;  // Art. 21: profiling paused by the shopper
 };
 

@@ -1,0 +1,189 @@
+#include "insights.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <sodium.h>
+
+#include "error.hpp"
+
+namespace emma {
+namespace {
+
+constexpr std::int64_t kDayMs = 86'400'000;
+constexpr const char* kBuiltinSegments[] = {"new", "returning", "high_intent", "price_sensitive", "brand_loyal"};
+
+std::string hex(const unsigned char* b, std::size_t n) {
+  std::string out(2 * n + 1, '\0');
+  sodium_bin2hex(out.data(), out.size(), b, n);
+  out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+double secure_uniform() {
+  // 53 random bits: every double in [0, 1) on the 2^-53 grid is equally likely. In wasm,
+  // libsodium draws from crypto.getRandomValues.
+  std::uint64_t x = 0;
+  randombytes_buf(&x, sizeof x);
+  return static_cast<double>(x >> 11) * 0x1.0p-53;
+}
+
+InsightsDomain insights_domain(const Catalog& catalog) {
+  InsightsDomain d;
+  for (std::size_t c = 0; c < catalog.category_count(); ++c) {
+    if (catalog.category(static_cast<std::uint32_t>(c)).depth == 0) d.categories.emplace_back(catalog.category(static_cast<std::uint32_t>(c)).path);
+  }
+  std::sort(d.categories.begin(), d.categories.end());
+  d.categories.erase(std::unique(d.categories.begin(), d.categories.end()), d.categories.end());
+  for (const char* s : kBuiltinSegments) d.segments.emplace_back(s);
+  // Labels are joined with "\n", which no category path holds (catalog.cpp trims it away).
+  std::string text = "tante-emma-insights/" + std::to_string(kInsightsVersion);
+  for (const auto& c : d.categories) text += "\ncategory:" + c;
+  for (const auto& s : d.segments) text += "\nsegment:" + s;
+  unsigned char h[16];
+  crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char*>(text.data()), text.size(), nullptr, 0);
+  d.id = hex(h, sizeof h);
+  return d;
+}
+
+std::string oue_encode(std::size_t d, std::size_t true_index, double epsilon, const Uniform& u) {
+  const double p = 0.5;
+  const double q = 1.0 / (std::exp(epsilon) + 1.0);
+  std::string bits(d, '0');
+  // Every bit is drawn, also the true one, so the time taken does not depend on the input.
+  for (std::size_t i = 0; i < d; ++i) {
+    const double keep = i == true_index ? p : q;
+    if (u() < keep) bits[i] = '1';
+  }
+  return bits;
+}
+
+bool rr_encode(bool bit, double epsilon, const Uniform& u) {
+  const double keep = std::exp(epsilon) / (std::exp(epsilon) + 1.0);
+  return u() < keep ? bit : !bit;
+}
+
+InsightsBudget InsightsBudget::from_json(const json& doc) {
+  InsightsBudget b;
+  if (!doc.is_object()) return b;
+  Fields f(doc, "sealed profile.insights", code::tampered);
+  b.day = f.opt_int("day", -1, INT64_C(1) << 40).value_or(-1);
+  b.spent = f.opt_num("spent").value_or(0);
+  if (!(b.spent >= 0 && b.spent <= 1e6)) f.fail("spent", "must be from 0 to 1000000");
+  return b;
+}
+
+std::string day_string(std::int64_t day) {
+  // Howard Hinnant's civil_from_days: exact for the proleptic Gregorian calendar.
+  const std::int64_t z = day + 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const std::int64_t doe = z - era * 146097;
+  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const std::int64_t mp = (5 * doy + 2) / 153;
+  const std::int64_t dd = doy - (153 * mp + 2) / 5 + 1;
+  const std::int64_t mm = mp < 10 ? mp + 3 : mp - 9;
+  const std::int64_t yy = yoe + era * 400 + (mm <= 2);
+  // Formatted by hand: printf would add kilobytes to the wasm.
+  std::string out = "0000-00-00";
+  auto put = [&](std::size_t at, std::int64_t v, int width) {
+    for (int k = width - 1; k >= 0; --k, v /= 10) out[at + static_cast<std::size_t>(k)] = static_cast<char>('0' + v % 10);
+  };
+  put(0, yy, 4);
+  put(5, mm, 2);
+  put(8, dd, 2);
+  return out;
+}
+
+void Insights::configure(const Fields& f) {
+  InsightsConfig next = config_;
+  // Above 8 per report the noise no longer hides much (a bit is kept with odds e^4 ≈ 55:1 per half).
+  if (auto e = f.opt_num("epsilon")) {
+    if (!(*e >= 0.1 && *e <= 8)) f.fail("epsilon", "must be from 0.1 to 8");
+    next.epsilon = *e;
+    if (!f.has("daily_epsilon")) next.daily_epsilon = std::max(next.daily_epsilon, *e);
+  }
+  if (auto e = f.opt_num("daily_epsilon")) {
+    if (!(*e >= 0.1 && *e <= 16)) f.fail("daily_epsilon", "must be from 0.1 to 16");
+    next.daily_epsilon = *e;
+  }
+  if (next.daily_epsilon + 1e-9 < next.epsilon) {
+    f.fail("daily_epsilon", "is smaller than epsilon (" + json(next.epsilon).dump() + "): no report could ever be sent");
+  }
+  config_ = next;
+}
+
+json Insights::domain_json(const Catalog& catalog) const {
+  const InsightsDomain d = insights_domain(catalog);
+  return {{"version", kInsightsVersion}, {"id", d.id}, {"categories", d.categories}, {"segments", d.segments},
+          {"epsilon", config_.epsilon}, {"daily_epsilon", config_.daily_epsilon},
+          {"reports_per_day", static_cast<int>(std::floor(config_.daily_epsilon / config_.epsilon + 1e-9))},
+          {"encoding", {{"categories", "oue"}, {"segment", "randomized-response"}, {"split", 0.5}}}};
+}
+
+int top_category(const InsightsDomain& domain, const Catalog& catalog, const Profile& profile, std::int64_t now) {
+  std::vector<double> score(domain.categories.size(), 0.0);
+  for (const auto& [id, signal] : profile.items()) {
+    const Item* item = catalog.find(id);
+    if (!item || item->category == kNone) continue;
+    const auto chain = catalog.ancestors(*item);
+    if (chain.empty()) continue;
+    const std::string top(catalog.category(chain.front()).path);
+    const auto it = std::lower_bound(domain.categories.begin(), domain.categories.end(), top);
+    if (it == domain.categories.end() || *it != top) continue;
+    score[static_cast<std::size_t>(it - domain.categories.begin())] += profile.decay(signal, now);
+  }
+  int best = -1;
+  double best_score = 0;
+  // Ties go to the first in domain order; with decayed real-valued weights they are rare.
+  for (std::size_t i = 0; i < score.size(); ++i) {
+    if (score[i] > best_score) {
+      best_score = score[i];
+      best = static_cast<int>(i);
+    }
+  }
+  return best;
+}
+
+json Insights::report(const Catalog& catalog, const Profile& profile, const json& segments, std::int64_t now,
+                      std::size_t max, const Uniform& u) {
+  if (now <= 0) throw Error(code::bad_request, "now: insights.report needs the current time (ms since 1970)");
+  const std::int64_t today = now / kDayMs;
+  if (budget_.day != today) budget_ = {today, 0};
+  json out = {{"reports", json::array()}, {"day", day_string(today)}};
+  auto finish = [&](const char* reason) {
+    out["reason"] = reason;
+    out["budget"] = {{"daily_epsilon", config_.daily_epsilon}, {"spent", budget_.spent},
+                     {"remaining", std::max(0.0, config_.daily_epsilon - budget_.spent)}};
+    return out;
+  };
+  const InsightsDomain domain = insights_domain(catalog);
+  const int top = top_category(domain, catalog, profile, now);
+  if (domain.categories.empty()) return finish("the catalog has no categories to report on");
+  if (top < 0) return finish("the profile shows no category interest yet");
+  std::vector<bool> member;
+  for (const auto& name : domain.segments) {
+    bool m = false;
+    for (const auto& s : segments) {
+      if (s.at("id") == name) m = s.at("member").get<bool>();
+    }
+    member.push_back(m);
+  }
+  const double half = config_.epsilon / 2;
+  while (out["reports"].size() < max && budget_.spent + config_.epsilon <= config_.daily_epsilon + 1e-9) {
+    const auto seg = static_cast<std::size_t>(randombytes_uniform(static_cast<std::uint32_t>(domain.segments.size())));
+    unsigned char nonce[16];
+    randombytes_buf(nonce, sizeof nonce);
+    out["reports"].push_back({{"v", kInsightsVersion}, {"domain", domain.id}, {"day", day_string(today)},
+                              {"epsilon", config_.epsilon},
+                              {"categories", oue_encode(domain.categories.size(), static_cast<std::size_t>(top), half, u)},
+                              {"segment", seg}, {"segment_bit", rr_encode(member[seg], half, u) ? 1 : 0},
+                              {"nonce", hex(nonce, sizeof nonce)}});
+    budget_.spent += config_.epsilon;
+  }
+  return finish(out["reports"].empty() ? "today's budget is spent" : "reported");
+}
+
+}  // namespace emma
