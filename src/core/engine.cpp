@@ -327,7 +327,7 @@ json Engine::insights_op(const std::string& op, const Fields& f, std::int64_t no
   const std::size_t max = static_cast<std::size_t>(f.opt_int("max", 1, 16).value_or(16));
   if (objected_) {
     // Art. 21: the shopper objected to profiling, so what the profile says is not used.
-    return {{"reports", json::array()}, {"reason", "the shopper objected to profiling"}, {"persist", false}};
+    return json::parse(R"({"reports":[],"reason":"the shopper objected to profiling","persist":false})");
   }
   json r = insights_.report(b.catalog, profile_, compute_segments(b, &profile_, json(), now).at("segments"), now, max);
   r["persist"] = !r.at("reports").empty();  // the spent budget must survive a reload

@@ -13,6 +13,34 @@ namespace {
 constexpr std::int64_t kDayMs = 86'400'000;
 constexpr const char* kBuiltinSegments[] = {"new", "returning", "high_intent", "price_sensitive", "brand_loyal"};
 
+// Answers are built as JSON text and parsed once: nlohmann's initializer lists cost kilobytes
+// of wasm each (see processing_record.cpp), and every byte is downloaded by every shop page.
+void put_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (const char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += "\\u00";
+      out += "0123456789abcdef"[(c >> 4) & 0xF];
+      out += "0123456789abcdef"[c & 0xF];
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+}
+
+std::string number(double x) { return json(x).dump(); }
+
+// Parsed as a C string: the same parser instantiation processing_record.cpp already links
+// (parsing a std::string would link a second copy of nlohmann's lexer, ~15 KB of wasm).
+json parsed(const std::string& text) { return json::parse(text.c_str()); }
+
+// e^x through exp2, which the engine links already (libm's exp would add to the wasm).
+double exp_of(double x) { return std::exp2(x * 1.4426950408889634); }
+
 std::string hex(const unsigned char* b, std::size_t n) {
   std::string out(2 * n + 1, '\0');
   sodium_bin2hex(out.data(), out.size(), b, n);
@@ -48,9 +76,9 @@ InsightsDomain insights_domain(const Catalog& catalog) {
   return d;
 }
 
-std::string oue_encode(std::size_t d, std::size_t true_index, double epsilon, const Uniform& u) {
+std::string oue_encode(std::size_t d, std::size_t true_index, double epsilon, Uniform u) {
   const double p = 0.5;
-  const double q = 1.0 / (std::exp(epsilon) + 1.0);
+  const double q = 1.0 / (exp_of(epsilon) + 1.0);
   std::string bits(d, '0');
   // Every bit is drawn, also the true one, so the time taken does not depend on the input.
   for (std::size_t i = 0; i < d; ++i) {
@@ -60,9 +88,13 @@ std::string oue_encode(std::size_t d, std::size_t true_index, double epsilon, co
   return bits;
 }
 
-bool rr_encode(bool bit, double epsilon, const Uniform& u) {
-  const double keep = std::exp(epsilon) / (std::exp(epsilon) + 1.0);
+bool rr_encode(bool bit, double epsilon, Uniform u) {
+  const double keep = exp_of(epsilon) / (exp_of(epsilon) + 1.0);
   return u() < keep ? bit : !bit;
+}
+
+json InsightsBudget::to_json() const {
+  return parsed(R"({"day":)" + std::to_string(day) + R"(,"spent":)" + number(spent) + "}");
 }
 
 InsightsBudget InsightsBudget::from_json(const json& doc) {
@@ -117,10 +149,20 @@ void Insights::configure(const Fields& f) {
 
 json Insights::domain_json(const Catalog& catalog) const {
   const InsightsDomain d = insights_domain(catalog);
-  return {{"version", kInsightsVersion}, {"id", d.id}, {"categories", d.categories}, {"segments", d.segments},
-          {"epsilon", config_.epsilon}, {"daily_epsilon", config_.daily_epsilon},
-          {"reports_per_day", static_cast<int>(std::floor(config_.daily_epsilon / config_.epsilon + 1e-9))},
-          {"encoding", {{"categories", "oue"}, {"segment", "randomized-response"}, {"split", 0.5}}}};
+  std::string t = "{\"version\":" + std::to_string(kInsightsVersion) + ",\"id\":\"" + d.id + "\",\"categories\":[";
+  for (std::size_t i = 0; i < d.categories.size(); ++i) {
+    if (i) t += ',';
+    put_string(t, d.categories[i]);
+  }
+  t += "],\"segments\":[";
+  for (std::size_t i = 0; i < d.segments.size(); ++i) {
+    if (i) t += ',';
+    put_string(t, d.segments[i]);
+  }
+  t += "],\"epsilon\":" + number(config_.epsilon) + ",\"daily_epsilon\":" + number(config_.daily_epsilon) +
+       ",\"reports_per_day\":" + std::to_string(static_cast<int>(std::floor(config_.daily_epsilon / config_.epsilon + 1e-9))) +
+       R"(,"encoding":{"categories":"oue","segment":"randomized-response","split":0.5}})";
+  return parsed(t);
 }
 
 int top_category(const InsightsDomain& domain, const Catalog& catalog, const Profile& profile, std::int64_t now) {
@@ -148,42 +190,49 @@ int top_category(const InsightsDomain& domain, const Catalog& catalog, const Pro
 }
 
 json Insights::report(const Catalog& catalog, const Profile& profile, const json& segments, std::int64_t now,
-                      std::size_t max, const Uniform& u) {
+                      std::size_t max, Uniform u) {
   if (now <= 0) throw Error(code::bad_request, "now: insights.report needs the current time (ms since 1970)");
   const std::int64_t today = now / kDayMs;
   if (budget_.day != today) budget_ = {today, 0};
-  json out = {{"reports", json::array()}, {"day", day_string(today)}};
-  auto finish = [&](const char* reason) {
-    out["reason"] = reason;
-    out["budget"] = {{"daily_epsilon", config_.daily_epsilon}, {"spent", budget_.spent},
-                     {"remaining", std::max(0.0, config_.daily_epsilon - budget_.spent)}};
-    return out;
-  };
+  const std::string day = day_string(today);
+  std::string reports;
+  std::size_t count = 0;
+  const char* reason = "reported";
   const InsightsDomain domain = insights_domain(catalog);
   const int top = top_category(domain, catalog, profile, now);
-  if (domain.categories.empty()) return finish("the catalog has no categories to report on");
-  if (top < 0) return finish("the profile shows no category interest yet");
-  std::vector<bool> member;
-  for (const auto& name : domain.segments) {
-    bool m = false;
-    for (const auto& s : segments) {
-      if (s.at("id") == name) m = s.at("member").get<bool>();
+  if (domain.categories.empty()) {
+    reason = "the catalog has no categories to report on";
+  } else if (top < 0) {
+    reason = "the profile shows no category interest yet";
+  } else {
+    std::vector<bool> member;
+    for (const auto& name : domain.segments) {
+      bool m = false;
+      for (const auto& seg : segments) {
+        if (seg.at("id").get<std::string>() == name) m = seg.at("member").get<bool>();
+      }
+      member.push_back(m);
     }
-    member.push_back(m);
+    const double half = config_.epsilon / 2;
+    while (count < max && budget_.spent + config_.epsilon <= config_.daily_epsilon + 1e-9) {
+      const auto seg = randombytes_uniform(static_cast<std::uint32_t>(domain.segments.size()));
+      unsigned char nonce[16];
+      randombytes_buf(nonce, sizeof nonce);
+      if (count++) reports += ',';
+      reports += R"({"v":)" + std::to_string(kInsightsVersion) + R"(,"domain":")" + domain.id + R"(","day":")" + day +
+                 R"(","epsilon":)" + number(config_.epsilon) + R"(,"categories":")" +
+                 oue_encode(domain.categories.size(), static_cast<std::size_t>(top), half, u) + R"(","segment":)" +
+                 std::to_string(seg) + R"(,"segment_bit":)" + (rr_encode(member[seg], half, u) ? "1" : "0") +
+                 R"(,"nonce":")" + hex(nonce, sizeof nonce) + "\"}";
+      budget_.spent += config_.epsilon;
+    }
+    if (count == 0) reason = "today's budget is spent";
   }
-  const double half = config_.epsilon / 2;
-  while (out["reports"].size() < max && budget_.spent + config_.epsilon <= config_.daily_epsilon + 1e-9) {
-    const auto seg = static_cast<std::size_t>(randombytes_uniform(static_cast<std::uint32_t>(domain.segments.size())));
-    unsigned char nonce[16];
-    randombytes_buf(nonce, sizeof nonce);
-    out["reports"].push_back({{"v", kInsightsVersion}, {"domain", domain.id}, {"day", day_string(today)},
-                              {"epsilon", config_.epsilon},
-                              {"categories", oue_encode(domain.categories.size(), static_cast<std::size_t>(top), half, u)},
-                              {"segment", seg}, {"segment_bit", rr_encode(member[seg], half, u) ? 1 : 0},
-                              {"nonce", hex(nonce, sizeof nonce)}});
-    budget_.spent += config_.epsilon;
-  }
-  return finish(out["reports"].empty() ? "today's budget is spent" : "reported");
+  std::string t = R"({"reports":[)" + reports + R"(],"day":")" + day + R"(","reason":)";
+  put_string(t, reason);
+  t += R"(,"budget":{"daily_epsilon":)" + number(config_.daily_epsilon) + R"(,"spent":)" + number(budget_.spent) +
+       R"(,"remaining":)" + number(std::max(0.0, config_.daily_epsilon - budget_.spent)) + "}}";
+  return parsed(t);
 }
 
 }  // namespace emma

@@ -42,9 +42,9 @@ using Uniform = double (*)();
 double secure_uniform();
 
 // OUE: `true_index` set in a vector of `d` bits, every bit then noised (see above).
-std::string oue_encode(std::size_t d, std::size_t true_index, double epsilon, const Uniform& u);
+std::string oue_encode(std::size_t d, std::size_t true_index, double epsilon, Uniform u);
 // Warner's randomized response: the true bit kept with probability e^ε / (e^ε + 1).
-bool rr_encode(bool bit, double epsilon, const Uniform& u);
+bool rr_encode(bool bit, double epsilon, Uniform u);
 
 struct InsightsConfig {
   double epsilon = 2;        // per report (half for categories, half for the segment)
@@ -56,7 +56,7 @@ struct InsightsConfig {
 struct InsightsBudget {
   std::int64_t day = -1;  // days since 1970-01-01 (UTC)
   double spent = 0;
-  json to_json() const { return {{"day", day}, {"spent", spent}}; }
+  json to_json() const;
   static InsightsBudget from_json(const json& doc);
 };
 
@@ -73,7 +73,7 @@ class Insights {
   // Reports due now for this shopper (at most `max`), spending today's budget. The caller
   // (the engine) has checked consent; `segments` is compute_segments' answer for the profile.
   json report(const Catalog& catalog, const Profile& profile, const json& segments, std::int64_t now,
-              std::size_t max, const Uniform& u = secure_uniform);
+              std::size_t max, Uniform u = secure_uniform);
 
   const InsightsBudget& budget() const { return budget_; }
   void restore(InsightsBudget b) { budget_ = b; }
