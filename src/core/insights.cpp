@@ -1,6 +1,7 @@
 #include "insights.hpp"
 
 #include <algorithm>
+#include <string_view>
 #include <cmath>
 
 #include <sodium.h>
@@ -11,7 +12,6 @@ namespace emma {
 namespace {
 
 constexpr std::int64_t kDayMs = 86'400'000;
-constexpr const char* kBuiltinSegments[] = {"new", "returning", "high_intent", "price_sensitive", "brand_loyal"};
 
 // Answers are built as JSON text and parsed once: nlohmann's initializer lists cost kilobytes
 // of wasm each (see processing_record.cpp), and every byte is downloaded by every shop page.
@@ -60,16 +60,22 @@ double secure_uniform() {
 
 InsightsDomain insights_domain(const Catalog& catalog) {
   InsightsDomain d;
-  for (std::size_t c = 0; c < catalog.category_count(); ++c) {
-    if (catalog.category(static_cast<std::uint32_t>(c)).depth == 0) d.categories.emplace_back(catalog.category(static_cast<std::uint32_t>(c)).path);
-  }
-  std::sort(d.categories.begin(), d.categories.end());
-  d.categories.erase(std::unique(d.categories.begin(), d.categories.end()), d.categories.end());
-  for (const char* s : kBuiltinSegments) d.segments.emplace_back(s);
   // Labels are joined with "\n", which no category path holds (catalog.cpp trims it away).
-  std::string text = "tante-emma-insights/" + std::to_string(kInsightsVersion);
-  for (const auto& c : d.categories) text += "\ncategory:" + c;
-  for (const auto& s : d.segments) text += "\nsegment:" + s;
+  std::string text = "tante-emma-insights/1";
+  d.labels_json = "[";
+  for (std::uint32_t c = 0; c < catalog.category_count(); ++c) {
+    if (catalog.category(c).depth != 0) continue;
+    if (!d.categories.empty()) d.labels_json += ',';
+    d.categories.push_back(c);
+    put_string(d.labels_json, catalog.category(c).path);
+    text += "\ncategory:";
+    text += catalog.category(c).path;
+  }
+  d.labels_json += ']';
+  for (const char* s : kInsightsSegmentIds) {
+    text += "\nsegment:";
+    text += s;
+  }
   unsigned char h[16];
   crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char*>(text.data()), text.size(), nullptr, 0);
   d.id = hex(h, sizeof h);
@@ -149,19 +155,17 @@ void Insights::configure(const Fields& f) {
 
 json Insights::domain_json(const Catalog& catalog) const {
   const InsightsDomain d = insights_domain(catalog);
-  std::string t = "{\"version\":" + std::to_string(kInsightsVersion) + ",\"id\":\"" + d.id + "\",\"categories\":[";
-  for (std::size_t i = 0; i < d.categories.size(); ++i) {
-    if (i) t += ',';
-    put_string(t, d.categories[i]);
-  }
-  t += "],\"segments\":[";
-  for (std::size_t i = 0; i < d.segments.size(); ++i) {
-    if (i) t += ',';
-    put_string(t, d.segments[i]);
-  }
-  t += "],\"epsilon\":" + number(config_.epsilon) + ",\"daily_epsilon\":" + number(config_.daily_epsilon) +
-       ",\"reports_per_day\":" + std::to_string(static_cast<int>(std::floor(config_.daily_epsilon / config_.epsilon + 1e-9))) +
-       R"(,"encoding":{"categories":"oue","segment":"randomized-response","split":0.5}})";
+  std::string t = R"({"version":1,"id":")";
+  t += d.id;
+  t += R"(","categories":)";
+  t += d.labels_json;
+  t += R"(,"segments":["new","returning","high_intent","price_sensitive","brand_loyal"],"epsilon":)";
+  t += number(config_.epsilon);
+  t += R"(,"daily_epsilon":)";
+  t += number(config_.daily_epsilon);
+  t += R"(,"reports_per_day":)";
+  t += number(std::floor(config_.daily_epsilon / config_.epsilon + 1e-9));
+  t += R"(,"encoding":{"categories":"oue","segment":"randomized-response","split":0.5}})";
   return parsed(t);
 }
 
@@ -170,12 +174,11 @@ int top_category(const InsightsDomain& domain, const Catalog& catalog, const Pro
   for (const auto& [id, signal] : profile.items()) {
     const Item* item = catalog.find(id);
     if (!item || item->category == kNone) continue;
-    const auto chain = catalog.ancestors(*item);
-    if (chain.empty()) continue;
-    const std::string top(catalog.category(chain.front()).path);
-    const auto it = std::lower_bound(domain.categories.begin(), domain.categories.end(), top);
-    if (it == domain.categories.end() || *it != top) continue;
-    score[static_cast<std::size_t>(it - domain.categories.begin())] += profile.decay(signal, now);
+    std::uint32_t top = item->category;
+    while (catalog.category(top).parent != kNone) top = catalog.category(top).parent;
+    for (std::size_t i = 0; i < domain.categories.size(); ++i) {
+      if (domain.categories[i] == top) score[i] += profile.decay(signal, now);
+    }
   }
   int best = -1;
   double best_score = 0;
@@ -195,43 +198,56 @@ json Insights::report(const Catalog& catalog, const Profile& profile, const json
   const std::int64_t today = now / kDayMs;
   if (budget_.day != today) budget_ = {today, 0};
   const std::string day = day_string(today);
-  std::string reports;
+  std::string t = R"({"reports":[)";
   std::size_t count = 0;
   const char* reason = "reported";
   const InsightsDomain domain = insights_domain(catalog);
   const int top = top_category(domain, catalog, profile, now);
-  if (domain.categories.empty()) {
-    reason = "the catalog has no categories to report on";
-  } else if (top < 0) {
+  if (top < 0) {
     reason = "the profile shows no category interest yet";
   } else {
-    std::vector<bool> member;
-    for (const auto& name : domain.segments) {
-      bool m = false;
+    bool member[kInsightsSegments] = {};
+    for (std::size_t j = 0; j < kInsightsSegments; ++j) {
       for (const auto& seg : segments) {
-        if (seg.at("id").get<std::string>() == name) m = seg.at("member").get<bool>();
+        if (seg.at("id").get<std::string>() == kInsightsSegmentIds[j]) member[j] = seg.at("member").get<bool>();
       }
-      member.push_back(m);
     }
     const double half = config_.epsilon / 2;
     while (count < max && budget_.spent + config_.epsilon <= config_.daily_epsilon + 1e-9) {
-      const auto seg = randombytes_uniform(static_cast<std::uint32_t>(domain.segments.size()));
+      const std::uint32_t seg = randombytes_uniform(kInsightsSegments);
       unsigned char nonce[16];
       randombytes_buf(nonce, sizeof nonce);
-      if (count++) reports += ',';
-      reports += R"({"v":)" + std::to_string(kInsightsVersion) + R"(,"domain":")" + domain.id + R"(","day":")" + day +
-                 R"(","epsilon":)" + number(config_.epsilon) + R"(,"categories":")" +
-                 oue_encode(domain.categories.size(), static_cast<std::size_t>(top), half, u) + R"(","segment":)" +
-                 std::to_string(seg) + R"(,"segment_bit":)" + (rr_encode(member[seg], half, u) ? "1" : "0") +
-                 R"(,"nonce":")" + hex(nonce, sizeof nonce) + "\"}";
+      if (count++) t += ',';
+      t += R"({"v":1,"domain":")";
+      t += domain.id;
+      t += R"(","day":")";
+      t += day;
+      t += R"(","epsilon":)";
+      t += number(config_.epsilon);
+      t += R"(,"categories":")";
+      t += oue_encode(domain.categories.size(), static_cast<std::size_t>(top), half, u);
+      t += R"(","segment":)";
+      t += static_cast<char>('0' + seg);
+      t += R"(,"segment_bit":)";
+      t += rr_encode(member[seg], half, u) ? '1' : '0';
+      t += R"(,"nonce":")";
+      t += hex(nonce, sizeof nonce);
+      t += R"("})";
       budget_.spent += config_.epsilon;
     }
     if (count == 0) reason = "today's budget is spent";
   }
-  std::string t = R"({"reports":[)" + reports + R"(],"day":")" + day + R"(","reason":)";
-  put_string(t, reason);
-  t += R"(,"budget":{"daily_epsilon":)" + number(config_.daily_epsilon) + R"(,"spent":)" + number(budget_.spent) +
-       R"(,"remaining":)" + number(std::max(0.0, config_.daily_epsilon - budget_.spent)) + "}}";
+  t += R"(],"day":")";
+  t += day;
+  t += R"(","reason":")";
+  t += reason;  // a fixed text above, nothing to escape
+  t += R"(","budget":{"daily_epsilon":)";
+  t += number(config_.daily_epsilon);
+  t += R"(,"spent":)";
+  t += number(budget_.spent);
+  t += R"(,"remaining":)";
+  t += number(std::max(0.0, config_.daily_epsilon - budget_.spent));
+  t += "}}";
   return parsed(t);
 }
 

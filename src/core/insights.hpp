@@ -26,12 +26,14 @@ namespace emma {
 
 inline constexpr int kInsightsVersion = 1;
 
-// What the bits of a report mean: the bundle's top-level categories (sorted by path) and
-// the built-in segments. Its id is a hash of the ordered labels, so the collector can tell
-// which meaning a report's bits have.
+// What the bits of a report mean: the bundle's top-level categories (in the bundle's order)
+// and the built-in segments. Its id is a hash of the ordered labels, so the collector can
+// tell which meaning a report's bits have.
+inline constexpr std::size_t kInsightsSegments = 5;
+inline constexpr const char* kInsightsSegmentIds[kInsightsSegments] = {"new", "returning", "high_intent", "price_sensitive", "brand_loyal"};
 struct InsightsDomain {
-  std::vector<std::string> categories;
-  std::vector<std::string> segments;
+  std::vector<std::uint32_t> categories;  // catalog category ids of the top level
+  std::string labels_json;                // ["Bags","Home",…]
   std::string id;  // 32 hex digits: BLAKE2b-128 of "tante-emma-insights/1" and the labels
 };
 InsightsDomain insights_domain(const Catalog& catalog);
