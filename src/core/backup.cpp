@@ -29,14 +29,8 @@ std::uint32_t get_u32(const std::uint8_t* at) {
   return v;
 }
 
-// The derived key is wiped when it goes out of scope.
-struct DerivedKey {
-  unsigned char bytes[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
-  ~DerivedKey() { sodium_memzero(bytes, sizeof bytes); }
-};
-
-void derive(DerivedKey& key, const std::string& secret, const std::uint8_t* salt, const KdfParams& p) {
-  if (crypto_pwhash(key.bytes, sizeof key.bytes, secret.data(), secret.size(), salt, p.opslimit,
+void derive(std::uint8_t* key, const std::string& secret, const std::uint8_t* salt, const KdfParams& p) {
+  if (crypto_pwhash(key, 32, secret.data(), secret.size(), salt, p.opslimit,
                     static_cast<std::size_t>(p.memlimit_kib) * 1024, crypto_pwhash_ALG_ARGON2ID13) != 0) {
     throw Error(code::out_of_memory, "deriving the backup key needs " + std::to_string(p.memlimit_kib / 1024) +
                                          " MiB of memory, which could not be allocated");
@@ -66,27 +60,46 @@ void check_kdf(const KdfParams& p) {
   }
 }
 
-std::vector<std::uint8_t> seal_backup(const std::string& plaintext, const std::string& secret,
-                                      const KdfParams& params) {
+BackupKey::BackupKey(const BackupKey& other) { *this = other; }
+BackupKey& BackupKey::operator=(const BackupKey& other) {
+  std::memcpy(key, other.key, sizeof key);
+  std::memcpy(salt, other.salt, sizeof salt);
+  params = other.params;
+  return *this;
+}
+BackupKey::~BackupKey() { sodium_memzero(key, sizeof key); }
+
+BackupKey derive_backup_key(const std::string& secret, const KdfParams& params) {
   check_backup_secret(secret);
   check_kdf(params);
+  BackupKey k;
+  k.params = params;
+  randombytes_buf(k.salt, sizeof k.salt);
+  derive(k.key, secret, k.salt, params);
+  return k;
+}
+
+std::vector<std::uint8_t> seal_backup(const std::string& plaintext, const BackupKey& k) {
   std::vector<std::uint8_t> out(kBackupHeaderBytes + plaintext.size() + kTag);
   std::memcpy(out.data(), kMagic, 4);
   out[4] = kVersion;
   out[5] = kArgon2id13;
-  put_u32(out.data() + 6, params.opslimit);
-  put_u32(out.data() + 10, params.memlimit_kib);
-  randombytes_buf(out.data() + kSaltAt, crypto_pwhash_SALTBYTES);
+  put_u32(out.data() + 6, k.params.opslimit);
+  put_u32(out.data() + 10, k.params.memlimit_kib);
+  std::memcpy(out.data() + kSaltAt, k.salt, sizeof k.salt);
   randombytes_buf(out.data() + kNonceAt, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
-  DerivedKey key;
-  derive(key, secret, out.data() + kSaltAt, params);
   unsigned long long written = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(out.data() + kBackupHeaderBytes, &written,
                                              reinterpret_cast<const unsigned char*>(plaintext.data()),
                                              plaintext.size(), out.data(), kAdBytes, nullptr,
-                                             out.data() + kNonceAt, key.bytes);
+                                             out.data() + kNonceAt, k.key);
   out.resize(kBackupHeaderBytes + written);
   return out;
+}
+
+std::vector<std::uint8_t> seal_backup(const std::string& plaintext, const std::string& secret,
+                                      const KdfParams& params) {
+  return seal_backup(plaintext, derive_backup_key(secret, params));
 }
 
 KdfParams backup_kdf(const std::uint8_t* data, std::size_t size) {
@@ -109,7 +122,7 @@ KdfParams backup_kdf(const std::uint8_t* data, std::size_t size) {
   return {get_u32(data + 6), get_u32(data + 10)};
 }
 
-std::string open_backup(const std::uint8_t* data, std::size_t size, const std::string& secret) {
+BackupKey derive_backup_key_for(const std::uint8_t* data, std::size_t size, const std::string& secret) {
   const KdfParams params = backup_kdf(data, size);
   try {
     check_kdf(params);
@@ -118,19 +131,33 @@ std::string open_backup(const std::uint8_t* data, std::size_t size, const std::s
     throw Error(code::bad_backup, std::string("the backup's header (bytes 6-13): ") + e.what());
   }
   check_backup_secret(secret);
-  DerivedKey key;
-  derive(key, secret, data + kSaltAt, params);
+  BackupKey k;
+  k.params = params;
+  std::memcpy(k.salt, data + kSaltAt, sizeof k.salt);
+  derive(k.key, secret, k.salt, params);
+  return k;
+}
+
+std::string open_backup(const std::uint8_t* data, std::size_t size, const BackupKey& k) {
+  const KdfParams params = backup_kdf(data, size);
+  const bool same_derivation = params.opslimit == k.params.opslimit && params.memlimit_kib == k.params.memlimit_kib &&
+                               sodium_memcmp(data + kSaltAt, k.salt, sizeof k.salt) == 0;
   std::string plain(size - kBackupHeaderBytes - kTag, '\0');
   unsigned long long got = 0;
-  if (crypto_aead_xchacha20poly1305_ietf_decrypt(reinterpret_cast<unsigned char*>(plain.data()), &got, nullptr,
+  if (!same_derivation ||
+      crypto_aead_xchacha20poly1305_ietf_decrypt(reinterpret_cast<unsigned char*>(plain.data()), &got, nullptr,
                                                  data + kBackupHeaderBytes, size - kBackupHeaderBytes, data,
-                                                 kAdBytes, data + kNonceAt, key.bytes) != 0) {
+                                                 kAdBytes, data + kNonceAt, k.key) != 0) {
     throw Error(code::wrong_passphrase,
                 "the backup does not open with this passphrase (" + std::to_string(size) +
                     " bytes): the passphrase is wrong, or the file was modified or truncated");
   }
   plain.resize(got);
   return plain;
+}
+
+std::string open_backup(const std::uint8_t* data, std::size_t size, const std::string& secret) {
+  return open_backup(data, size, derive_backup_key_for(data, size, secret));
 }
 
 }  // namespace emma

@@ -44,6 +44,25 @@ void check_kdf(const KdfParams& params);
 std::vector<std::uint8_t> seal_backup(const std::string& plaintext, const std::string& secret,
                                       const KdfParams& params = kDefaultKdf);
 
+// A key derived once and kept (in the sealed profile) so sync can seal every new copy under
+// it without paying for Argon2id each time. Same format: salt and parameters in the header.
+struct BackupKey {
+  std::uint8_t key[32] = {};
+  std::uint8_t salt[16] = {};
+  KdfParams params;
+  BackupKey() = default;
+  BackupKey(const BackupKey& other);
+  BackupKey& operator=(const BackupKey& other);
+  ~BackupKey();
+};
+BackupKey derive_backup_key(const std::string& secret, const KdfParams& params = kDefaultKdf);  // new salt
+std::vector<std::uint8_t> seal_backup(const std::string& plaintext, const BackupKey& key);
+// With a kept key: WRONG_PASSPHRASE also when the blob names another salt or parameters.
+std::string open_backup(const std::uint8_t* data, std::size_t size, const BackupKey& key);
+// The key a blob was sealed under, derived from the secret with the blob's salt and
+// parameters (then open_backup(data, size, key) opens it).
+BackupKey derive_backup_key_for(const std::uint8_t* data, std::size_t size, const std::string& secret);
+
 // Throws WRONG_KEY when the secret does not open it (a wrong passphrase and a modified file
 // cannot be told apart: both say so), BAD_BACKUP when it is not a backup or is truncated,
 // UNSUPPORTED for a newer format.
