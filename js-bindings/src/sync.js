@@ -6,12 +6,13 @@ import { EmmaError } from './errors.js';
 const HEX32 = /^[0-9a-f]{32}$/;
 
 export class SyncTransport {
-  constructor(endpoint, fetchImpl = globalThis.fetch) {
+  constructor(endpoint, fetchImpl) {
     if (typeof endpoint !== 'string' || endpoint.length === 0) {
       throw new EmmaError('BAD_REQUEST', 'options.sync.endpoint must be a URL string');
     }
     this.endpoint = endpoint.replace(/\/+$/, '');
-    this.fetch = fetchImpl;
+    // Called as a plain function: browsers refuse a fetch detached from window.
+    this.fetch = fetchImpl || ((url, init) => globalThis.fetch(url, init));
   }
 
   #url(kind, id) {
