@@ -1,5 +1,6 @@
-// The demo shop's small server: pages rendered from catalog.json (render.mjs) and static
-// files only (the opt-in collector comes with the sharing features). Every page is served
+// The demo shop's small server: pages rendered from catalog.json (render.mjs), static
+// files, and the stores for what shoppers opt in to send (demo/server/: the sync store;
+// each its own SQLite file under build/demo-data). Every page is served
 // under a strict Content-Security-Policy, so the demo also shows that Emma needs no inline
 // script or style. Run by `npm run demo`; PORT defaults to 8080.
 import { createServer } from 'node:http';
