@@ -80,7 +80,7 @@ json Engine::sync_op(const std::string& op, const Fields& f, const std::uint8_t*
   if (op == "sync.apply") {
     if (bytes == nullptr || size == 0) throw Error(code::bad_backup, "the sync copy is empty (0 bytes)");
     const json doc = parse_json(open_backup(bytes, size, sync_.key), code::bad_backup, "the sync copy", backup_limits());
-    const std::int64_t made = doc.value("created_at", std::int64_t{0});
+    const std::int64_t made = Fields(doc, "sync copy", code::bad_backup).opt_int("created_at", 0, INT64_C(1) << 53).value_or(0);
     if (made <= sync_.updated_at) return {{"applied", false}, {"persist", false}};
     json r = restore_document(doc, now);
     sync_.updated_at = made;
