@@ -302,7 +302,10 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
             {"cart", profile_.cart()}, {"event_count", profile_.event_count()},
             {"first_seen", profile_.first_seen()}, {"last_seen", profile_.last_seen()}, {"objected", objected_},
             {"retention", {{"raw_event_days", profile_config_.raw_event_days}, {"inactive_days", profile_config_.inactive_days}}},
-            {"consent", {{"state", consent_.state_json()}, {"records", consent_.records_json()}}}};
+            {"consent", {{"state", consent_.state_json()}, {"records", consent_.records_json()}}},
+            // Where a copy is kept (never the key: it is in the sealed profile only).
+            {"sync", {{"enabled", sync_.enabled}, {"handle", sync_.enabled ? json(sync_.handle) : json()},
+                      {"updated_at", sync_.updated_at}}}};
   }
   if (op.compare(0, 5, "sync.") == 0) return sync_op(op, f, bytes, size, now, out_bytes);
   if (op == "backup.seal") return backup_seal(f, now, out_bytes);

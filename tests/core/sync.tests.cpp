@@ -130,6 +130,12 @@ TEST_CASE("sync state survives sealing; withdrawal, erase and disable end it and
   const Answer sealed = call(a, {{"op", "profile.seal"}, {"now", kNow}});
   REQUIRE(sealed.ok());
   CHECK(sealed.result().at("sync") == true);
+  // Art. 15: the export says sync is on and where; the key never appears in it.
+  const Answer exported = call(a, {{"op", "profile.export"}, {"now", kNow}});
+  CHECK(exported.result().at("sync").at("handle") == handle);
+  const std::string text = exported.result().dump();
+  CHECK(text.find("\"key\"") == std::string::npos);
+  CHECK(text.find("salt") == std::string::npos);
 
   emma::Engine reloaded;
   load_small(reloaded);
