@@ -4,6 +4,7 @@ import { Boundary } from './boundary.js';
 import { EmmaError, asEmmaError } from './errors.js';
 import { attachInsights, insightsEngineConfig } from './insights.js';
 import { KEY_RECORD, KeyKeeper } from './keys.js';
+import { SyncTransport } from './sync.js';
 import { MemoryStorage } from './storage/memory.js';
 import { TabSync, digest } from './storage/tabs.js';
 import { bytesToBase64, sameBytes } from './storage/values.js';
@@ -27,14 +28,16 @@ export async function createEmmaWith(env, options = {}) {
   const boundary = new Boundary(module);
   // The shop's privacy configuration: retention windows and who the controller is (for the
   // record of processing). The engine validates both.
-  boundary.call({ op: 'configure', shop, retention: options.retention, controller: options.controller, profile: options.profile,
+  boundary.call({ op: 'configure', shop, retention: options.retention, controller: options.controller, profile: options.profile, keys: options.keys,
     insights: insightsEngineConfig(options.insights) });
   await loadBundle(env, boundary, bundle);
   const emma = new Emma(env, boundary, now);
+  if (options.sync !== undefined) emma._useSync(new SyncTransport(options.sync?.endpoint, options.sync?.fetch));
   // Handlers given here hear what happens while starting (a tampered profile, no storage).
   for (const [event, handler] of Object.entries(options.on || {})) emma.on(event, handler);
   await emma._openStorage(storage, shop, { tabSync: options._tabSync !== false });
   emma._attachInsights(options.insights, env.fetch);
+  emma._pullAtStart();
   return emma;
 }
 
@@ -64,6 +67,12 @@ async function readMany(storage, names) {
   return out;
 }
 
+// The same passphrase typed on two devices must give the same bytes (Unicode NFC).
+function normalizeSecret(passphrase) {
+  if (typeof passphrase !== 'string') throw new EmmaError('BAD_REQUEST', 'passphrase: must be a string');
+  return passphrase.normalize('NFC');
+}
+
 function asBytes(v) {
   if (v instanceof Uint8Array) return v;
   if (v instanceof ArrayBuffer) return new Uint8Array(v);
@@ -79,6 +88,7 @@ class Emma {
   #storage = null;
   #keys = null;
   #keyLoaded = false;
+  #keyId = null;  // the id of the key the stored profile was last sealed under
   // The sealed profile this instance last read or wrote; storage holding anything else
   // means another tab (or instance) wrote or erased since.
   #seen = undefined;
@@ -94,6 +104,8 @@ class Emma {
   #closed = false;
   #handlers = new Map(EVENTS.map((e) => [e, new Set()]));
   #stopInsights = () => {};
+  #sync = null;  // SyncTransport when the shop configured a sync endpoint
+  #pushTimer = null;
 
   constructor(env, boundary, now) {
     this.#env = env;
@@ -125,10 +137,69 @@ class Emma {
         return { objected: r.objected };
       },
       // Art. 16: { item } | { category } | { search }; the engine decides what goes with it.
+      // A copy the shopper keeps, sealed under their passphrase (Argon2id; README, "Backup
+      // format"): bytes to save as a file. `kdf`: { opslimit, memlimit_kib } above the floor.
+      backup: ({ passphrase, kdf } = {}) => self.#serial(() => {
+        const answer = self.#call({ op: 'backup.seal', purpose: 'export', passphrase: normalizeSecret(passphrase), kdf }, undefined, true);
+        return answer.bytes;
+      }),
+      // Replaces this device's profile with a backup's (personalization must be granted here).
+      restore: async (bytes, { passphrase } = {}) => {
+        const data = asBytes(bytes);
+        if (!(data instanceof Uint8Array)) throw new EmmaError('BAD_BACKUP', 'profile.restore(bytes): bytes must be a Uint8Array or ArrayBuffer');
+        const { r, stored } = await self.#mutate(() => self.#call({ op: 'backup.open', passphrase: normalizeSecret(passphrase) }, data));
+        return { restored: r.restored, events: r.events, stored };
+      },
       forget: async (what = {}) => {
         if (what === null || typeof what !== 'object') throw new EmmaError('BAD_REQUEST', 'profile.forget(what): what must be { item }, { category } or { search }');
         const { r, stored } = await self.#mutate(() => self.#call({ op: 'profile.forget', item: what.item, category: what.category, search: what.search }));
         return { forgotten: r.forgotten, stored };
+      },
+    };
+    // End-to-end encrypted sync between the shopper's devices (README, "Sync"). The engine
+    // decides and seals; here the copies travel to the shop's sync endpoint.
+    this.sync = {
+      state: () => self.#read({ op: 'sync.state' }).then((s) => ({ enabled: s.enabled, syncId: s.handle, updatedAt: s.updated_at, allowed: s.allowed })),
+      enable: async ({ passphrase } = {}) => {
+        self.#transport();
+        const secret = passphrase === undefined ? undefined : normalizeSecret(passphrase);
+        const { r } = await self.#mutate(() => self.#call({ op: 'sync.enable', passphrase: secret }));
+        await self.#serial(() => self.#push());
+        return { syncId: r.handle, passphrase: r.passphrase };
+      },
+      // A one-time code to show the shopper; typed on the other device into sync.join({ code }).
+      pair: () => self.#serial(async () => {
+        const t = self.#transport();
+        const answer = self.#call({ op: 'sync.pair' }, undefined, true);
+        await t.putPairing(answer.result.slot, answer.bytes);
+        return { code: answer.result.code };
+      }),
+      // { code } from sync.pair() on the first device, or { syncId, passphrase }.
+      join: async (how = {}) => {
+        const t = self.#transport();
+        if (how === null || typeof how !== 'object') throw new EmmaError('BAD_REQUEST', 'sync.join(how): how must be { code } or { syncId, passphrase }');
+        let bytes;
+        let message;
+        if (how.code !== undefined) {
+          const { slot } = await self.#read({ op: 'sync.pairing_slot', code: how.code });
+          bytes = await t.takePairing(slot);
+          if (!bytes) throw new EmmaError('SYNC_FAILED', 'no device is waiting with this pairing code (codes work once, for 10 minutes)');
+          message = { op: 'sync.join', code: how.code };
+        } else {
+          const handle = typeof how.syncId === 'string' ? how.syncId.trim().toLowerCase() : how.syncId;
+          message = { op: 'sync.join', handle, passphrase: normalizeSecret(how.passphrase) };
+          if (typeof handle !== 'string' || !/^[0-9a-f]{32}$/.test(handle)) throw new EmmaError('BAD_REQUEST', 'sync.join: syncId must be the 32 hex characters shown on the first device');
+          bytes = await t.get(handle);
+          if (!bytes) throw new EmmaError('SYNC_FAILED', `there is no sync copy under this sync id (${handle})`);
+        }
+        const { r, stored } = await self.#mutate(() => self.#call(message, bytes));
+        return { syncId: r.handle, restored: r.restored, events: r.events, stored };
+      },
+      push: () => self.#serial(() => self.#push()),
+      pull: () => self.#serial(() => self.#locked(() => self.#pull())),
+      disable: async () => {
+        const { r } = await self.#mutate(() => self.#call({ op: 'sync.disable' }));
+        return { deleted: await self.#deleteServerCopy(r.sync_delete) };
       },
     };
     // What storage is in use, and the records set aside (kept until deleted or erase()).
@@ -136,12 +207,21 @@ class Emma {
       info: () => self.#serial(() => self.#storageInfo()),
       setAside: () => self.#serial(() => self.#listSetAside()),
       deleteSetAside: (id) => self.#serial(() => self.#locked(() => self.#deleteSetAside(id))),
+      // A new data key now, the profile re-sealed under it in one atomic write (also done by
+      // itself when the key is older than `keys.rotation_days`).
+      rotateKey: () => self.#serial(() => self.#locked(async () => {
+        await self.#refresh();
+        const stored = self.#keyLoaded ? await self.#write({ rotate: true }) : false;
+        return { rotated: stored, keyId: stored ? self.#keyId : null };
+      })),
     };
   }
 
-  // The engine's answer to one control message, with "now" supplied from here.
-  #call(message, bytes) {
-    return this.#engine.call({ now: this.#now(), ...message }, bytes).result;
+  // The engine's answer to one control message, with "now" supplied from here (`whole`:
+  // { result, bytes } for ops that answer bytes).
+  #call(message, bytes, whole = false) {
+    const answer = this.#engine.call({ now: this.#now(), ...message }, bytes);
+    return whole ? answer : answer.result;
   }
 
   // Every public call runs after the ones made before it (storage waits do not reorder them).
@@ -170,6 +250,7 @@ class Emma {
       let stored = false;
       if (r.erase_storage) await this.#eraseStorage();
       else if (r.persist) stored = await this.#write();
+      if (r.sync_delete) await this.#deleteServerCopy(r.sync_delete);
       return { r, stored };
     }));
   }
@@ -229,8 +310,9 @@ class Emma {
 
   async erase() {
     await this.#serial(() => this.#locked(async () => {
-      this.#call({ op: 'erase' });
+      const r = this.#call({ op: 'erase' });
       await this.#eraseStorage();
+      await this.#deleteServerCopy(r.sync_delete);
     }));
     this.#emit('consent', await this.consent.state());
   }
@@ -252,6 +334,8 @@ class Emma {
     if (this.#closed) return;
     this.#closed = true;
     this.#stopInsights();
+    clearTimeout(this.#pushTimer);
+    this.#pushTimer = null;
     await this.#serial(async () => {
       if (this.#tabs) this.#tabs.close();
       this.#tabs = null;
@@ -264,6 +348,67 @@ class Emma {
       }
       this.#engine.destroy();
     });
+  }
+
+  // --- sync --------------------------------------------------------------------------
+
+  _useSync(transport) {
+    this.#sync = transport;
+  }
+
+  #transport() {
+    if (!this.#sync) throw new EmmaError('BAD_REQUEST', 'sync is not set up: createEmma({ sync: { endpoint } }) names where copies go');
+    return this.#sync;
+  }
+
+  // Seals the current profile for sync and sends it (the engine refuses without consent).
+  async #push() {
+    clearTimeout(this.#pushTimer);
+    this.#pushTimer = null;
+    const t = this.#transport();
+    const answer = this.#call({ op: 'sync.seal' }, undefined, true);
+    await t.put(answer.result.handle, answer.bytes);
+    await this.#write({ schedule: false });  // remembers what was pushed (newest copy wins)
+    return { pushed: true, bytes: answer.bytes.length };
+  }
+
+  async #pull() {
+    const t = this.#transport();
+    const state = this.#call({ op: 'sync.state' });
+    if (!state.enabled || !state.allowed) return { applied: false };
+    const bytes = await t.get(state.handle);
+    if (!bytes) return { applied: false };
+    const r = this.#call({ op: 'sync.apply' }, bytes);
+    if (r.persist) await this.#write({ schedule: false });
+    return { applied: r.applied, events: r.events };
+  }
+
+  // After a change is stored: other devices get it a moment later (changes in a burst
+  // travel once).
+  #schedulePush() {
+    if (!this.#sync || this.#pushTimer || this.#closed) return;
+    this.#pushTimer = setTimeout(() => {
+      this.#pushTimer = null;
+      this.#serial(() => this.#push()).catch((err) => this.#emit('error', asEmmaError(err, 'SYNC_FAILED', 'sending the sync copy')));
+    }, 1000);
+  }
+
+  _pullAtStart() {
+    if (!this.#sync) return;
+    this.#serial(() => this.#locked(() => this.#pull())).catch((err) => this.#emit('error', asEmmaError(err, 'SYNC_FAILED', 'fetching the sync copy')));
+  }
+
+  // Sync ended (withdrawal, GPC, erase, disable, expiry): the server copy is deleted. If the
+  // endpoint cannot be reached the shopper hears so (an `error` event); nothing else waits.
+  async #deleteServerCopy(handle) {
+    if (!handle || !this.#sync) return false;
+    try {
+      await this.#sync.delete(handle);
+      return true;
+    } catch (err) {
+      this.#emit('error', asEmmaError(err, 'SYNC_FAILED', 'deleting the sync copy'));
+      return false;
+    }
   }
 
   // --- storage -----------------------------------------------------------------------
@@ -361,7 +506,7 @@ class Emma {
       if (!(sealed instanceof Uint8Array)) throw new EmmaError('TAMPERED', `the stored profile is ${typeof sealed}, not bytes`);
       const key = await this.#keys.load(keyRec === undefined ? null : keyRec);
       if (!key) throw new EmmaError('TAMPERED', 'a stored profile exists but its key is missing');
-      this.#engine.call({ op: 'vault.set_key', key_id: key.id }, key.bytes);
+      this.#engine.call({ op: 'vault.set_key', key_id: key.id, created_at: key.created }, key.bytes);
       this.#keyLoaded = true;
       opened = this.#call({ op: 'profile.open' }, sealed);  // with "now": the engine applies retention
     } catch (err) {
@@ -387,6 +532,7 @@ class Emma {
       } catch {
         // reported by #eraseStorage; the page goes on without the profile either way
       }
+      await this.#deleteServerCopy(opened.sync_delete);
       if (this.#started) {
         const state = this.#call({ op: 'consent.state' });
         if (JSON.stringify(state) !== consentBefore) this.#emit('consent', state);
@@ -507,21 +653,40 @@ class Emma {
 
   // Seals and writes the profile (with a new key record on the first write, in the same
   // atomic write). Resolves true when the change is on persistent storage.
-  async #write() {
+  // `rotate`: replace the data key now (the engine also asks for it when the key is older
+  // than `keys.rotation_days`).
+  // `schedule`: false when the write only records a sync copy sent or taken in.
+  async #write({ rotate = false, schedule = true } = {}) {
     let bytes;
+    const entries = [];
+    let madeKey = false;
+    let sealedSync = false;
     try {
-      const entries = [];
-      if (!this.#keyLoaded) {
-        const { key, record } = await this.#keys.create();
-        this.#engine.call({ op: 'vault.set_key', key_id: key.id }, key.bytes);
+      const newKey = async () => {
+        const { key, record } = await this.#keys.create(this.#now());
+        this.#engine.call({ op: 'vault.set_key', key_id: key.id, created_at: key.created }, key.bytes);
         key.bytes.fill(0);
         entries.push(record);
         this.#keyLoaded = true;
+        madeKey = true;
+      };
+      if (!this.#keyLoaded || rotate) await newKey();
+      let sealed = this.#call({ op: 'profile.seal' }, undefined, true);
+      if (sealed.result.rotate_key && !madeKey) {
+        // Key rotation: a new key, the profile sealed again under it, both in the one
+        // atomic write below (the old key record is overwritten; a failed write keeps both old).
+        await newKey();
+        sealed = this.#call({ op: 'profile.seal' }, undefined, true);
       }
-      bytes = this.#engine.call({ op: 'profile.seal' }).bytes;
+      bytes = sealed.bytes;
       entries.push([PROFILE_RECORD, bytes]);
       await this.#storage.putMany(entries);
+      this.#keyId = sealed.result.key_id;
+      sealedSync = sealed.result.sync === true;
     } catch (err) {
+      // A key made for this write but not stored must not be used without its record: the
+      // next write makes another and stores it with the profile.
+      if (madeKey) this.#keyLoaded = false;
       const e = asEmmaError(err, 'STORAGE_FAILED', 'saving the profile');
       if (e.code === 'NO_CONSENT') return false;
       if (STORAGE_CODES.has(e.code)) {
@@ -534,6 +699,7 @@ class Emma {
       return false;
     }
     this.#seen = bytes;
+    if (sealedSync && schedule) this.#schedulePush();
     await this.#announce(bytes);
     this.#emit('storage', { ok: true, kind: this.#storage.kind, bytes: bytes.length });
     return this.#storage.persistent !== false;

@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 
+#include "backup.hpp"
 #include "bundle.hpp"
 #include "error.hpp"
 #include "recommend.hpp"
@@ -15,6 +16,8 @@ namespace {
 
 constexpr const char* kEngineVersion = "0.1.0";
 constexpr int kProfileFormat = 1;
+constexpr const char* kBackupFormat = "tante-emma-backup/1";
+constexpr double kDayMs = 86'400'000.0;
 
 std::string error_json(const char* code, const std::string& message) {
   // The message may quote input; dump() replaces invalid UTF-8 so the answer is always JSON.
@@ -42,7 +45,7 @@ bool Engine::personalizing() const { return consent_.granted("personalization") 
 
 json Engine::sealed_plaintext() const {
   return {{"format", kProfileFormat}, {"profile", profile_.to_json()}, {"consent", consent_.to_json()},
-          {"objected", objected_}, {"insights", insights_.budget().to_json()}};
+          {"objected", objected_}, {"insights", insights_.budget().to_json()}, {"sync", sync_.to_json()}};
 }
 
 Response Engine::handle(std::string_view request, const std::uint8_t* bytes, std::size_t size) noexcept {
@@ -113,6 +116,13 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       weight("dwell_per_minute", profile_config_.w_dwell_per_minute, 0);
     }
     if (f.has("insights")) insights_.configure(f.object("insights"));
+    if (f.has("keys")) {
+      Fields k = f.object("keys");
+      if (auto d = k.opt_num("rotation_days")) {
+        if (*d < 1 || *d > 3650) k.fail("rotation_days", "must be from 1 to 3650");
+        key_rotation_days_ = *d;
+      }
+    }
     if (f.has("controller")) {
       Fields c = f.object("controller");
       controller_ = {c.opt_str("name", 256).value_or(""), c.opt_str("contact", 256).value_or(""), c.opt_str("dpo", 256).value_or("")};
@@ -197,8 +207,10 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       insights_.reset();
       vault_.clear_key();
     }
+    // Withdrawing sync (or personalization) ends sync: the server copy goes too.
+    const json sync_delete = (erase || rec.purpose == "sync") ? end_sync() : json();
     return {{"state", consent_.state_json()}, {"erase_storage", erase},
-            {"persist", !erase && consent_.granted("personalization")}};
+            {"persist", !erase && consent_.granted("personalization")}, {"sync_delete", sync_delete}};
   }
   if (op == "consent.signal") {
     const auto changed = consent_.apply_signal(read_consent_signal(msg), now);
@@ -211,7 +223,8 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       insights_.reset();
       vault_.clear_key();
     }
-    return {{"changed", changed}, {"state", consent_.state_json()}, {"erase_storage", erase},
+    const json sync_delete = (erase || !consent_.granted("sync")) ? end_sync() : json();
+    return {{"changed", changed}, {"state", consent_.state_json()}, {"erase_storage", erase}, {"sync_delete", sync_delete},
             {"persist", !erase && !changed.empty() && consent_.granted("personalization")},
             {"gpc", consent_.gpc()}};
   }
@@ -219,6 +232,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
   if (op == "consent.records") return consent_.records_json();
   if (op == "vault.set_key") {
     vault_.set_key(bytes, size, f.str("key_id", 64));
+    key_created_at_ = f.opt_int("created_at", 0, INT64_C(1) << 53).value_or(0);
     return {{"key_id", vault_.key_id()}};
   }
   if (op == "profile.seal") {
@@ -228,7 +242,10 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     }
     if (shop_.empty()) throw Error(code::bad_request, "configure the shop id before sealing");
     out_bytes = vault_.seal(sealed_plaintext().dump(), shop_);
-    return {{"bytes", out_bytes.size()}, {"key_id", vault_.key_id()}};
+    // The caller replaces the key when it is due and seals again (README, "Key rotation").
+    const bool due = now > 0 && (key_created_at_ <= 0 || (now - key_created_at_) > key_rotation_days_ * kDayMs);
+    return {{"bytes", out_bytes.size()}, {"key_id", vault_.key_id()}, {"rotate_key", due},
+            {"sync", sync_.enabled && consent_.granted("sync")}};
   }
   if (op == "profile.open") {
     if (shop_.empty()) throw Error(code::bad_request, "configure the shop id before opening a profile");
@@ -250,13 +267,16 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       consent_ = Consent();
       insights_.reset();
       vault_.clear_key();
-      return {{"expired", true}, {"erase_storage", true}, {"consent", consent_.state_json()}};
+      // Its server copy goes too (the handle is only known from the expired profile).
+      sync_ = SyncState::from_json(doc.value("sync", json()), code::tampered);
+      return {{"expired", true}, {"erase_storage", true}, {"consent", consent_.state_json()}, {"sync_delete", end_sync()}};
     }
     const bool folded = now > 0 && profile.enforce_retention(now);
     profile_ = std::move(profile);
     consent_ = std::move(consent);
     insights_.restore(budget);
     objected_ = pf.opt_bool("objected").value_or(false);
+    sync_ = SyncState::from_json(doc.value("sync", json()), code::tampered);
     return {{"events", profile_.event_count()}, {"consent", consent_.state_json()}, {"persist", folded}};
   }
   if (op == "profile.export") {
@@ -290,8 +310,14 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
             {"cart", profile_.cart()}, {"event_count", profile_.event_count()},
             {"first_seen", profile_.first_seen()}, {"last_seen", profile_.last_seen()}, {"objected", objected_},
             {"retention", {{"raw_event_days", profile_config_.raw_event_days}, {"inactive_days", profile_config_.inactive_days}}},
-            {"consent", {{"state", consent_.state_json()}, {"records", consent_.records_json()}}}};
+            {"consent", {{"state", consent_.state_json()}, {"records", consent_.records_json()}}},
+            // Where a copy is kept (never the key: it is in the sealed profile only).
+            {"sync", {{"enabled", sync_.enabled}, {"handle", sync_.enabled ? json(sync_.handle) : json()},
+                      {"updated_at", sync_.updated_at}}}};
   }
+  if (op.compare(0, 5, "sync.") == 0) return sync_op(op, f, bytes, size, now, out_bytes);
+  if (op == "backup.seal") return backup_seal(f, now, out_bytes);
+  if (op == "backup.open") return backup_open(f, bytes, size, now);
   if (op == "profile.object") {
     const auto on = f.opt_bool("object");
     if (!on) f.fail("object", "is required (true to stop profiling, false to resume)");
@@ -304,7 +330,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     objected_ = false;
     insights_.reset();
     vault_.clear_key();
-    return {{"erased", true}, {"erase_storage", true}};
+    return {{"erased", true}, {"erase_storage", true}, {"sync_delete", end_sync()}};
   }
   f.fail("op", "\"" + op + "\" is not an operation of this engine");
 }
@@ -332,6 +358,66 @@ json Engine::insights_op(const std::string& op, const Fields& f, std::int64_t no
   json r = insights_.report(b.catalog, profile_, compute_segments(b, &profile_, json(), now).at("segments"), now, max);
   r["persist"] = !r.at("reports").empty();  // the spent budget must survive a reload
   return r;
+}
+
+// A backup under a secret the shopper knows (src/core/backup.hpp has the format). For the
+// shopper's own copy ("export") it is always allowed: it holds nothing an export would not.
+// For "sync" it leaves the device, so it needs the sync purpose as well.
+json Engine::backup_seal(const Fields& f, std::int64_t now, std::vector<std::uint8_t>& out_bytes) {
+  const std::string purpose = f.opt_str("purpose", 16).value_or("export");
+  if (purpose != "export" && purpose != "sync") f.fail("purpose", "must be \"export\" or \"sync\"");
+  if (purpose == "sync" && !(consent_.granted("sync") && consent_.granted("personalization"))) {
+    throw Error(code::no_consent, "a sync backup needs both personalization and sync granted");
+  }
+  if (shop_.empty()) throw Error(code::bad_request, "configure the shop id before making a backup");
+  KdfParams kdf = kDefaultKdf;
+  if (f.has("kdf")) {
+    Fields k = f.object("kdf");
+    kdf.opslimit = static_cast<std::uint32_t>(k.opt_int("opslimit", 0, 1000).value_or(kdf.opslimit));
+    kdf.memlimit_kib = static_cast<std::uint32_t>(k.opt_int("memlimit_kib", 0, INT64_C(1) << 30).value_or(kdf.memlimit_kib));
+  }
+  out_bytes = seal_backup(backup_document(now).dump(), f.str("passphrase", kMaxSecretBytes + 1), kdf);
+  return {{"bytes", out_bytes.size()}, {"format", kBackupFormat}, {"events", profile_.event_count()},
+          {"kdf", {{"algorithm", "argon2id13"}, {"opslimit", kdf.opslimit}, {"memlimit_kib", kdf.memlimit_kib}}}};
+}
+
+// Restores a backup into this session: the profile replaces the one held here (a restore
+// is the shopper's explicit choice). Consent stays this device's own: it was given here,
+// and the backup's records remain in the backup.
+json Engine::backup_open(const Fields& f, const std::uint8_t* bytes, std::size_t size, std::int64_t now) {
+  if (shop_.empty()) throw Error(code::bad_request, "configure the shop id before restoring a backup");
+  const std::string plain = open_backup(bytes, size, f.str("passphrase", kMaxSecretBytes + 1));
+  if (!consent_.granted("personalization")) {
+    throw Error(code::no_consent, "restoring stores a profile: personalization must be granted on this device first");
+  }
+  JsonLimits limits;
+  limits.max_bytes = 64u << 20;
+  return restore_document(parse_json(plain, code::bad_backup, "the backup", limits), now);
+}
+
+json Engine::backup_document(std::int64_t now) const {
+  return {{"format", kBackupFormat}, {"shop", shop_}, {"created_at", now}, {"profile_format", kProfileFormat},
+          {"profile", profile_.to_json()}, {"objected", objected_}, {"consent_records", consent_.records_json()}};
+}
+
+json Engine::restore_document(const json& doc, std::int64_t now) {
+  Fields bf(doc, "backup", code::bad_backup);
+  if (bf.str("format", 64) != kBackupFormat) bf.fail("format", "is not \"" + std::string(kBackupFormat) + "\"");
+  if (bf.opt_int("profile_format", 1, 1000).value_or(1) > kProfileFormat) {
+    throw Error(code::unsupported, "the backup holds a profile written by a newer engine");
+  }
+  const std::string shop = bf.str("shop", 128);
+  if (shop != shop_) {
+    throw Error(code::bad_backup, "the backup belongs to shop \"" + shop + "\", not \"" + shop_ + "\"");
+  }
+  const json* raw = bf.opt_object("profile");
+  if (!raw) bf.fail("profile", "is required");
+  Profile profile = Profile::from_json(*raw, profile_config_, code::bad_backup);
+  if (now > 0) profile.enforce_retention(now);
+  profile_ = std::move(profile);
+  objected_ = bf.opt_bool("objected").value_or(false);
+  return {{"restored", true}, {"events", profile_.event_count()},
+          {"created_at", bf.opt_int("created_at", 0, INT64_C(1) << 53).value_or(0)}, {"persist", true}};
 }
 
 }  // namespace emma
