@@ -135,6 +135,11 @@ test('with consent exactly the documented payload is sent once, without cookies 
   await sleep(500);
   assert.equal(posts.length, 1, 'still one request');
   assert.equal(seen.errors.length, 0, seen.errors.join(' | '));
+  // Every other request of the session stayed on the shop's origin and only read (GET).
+  for (const r of seen.requests) {
+    assert.equal(new URL(r.url).origin, server.origin, `a request left the shop: ${r.url}`);
+    if (r.method !== 'GET') assert.equal(new URL(r.url).pathname, '/insights/reports', `${r.method} ${r.url}`);
+  }
 
   const db = new Database(file, { readonly: true });
   try {

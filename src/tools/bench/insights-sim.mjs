@@ -35,13 +35,13 @@ function mulberry32(seed) {
 
 const topLevel = (category) => category.split('>')[0].trim();
 
-// P(X <= x) for X ~ Binomial(n, p).
+// P(X <= x) for X ~ Binomial(n, p); terms in logs, so large n does not underflow to 0.
 export function binomialCdf(x, n, p) {
   let sum = 0;
-  let term = (1 - p) ** n;
+  let logTerm = n * Math.log(1 - p);
   for (let k = 0; k <= x; k++) {
-    sum += term;
-    term *= ((n - k) / (k + 1)) * (p / (1 - p));
+    sum += Math.exp(logTerm);
+    logTerm += Math.log((n - k) / (k + 1)) + Math.log(p / (1 - p));
   }
   return Math.min(1, sum);
 }
@@ -50,7 +50,7 @@ export function binomialCdf(x, n, p) {
 // with probability at least 1 − alpha: fewer means the intervals are too narrow or biased.
 export function coverageFloor(n, alpha = 0.001, level = 0.95) {
   let x = 0;
-  while (binomialCdf(x, n, level) < alpha) x++;
+  while (x < n && binomialCdf(x, n, level) < alpha) x++;
   return x;
 }
 
@@ -176,7 +176,12 @@ export async function simulate({ shoppers = 20000, days = 5, epsilon = 2, seed =
       shoppers, days, epsilon, reports: shoppers * days, domain: domain.id, categories: domain.categories,
       seconds: (Date.now() - started) / 1000,
       coverage: { intervals: rows.length, covered, rate: covered / rows.length, stated: 0.95,
-        floor: coverageFloor(rows.length), perKind: {
+        floor: coverageFloor(rows.length),
+        // Mean half-width of the stated 95% intervals, as a share of the day's reports.
+        halfWidth: {
+          category: meanHalfWidth(rows.filter((r) => r.kind === 'category'), shoppers),
+          segment: meanHalfWidth(rows.filter((r) => r.kind === 'segment'), shoppers) },
+        perKind: {
           category: rate(rows.filter((r) => r.kind === 'category')), segment: rate(rows.filter((r) => r.kind === 'segment')) } },
       attack: {
         uniformPrior: { success: uniformRate, oueExact, bound: Math.exp(eCat) / (Math.exp(eCat) + d - 1),
@@ -198,6 +203,10 @@ export async function simulate({ shoppers = 20000, days = 5, epsilon = 2, seed =
 
 function pickEst(e) {
   return { estimate: e.count, low: e.low, high: e.high };
+}
+
+function meanHalfWidth(rows, n) {
+  return rows.reduce((a, r) => a + (r.high - r.low) / 2 / n, 0) / rows.length;
 }
 
 function rate(rows) {
@@ -225,6 +234,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     console.log(`${r.shoppers} shoppers x ${r.days} days = ${r.reports} reports, ε = ${r.epsilon} per report, ${r.seconds.toFixed(1)} s`);
     console.log(`coverage of the stated 95% intervals: ${r.coverage.covered}/${r.coverage.intervals} = ${f(r.coverage.rate)} ` +
       `(categories ${f(r.coverage.perKind.category)}, segments ${f(r.coverage.perKind.segment)}; a sound 95% procedure gives at least ${r.coverage.floor} with probability 0.999)`);
+    console.log(`interval half-width (share of a day's reports): categories ±${f(r.coverage.halfWidth.category)}, segments ±${f(r.coverage.halfWidth.segment)}`);
     const a = r.attack;
     console.log(`attack, uniform prior: ${f(a.uniformPrior.success)} (OUE exact ${f(a.uniformPrior.oueExact)}; ε/2 bound ${f(a.uniformPrior.bound)}; chance ${f(a.uniformPrior.chance)})`);
     console.log(`attack, known prior: ${f(a.knownPrior.success)} (bound e^(ε/2)·max prior ${f(a.knownPrior.bound)}; without the report ${f(a.knownPrior.noReport)})`);
