@@ -3,7 +3,7 @@
 export type ErrorCode =
   | 'BAD_REQUEST' | 'BAD_BUNDLE' | 'BAD_EVENT' | 'BAD_CONSENT' | 'NO_BUNDLE' | 'NO_CONSENT' | 'NO_KEY'
   | 'TAMPERED' | 'WRONG_KEY' | 'UNSUPPORTED' | 'OUT_OF_MEMORY' | 'INTERNAL' | 'WASM_LOAD' | 'ENGINE_FAILED'
-  | 'STORAGE_QUOTA' | 'STORAGE_FAILED' | 'STORAGE_UNAVAILABLE' | 'CLOSED';
+  | 'STORAGE_QUOTA' | 'STORAGE_FAILED' | 'STORAGE_UNAVAILABLE' | 'CLOSED' | 'INSIGHTS_FAILED';
 
 export class EmmaError extends Error {
   readonly name: 'EmmaError';

@@ -51,10 +51,17 @@ std::string hex(const unsigned char* b, std::size_t n) {
 }  // namespace
 
 double secure_uniform() {
-  // 53 random bits: every double in [0, 1) on the 2^-53 grid is equally likely. In wasm,
-  // libsodium draws from crypto.getRandomValues.
-  std::uint64_t x = 0;
-  randombytes_buf(&x, sizeof x);
+  // 53 random bits: every double in [0, 1) on the 2^-53 grid is equally likely. Drawn 32 at a
+  // time, because in wasm every randombytes call crosses into JavaScript
+  // (crypto.getRandomValues); a used draw is wiped. (sodium_init: the Engine's constructor.)
+  static std::uint64_t pool[32];
+  static std::size_t left = 0;
+  if (left == 0) {
+    randombytes_buf(pool, sizeof pool);
+    left = 32;
+  }
+  const std::uint64_t x = pool[--left];
+  pool[left] = 0;
   return static_cast<double>(x >> 11) * 0x1.0p-53;
 }
 
