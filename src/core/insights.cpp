@@ -51,14 +51,18 @@ std::string hex(const unsigned char* b, std::size_t n) {
 }  // namespace
 
 double secure_uniform() {
-  // 53 random bits: every double in [0, 1) on the 2^-53 grid is equally likely. Drawn 32 at a
-  // time, because in wasm every randombytes call crosses into JavaScript
-  // (crypto.getRandomValues); a used draw is wiped. (sodium_init: the Engine's constructor.)
-  static std::uint64_t pool[32];
+  // 53 random bits: every double in [0, 1) on the 2^-53 grid is equally likely. In wasm,
+  // libsodium's randombytes crosses into JavaScript (crypto.getRandomValues) once per byte, so
+  // a pool is expanded with ChaCha20 (randombytes_buf_deterministic) from 32 fresh bytes: one
+  // refill serves 256 draws. A used draw is wiped. (sodium_init: the Engine's constructor.)
+  static std::uint64_t pool[256];
   static std::size_t left = 0;
   if (left == 0) {
-    randombytes_buf(pool, sizeof pool);
-    left = 32;
+    unsigned char seed[randombytes_SEEDBYTES];
+    randombytes_buf(seed, sizeof seed);
+    randombytes_buf_deterministic(pool, sizeof pool, seed);
+    sodium_memzero(seed, sizeof seed);
+    left = 256;
   }
   const std::uint64_t x = pool[--left];
   pool[left] = 0;
