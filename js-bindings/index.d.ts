@@ -115,6 +115,8 @@ export interface EmmaOptions {
   retention?: { raw_event_days?: number; inactive_days?: number };
   /** Event weights (relative to a view) and the interest half-life in days (default 14). */
   profile?: { half_life_days?: number; view?: number; click?: number; add_to_cart?: number; remove_from_cart?: number; purchase?: number; category_view?: number; dwell_per_minute?: number };
+  /** The data key is replaced, and the profile re-sealed, when older than this (default 90 days). */
+  keys?: { rotation_days?: number };
   /** Who is responsible, for the record of processing. */
   controller?: { name?: string; contact?: string; dpo?: string };
 }
@@ -223,6 +225,10 @@ export interface Emma {
     object(on?: boolean): Promise<{ objected: boolean }>;
     /** Art. 16: forget one item, one category (with what was done with its items) or one search. */
     forget(what: { item: string } | { category: string } | { search: string }): Promise<{ forgotten: number; stored: boolean }>;
+    /** A copy sealed under the shopper's passphrase (Argon2id + XChaCha20-Poly1305; README "Backup format"). At least 10 characters. */
+    backup(options: { passphrase: string; kdf?: { opslimit?: number; memlimit_kib?: number } }): Promise<Uint8Array>;
+    /** Replaces this device's profile with the backup's; needs personalization granted here. */
+    restore(bytes: Uint8Array | ArrayBuffer, options: { passphrase: string }): Promise<{ restored: boolean; events: number; stored: boolean }>;
   };
   /** Why this item would be recommended now: reasons and the signals behind them. */
   explain(item: string): Promise<{ item: string; personalized: boolean; score: number; reasons: Reason[]; signals: Record<string, number> }>;
@@ -233,6 +239,8 @@ export interface Emma {
     /** Records set aside because they could not be opened; kept until deleted or erase(). */
     setAside(): Promise<SetAsideRecord[]>;
     deleteSetAside(id: string): Promise<void>;
+    /** A new data key now; the profile re-sealed under it in one atomic write. */
+    rotateKey(): Promise<{ rotated: boolean; keyId: string | null }>;
   };
   erase(): Promise<void>;
   on(event: 'storage', handler: (detail: StorageEventDetail) => void): () => void;

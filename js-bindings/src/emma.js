@@ -26,7 +26,7 @@ export async function createEmmaWith(env, options = {}) {
   const boundary = new Boundary(module);
   // The shop's privacy configuration: retention windows and who the controller is (for the
   // record of processing). The engine validates both.
-  boundary.call({ op: 'configure', shop, retention: options.retention, controller: options.controller, profile: options.profile });
+  boundary.call({ op: 'configure', shop, retention: options.retention, controller: options.controller, profile: options.profile, keys: options.keys });
   await loadBundle(env, boundary, bundle);
   const emma = new Emma(env, boundary, now);
   // Handlers given here hear what happens while starting (a tampered profile, no storage).
@@ -61,6 +61,12 @@ async function readMany(storage, names) {
   return out;
 }
 
+// The same passphrase typed on two devices must give the same bytes (Unicode NFC).
+function normalizeSecret(passphrase) {
+  if (typeof passphrase !== 'string') throw new EmmaError('BAD_REQUEST', 'passphrase: must be a string');
+  return passphrase.normalize('NFC');
+}
+
 function asBytes(v) {
   if (v instanceof Uint8Array) return v;
   if (v instanceof ArrayBuffer) return new Uint8Array(v);
@@ -76,6 +82,7 @@ class Emma {
   #storage = null;
   #keys = null;
   #keyLoaded = false;
+  #keyId = null;  // the id of the key the stored profile was last sealed under
   // The sealed profile this instance last read or wrote; storage holding anything else
   // means another tab (or instance) wrote or erased since.
   #seen = undefined;
@@ -121,6 +128,19 @@ class Emma {
         return { objected: r.objected };
       },
       // Art. 16: { item } | { category } | { search }; the engine decides what goes with it.
+      // A copy the shopper keeps, sealed under their passphrase (Argon2id; README, "Backup
+      // format"): bytes to save as a file. `kdf`: { opslimit, memlimit_kib } above the floor.
+      backup: ({ passphrase, kdf } = {}) => self.#serial(() => {
+        const answer = self.#call({ op: 'backup.seal', purpose: 'export', passphrase: normalizeSecret(passphrase), kdf }, undefined, true);
+        return answer.bytes;
+      }),
+      // Replaces this device's profile with a backup's (personalization must be granted here).
+      restore: async (bytes, { passphrase } = {}) => {
+        const data = asBytes(bytes);
+        if (!(data instanceof Uint8Array)) throw new EmmaError('BAD_BACKUP', 'profile.restore(bytes): bytes must be a Uint8Array or ArrayBuffer');
+        const { r, stored } = await self.#mutate(() => self.#call({ op: 'backup.open', passphrase: normalizeSecret(passphrase) }, data));
+        return { restored: r.restored, events: r.events, stored };
+      },
       forget: async (what = {}) => {
         if (what === null || typeof what !== 'object') throw new EmmaError('BAD_REQUEST', 'profile.forget(what): what must be { item }, { category } or { search }');
         const { r, stored } = await self.#mutate(() => self.#call({ op: 'profile.forget', item: what.item, category: what.category, search: what.search }));
@@ -132,12 +152,21 @@ class Emma {
       info: () => self.#serial(() => self.#storageInfo()),
       setAside: () => self.#serial(() => self.#listSetAside()),
       deleteSetAside: (id) => self.#serial(() => self.#locked(() => self.#deleteSetAside(id))),
+      // A new data key now, the profile re-sealed under it in one atomic write (also done by
+      // itself when the key is older than `keys.rotation_days`).
+      rotateKey: () => self.#serial(() => self.#locked(async () => {
+        await self.#refresh();
+        const stored = self.#keyLoaded ? await self.#write({ rotate: true }) : false;
+        return { rotated: stored, keyId: stored ? self.#keyId : null };
+      })),
     };
   }
 
-  // The engine's answer to one control message, with "now" supplied from here.
-  #call(message, bytes) {
-    return this.#engine.call({ now: this.#now(), ...message }, bytes).result;
+  // The engine's answer to one control message, with "now" supplied from here (`whole`:
+  // { result, bytes } for ops that answer bytes).
+  #call(message, bytes, whole = false) {
+    const answer = this.#engine.call({ now: this.#now(), ...message }, bytes);
+    return whole ? answer : answer.result;
   }
 
   // Every public call runs after the ones made before it (storage waits do not reorder them).
@@ -343,7 +372,7 @@ class Emma {
       if (!(sealed instanceof Uint8Array)) throw new EmmaError('TAMPERED', `the stored profile is ${typeof sealed}, not bytes`);
       const key = await this.#keys.load(keyRec === undefined ? null : keyRec);
       if (!key) throw new EmmaError('TAMPERED', 'a stored profile exists but its key is missing');
-      this.#engine.call({ op: 'vault.set_key', key_id: key.id }, key.bytes);
+      this.#engine.call({ op: 'vault.set_key', key_id: key.id, created_at: key.created }, key.bytes);
       this.#keyLoaded = true;
       opened = this.#call({ op: 'profile.open' }, sealed);  // with "now": the engine applies retention
     } catch (err) {
@@ -489,21 +518,37 @@ class Emma {
 
   // Seals and writes the profile (with a new key record on the first write, in the same
   // atomic write). Resolves true when the change is on persistent storage.
-  async #write() {
+  // `rotate`: replace the data key now (the engine also asks for it when the key is older
+  // than `keys.rotation_days`).
+  async #write({ rotate = false } = {}) {
     let bytes;
+    const entries = [];
+    let madeKey = false;
     try {
-      const entries = [];
-      if (!this.#keyLoaded) {
-        const { key, record } = await this.#keys.create();
-        this.#engine.call({ op: 'vault.set_key', key_id: key.id }, key.bytes);
+      const newKey = async () => {
+        const { key, record } = await this.#keys.create(this.#now());
+        this.#engine.call({ op: 'vault.set_key', key_id: key.id, created_at: key.created }, key.bytes);
         key.bytes.fill(0);
         entries.push(record);
         this.#keyLoaded = true;
+        madeKey = true;
+      };
+      if (!this.#keyLoaded || rotate) await newKey();
+      let sealed = this.#call({ op: 'profile.seal' }, undefined, true);
+      if (sealed.result.rotate_key && !madeKey) {
+        // Key rotation: a new key, the profile sealed again under it, both in the one
+        // atomic write below (the old key record is overwritten; a failed write keeps both old).
+        await newKey();
+        sealed = this.#call({ op: 'profile.seal' }, undefined, true);
       }
-      bytes = this.#engine.call({ op: 'profile.seal' }).bytes;
+      bytes = sealed.bytes;
       entries.push([PROFILE_RECORD, bytes]);
       await this.#storage.putMany(entries);
+      this.#keyId = sealed.result.key_id;
     } catch (err) {
+      // A key made for this write but not stored must not be used without its record: the
+      // next write makes another and stores it with the profile.
+      if (madeKey) this.#keyLoaded = false;
       const e = asEmmaError(err, 'STORAGE_FAILED', 'saving the profile');
       if (e.code === 'NO_CONSENT') return false;
       if (STORAGE_CODES.has(e.code)) {

@@ -38,9 +38,11 @@ export class KeyKeeper {
     if (typeof rec !== 'object' || typeof rec.id !== 'string') {
       throw new EmmaError('TAMPERED', 'the stored key record is malformed (expected an object with an id)');
     }
-    if (rec.raw instanceof Uint8Array) return { id: rec.id, bytes: rec.raw };
+    // `created` (ms) dates the key for rotation; 0.1.0 records have none (0: rotated soon).
+    const created = Number.isSafeInteger(rec.created) && rec.created > 0 ? rec.created : 0;
+    if (rec.raw instanceof Uint8Array) return { id: rec.id, bytes: rec.raw, created };
     // Version 0.1.0 wrote Node keys as an array of numbers.
-    if (Array.isArray(rec.raw)) return { id: rec.id, bytes: Uint8Array.from(rec.raw) };
+    if (Array.isArray(rec.raw)) return { id: rec.id, bytes: Uint8Array.from(rec.raw), created };
     if (!rec.wrappingKey || !(rec.iv instanceof Uint8Array) || !(rec.wrapped instanceof Uint8Array)) {
       throw new EmmaError('TAMPERED', `the stored key record "${rec.id}" has neither raw bytes nor a wrapped key`);
     }
@@ -50,24 +52,25 @@ export class KeyKeeper {
         rec.wrappingKey,
         rec.wrapped,
       );
-      return { id: rec.id, bytes: new Uint8Array(raw) };
+      return { id: rec.id, bytes: new Uint8Array(raw), created };
     } catch (err) {
       throw new EmmaError('TAMPERED', `the stored data key "${rec.id}" could not be unwrapped: ${err.message}`, { cause: err });
     }
   }
 
-  // A new random data key and the record that stores it; the caller writes the record
-  // together with the first sealed profile, in one atomic write.
-  async create() {
+  // A new random data key (with a new wrapping key) and the record that stores it; the
+  // caller writes the record together with the profile sealed under it, in one atomic
+  // write: the first write, and every key rotation (the old record is overwritten).
+  async create(created) {
     const id = randomId();
     const bytes = crypto.getRandomValues(new Uint8Array(32));
-    if (!this.wrap) return { key: { id, bytes }, record: [KEY_RECORD, { id, raw: bytes.slice() }] };
+    if (!this.wrap) return { key: { id, bytes, created }, record: [KEY_RECORD, { id, created, raw: bytes.slice() }] };
     const wrappingKey = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
     const iv = crypto.getRandomValues(new Uint8Array(12));
     const wrapped = new Uint8Array(
       await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: new TextEncoder().encode(id) }, wrappingKey, bytes),
     );
-    return { key: { id, bytes }, record: [KEY_RECORD, { id, iv, wrapped, wrappingKey }] };
+    return { key: { id, bytes, created }, record: [KEY_RECORD, { id, created, iv, wrapped, wrappingKey }] };
   }
 
   // Crypto-shredding: the key goes first, so whatever data outlives it is unreadable.

@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 
+#include "backup.hpp"
 #include "bundle.hpp"
 #include "error.hpp"
 #include "recommend.hpp"
@@ -14,6 +15,8 @@ namespace {
 
 constexpr const char* kEngineVersion = "0.1.0";
 constexpr int kProfileFormat = 1;
+constexpr const char* kBackupFormat = "tante-emma-backup/1";
+constexpr double kDayMs = 86'400'000.0;
 
 std::string error_json(const char* code, const std::string& message) {
   // The message may quote input; dump() replaces invalid UTF-8 so the answer is always JSON.
@@ -110,6 +113,13 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       weight("purchase", profile_config_.w_purchase, 0);
       weight("category_view", profile_config_.w_category_view, 0);
       weight("dwell_per_minute", profile_config_.w_dwell_per_minute, 0);
+    }
+    if (f.has("keys")) {
+      Fields k = f.object("keys");
+      if (auto d = k.opt_num("rotation_days")) {
+        if (*d < 1 || *d > 3650) k.fail("rotation_days", "must be from 1 to 3650");
+        key_rotation_days_ = *d;
+      }
     }
     if (f.has("controller")) {
       Fields c = f.object("controller");
@@ -214,6 +224,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
   if (op == "consent.records") return consent_.records_json();
   if (op == "vault.set_key") {
     vault_.set_key(bytes, size, f.str("key_id", 64));
+    key_created_at_ = f.opt_int("created_at", 0, INT64_C(1) << 53).value_or(0);
     return {{"key_id", vault_.key_id()}};
   }
   if (op == "profile.seal") {
@@ -223,7 +234,9 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     }
     if (shop_.empty()) throw Error(code::bad_request, "configure the shop id before sealing");
     out_bytes = vault_.seal(sealed_plaintext().dump(), shop_);
-    return {{"bytes", out_bytes.size()}, {"key_id", vault_.key_id()}};
+    // The caller replaces the key when it is due and seals again (README, "Key rotation").
+    const bool due = now > 0 && (key_created_at_ <= 0 || (now - key_created_at_) > key_rotation_days_ * kDayMs);
+    return {{"bytes", out_bytes.size()}, {"key_id", vault_.key_id()}, {"rotate_key", due}};
   }
   if (op == "profile.open") {
     if (shop_.empty()) throw Error(code::bad_request, "configure the shop id before opening a profile");
@@ -284,6 +297,8 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
             {"retention", {{"raw_event_days", profile_config_.raw_event_days}, {"inactive_days", profile_config_.inactive_days}}},
             {"consent", {{"state", consent_.state_json()}, {"records", consent_.records_json()}}}};
   }
+  if (op == "backup.seal") return backup_seal(f, now, out_bytes);
+  if (op == "backup.open") return backup_open(f, bytes, size, now);
   if (op == "profile.object") {
     const auto on = f.opt_bool("object");
     if (!on) f.fail("object", "is required (true to stop profiling, false to resume)");
@@ -298,6 +313,60 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     return {{"erased", true}, {"erase_storage", true}};
   }
   f.fail("op", "\"" + op + "\" is not an operation of this engine");
+}
+
+// A backup under a secret the shopper knows (src/core/backup.hpp has the format). For the
+// shopper's own copy ("export") it is always allowed: it holds nothing an export would not.
+// For "sync" it leaves the device, so it needs the sync purpose as well.
+json Engine::backup_seal(const Fields& f, std::int64_t now, std::vector<std::uint8_t>& out_bytes) {
+  const std::string purpose = f.opt_str("purpose", 16).value_or("export");
+  if (purpose != "export" && purpose != "sync") f.fail("purpose", "must be \"export\" or \"sync\"");
+  if (purpose == "sync" && !(consent_.granted("sync") && consent_.granted("personalization"))) {
+    throw Error(code::no_consent, "a sync backup needs both personalization and sync granted");
+  }
+  if (shop_.empty()) throw Error(code::bad_request, "configure the shop id before making a backup");
+  KdfParams kdf = kDefaultKdf;
+  if (f.has("kdf")) {
+    Fields k = f.object("kdf");
+    kdf.opslimit = static_cast<std::uint32_t>(k.opt_int("opslimit", 0, 1000).value_or(kdf.opslimit));
+    kdf.memlimit_kib = static_cast<std::uint32_t>(k.opt_int("memlimit_kib", 0, INT64_C(1) << 30).value_or(kdf.memlimit_kib));
+  }
+  const json doc = {{"format", kBackupFormat}, {"shop", shop_}, {"created_at", now}, {"profile_format", kProfileFormat},
+                    {"profile", profile_.to_json()}, {"objected", objected_}, {"consent_records", consent_.records_json()}};
+  out_bytes = seal_backup(doc.dump(), f.str("passphrase", kMaxSecretBytes + 1), kdf);
+  return {{"bytes", out_bytes.size()}, {"format", kBackupFormat}, {"events", profile_.event_count()},
+          {"kdf", {{"algorithm", "argon2id13"}, {"opslimit", kdf.opslimit}, {"memlimit_kib", kdf.memlimit_kib}}}};
+}
+
+// Restores a backup into this session: the profile replaces the one held here (a restore
+// is the shopper's explicit choice). Consent stays this device's own: it was given here,
+// and the backup's records remain in the backup.
+json Engine::backup_open(const Fields& f, const std::uint8_t* bytes, std::size_t size, std::int64_t now) {
+  if (shop_.empty()) throw Error(code::bad_request, "configure the shop id before restoring a backup");
+  const std::string plain = open_backup(bytes, size, f.str("passphrase", kMaxSecretBytes + 1));
+  if (!consent_.granted("personalization")) {
+    throw Error(code::no_consent, "restoring stores a profile: personalization must be granted on this device first");
+  }
+  JsonLimits limits;
+  limits.max_bytes = 64u << 20;
+  const json doc = parse_json(plain, code::bad_backup, "the backup", limits);
+  Fields bf(doc, "backup", code::bad_backup);
+  if (bf.str("format", 64) != kBackupFormat) bf.fail("format", "is not \"" + std::string(kBackupFormat) + "\"");
+  if (bf.opt_int("profile_format", 1, 1000).value_or(1) > kProfileFormat) {
+    throw Error(code::unsupported, "the backup holds a profile written by a newer engine");
+  }
+  const std::string shop = bf.str("shop", 128);
+  if (shop != shop_) {
+    throw Error(code::bad_backup, "the backup belongs to shop \"" + shop + "\", not \"" + shop_ + "\"");
+  }
+  const json* raw = bf.opt_object("profile");
+  if (!raw) bf.fail("profile", "is required");
+  Profile profile = Profile::from_json(*raw, profile_config_, code::bad_backup);
+  if (now > 0) profile.enforce_retention(now);
+  profile_ = std::move(profile);
+  objected_ = bf.opt_bool("objected").value_or(false);
+  return {{"restored", true}, {"events", profile_.event_count()}, {"created_at", bf.opt_int("created_at", 0, INT64_C(1) << 53).value_or(0)},
+          {"persist", true}};
 }
 
 }  // namespace emma

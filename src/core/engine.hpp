@@ -33,6 +33,8 @@ class Engine {
   const Bundle& bundle() const;
   bool personalizing() const;
   json sealed_plaintext() const;
+  json backup_seal(const Fields& f, std::int64_t now, std::vector<std::uint8_t>& out_bytes);
+  json backup_open(const Fields& f, const std::uint8_t* bytes, std::size_t size, std::int64_t now);
 
   std::string shop_;
   ProfileConfig profile_config_;
@@ -42,6 +44,10 @@ class Engine {
   Consent consent_;
   Vault vault_;
   bool objected_ = false;  // Art. 21: profiling paused by the shopper
+  // Key rotation: the data key is replaced (and the profile re-sealed) when it is older
+  // than this; its creation time comes with the key (0: unknown, so rotated at next write).
+  double key_rotation_days_ = 90;
+  std::int64_t key_created_at_ = 0;
 };
 
 }  // namespace emma

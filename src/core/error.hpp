@@ -19,6 +19,8 @@ inline constexpr const char* no_key = "NO_KEY";             // vault has no data
 inline constexpr const char* tampered = "TAMPERED";         // sealed data failed authentication
 inline constexpr const char* wrong_key = "WRONG_KEY";       // sealed under another key id
 inline constexpr const char* unsupported = "UNSUPPORTED";   // newer format than this engine
+inline constexpr const char* bad_backup = "BAD_BACKUP";     // not a backup, or truncated
+inline constexpr const char* wrong_passphrase = "WRONG_PASSPHRASE";  // the secret does not open the backup
 inline constexpr const char* out_of_memory = "OUT_OF_MEMORY";
 inline constexpr const char* internal = "INTERNAL";
 }  // namespace code

@@ -273,9 +273,9 @@ json Profile::to_json() const {
       ("event_count", event_count_)("first_seen", first_seen_)("last_seen", last_seen_);
 }
 
-Profile Profile::from_json(const json& doc, ProfileConfig config) {
+Profile Profile::from_json(const json& doc, ProfileConfig config, const char* error_code) {
   Profile p(config);
-  Fields f(doc, "profile", code::tampered);
+  Fields f(doc, "profile", error_code);
   auto read = [&](const char* key, std::unordered_map<std::string, Signal>& map) {
     const json* o = f.opt_object(key);
     if (!o) return;

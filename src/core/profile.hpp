@@ -88,7 +88,8 @@ class Profile {
   double decay(const Signal& s, std::int64_t now) const;
 
   json to_json() const;
-  static Profile from_json(const json& doc, ProfileConfig config = {});
+  // error_code: what a malformed document is called (TAMPERED for storage, BAD_BACKUP).
+  static Profile from_json(const json& doc, ProfileConfig config = {}, const char* error_code = "TAMPERED");
 
  private:
   void add(std::unordered_map<std::string, Signal>& map, const std::string& key, double delta,

@@ -1,0 +1,74 @@
+// A profile backup the shopper can carry: sealed under a key derived from a secret the
+// shopper knows (a passphrase, or a one-time pairing code for sync), never under the
+// device's data key. Any libsodium implementation can open it (README, "Backup format").
+//
+// Layout (all integers little-endian):
+//   0  4  magic "EMBK"
+//   4  1  format version (1)
+//   5  1  key derivation: 1 = Argon2id v1.3 (crypto_pwhash_ALG_ARGON2ID13)
+//   6  4  Argon2id opslimit (passes)
+//  10  4  Argon2id memlimit in KiB (libsodium takes bytes: KiB * 1024)
+//  14 16  salt
+//  30 24  nonce
+//  54 ..  XChaCha20-Poly1305-IETF ciphertext with its 16-byte tag
+// key = crypto_pwhash(32, secret as UTF-8 (NFC), salt, opslimit, memlimit, ARGON2ID13);
+// associated data = bytes 0..29 (magic to salt), so the parameters cannot be changed
+// (to weaken or to confuse) without the open failing.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace emma {
+
+struct KdfParams {
+  std::uint32_t opslimit = 3;
+  std::uint32_t memlimit_kib = 64 * 1024;  // 64 MiB
+};
+
+// Why these: 64 MiB and 3 passes cost an attacker with the file ~3x libsodium's
+// "interactive" work per guess, while a phone still derives the key in about a second;
+// the floor is OWASP's minimum for Argon2id (19 MiB, 2 passes). Upper limits keep a crafted
+// file from making the page allocate without bound.
+inline constexpr KdfParams kDefaultKdf{};
+inline constexpr std::uint32_t kMinOpslimit = 2, kMaxOpslimit = 10;
+inline constexpr std::uint32_t kMinMemlimitKib = 19 * 1024, kMaxMemlimitKib = 256 * 1024;
+inline constexpr std::size_t kMinSecretBytes = 10, kMaxSecretBytes = 1024;
+inline constexpr std::size_t kBackupHeaderBytes = 54;
+
+// Refuses (BAD_REQUEST, saying why) a secret too short or too long, or parameters outside
+// the limits above.
+void check_backup_secret(const std::string& secret);
+void check_kdf(const KdfParams& params);
+
+std::vector<std::uint8_t> seal_backup(const std::string& plaintext, const std::string& secret,
+                                      const KdfParams& params = kDefaultKdf);
+
+// A key derived once and kept (in the sealed profile) so sync can seal every new copy under
+// it without paying for Argon2id each time. Same format: salt and parameters in the header.
+struct BackupKey {
+  std::uint8_t key[32] = {};
+  std::uint8_t salt[16] = {};
+  KdfParams params;
+  BackupKey() = default;
+  BackupKey(const BackupKey& other);
+  BackupKey& operator=(const BackupKey& other);
+  ~BackupKey();
+};
+BackupKey derive_backup_key(const std::string& secret, const KdfParams& params = kDefaultKdf);  // new salt
+std::vector<std::uint8_t> seal_backup(const std::string& plaintext, const BackupKey& key);
+// With a kept key: WRONG_PASSPHRASE also when the blob names another salt or parameters.
+std::string open_backup(const std::uint8_t* data, std::size_t size, const BackupKey& key);
+// The key a blob was sealed under, derived from the secret with the blob's salt and
+// parameters (then open_backup(data, size, key) opens it).
+BackupKey derive_backup_key_for(const std::uint8_t* data, std::size_t size, const std::string& secret);
+
+// Throws WRONG_KEY when the secret does not open it (a wrong passphrase and a modified file
+// cannot be told apart: both say so), BAD_BACKUP when it is not a backup or is truncated,
+// UNSUPPORTED for a newer format.
+std::string open_backup(const std::uint8_t* data, std::size_t size, const std::string& secret);
+
+// The parameters recorded in a backup's header (BAD_BACKUP when there is no valid header).
+KdfParams backup_kdf(const std::uint8_t* data, std::size_t size);
+
+}  // namespace emma
