@@ -6,6 +6,7 @@ import { checkWasmBytes, wasmLoadError } from './load-errors.js';
 import { IndexedDbStorage } from './storage/indexeddb.js';
 import { LocalStorageStorage } from './storage/localstorage.js';
 import { MemoryStorage } from './storage/memory.js';
+import { createWorkerEmma } from './worker-client.js';
 
 export { EmmaError } from './errors.js';
 
@@ -84,6 +85,11 @@ async function openStorage(spec, shop, notice = () => {}) {
   throw new EmmaError('BAD_REQUEST', `storage "${spec}" is not available in browsers; use indexeddb, localstorage, memory or an adapter object`);
 }
 
+// The instance on this thread, without the page's consent tools: what the worker runs.
+export function createEmmaHere(options) {
+  return createEmmaWith(env, options);
+}
+
 const env = {
   loadModule,
   openStorage,
@@ -92,8 +98,10 @@ const env = {
 };
 
 export async function createEmma(options) {
+  // `worker: true | url`: the whole instance in a Web Worker, the page gets a proxy.
+  if (options && options.worker) return createWorkerEmma(options);
   checkConsentOption(options && options.consent);
-  const emma = await createEmmaWith(env, options);
+  const emma = await createEmmaHere(options);
   // The page's consent tools (TCF, Consent Mode, GPC), listened to until close().
   const stop = startConsentSources(emma, options.consent, { onError: (e) => options.on?.error?.(e) });
   const close = emma.close.bind(emma);
