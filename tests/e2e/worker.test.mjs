@@ -5,6 +5,12 @@
 // demo, and a wasm (or worker script) that cannot load.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { DEMO_CSP } from '../../demo/server.mjs';
 import { launch, startServer } from './harness.mjs';
 import { GRANT } from './storage-helpers.mjs';
@@ -148,19 +154,30 @@ test('worker mode: errors keep their codes and messages, and a closed instance s
   assert.equal(r.worker.closed.code, 'CLOSED');
 });
 
+// A shop of 30,000 items, packed by emma-model (the real bundle tool), served as /big/.
+async function bigShop(t) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'emma-big-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const items = [];
+  for (let k = 0; k < 30000; k++) {
+    items.push({ id: `i${k}`, title: `Item ${k}`, category: `Dept ${k % 7} > Shelf ${k % 61}`, brand: `B${k % 113}`, popularity: (k * 7919) % 1000 });
+  }
+  await writeFile(path.join(dir, 'catalog.json'), JSON.stringify({ items }));
+  const tool = fileURLToPath(new URL('../../build/native/emma-model', import.meta.url));
+  await promisify(execFile)(tool, ['pack', '--catalog', path.join(dir, 'catalog.json'), '--out', path.join(dir, 'shop.bundle')]);
+  return dir;
+}
+
 test("worker mode keeps the page's main thread free during a long recommend", async (t) => {
-  const { server, context } = await setup(t);
+  const pages = fileURLToPath(new URL('./pages', import.meta.url));
+  const { server, context } = await setup(t, { mounts: [['/test/', pages], ['/big/', await bigShop(t)]] });
   const { page } = await openPage(context, server.origin);
-  // A large catalog, so that one for_you takes long enough to see; a timer on the page ticks
+  // for_you over 30,000 items, called back to back for 300 ms; a timer on the page ticks
   // every 5 ms. On the main thread the page's timer cannot run while the engine computes; in
   // a worker it keeps running. Compared as relations within one run, not against a fixed time.
   const r = await page.evaluate(async (grant) => {
-    const items = [];
-    for (let k = 0; k < 30000; k++) {
-      items.push({ id: `i${k}`, title: `Item ${k}`, category: `Dept ${k % 7} > Shelf ${k % 61}`, brand: `B${k % 113}`, popularity: (k * 7919) % 1000 });
-    }
     const measure = async (mode) => {
-      const emma = await window.start(mode, { storage: 'memory', bundle: { items }, shop: `long-${mode}` });
+      const emma = await window.start(mode, { storage: 'memory', bundle: '/big/shop.bundle', shop: `long-${mode}` });
       await emma.consent.grant('personalization', grant);
       for (let k = 0; k < 40; k++) await emma.track({ type: 'view', item: `i${k * 691}` });
       await emma.recommend({ limit: 20 });  // warm
