@@ -7,8 +7,13 @@
 // not (worker-client.js refuses storage: 'localstorage' before starting, and the IndexedDB
 // fallback ends in memory here). The page's consent tools (TCF, Consent Mode, GPC) live on
 // the page: the proxy listens to them there and relays through consent.signal.
-import { createEmmaHere } from './browser.js';
+// The glue is imported statically: bundlers (Vite by default) build a worker as one file.
+import glue from '../dist/emma.mjs';
+import { browserEnv } from './browser-env.js';
+import { createEmmaWith } from './emma.js';
 import { EVENTS, errorToWire, methodPaths, resolvePath } from './worker-wire.js';
+
+const env = browserEnv(async () => ({ default: glue }));
 
 let emma = null;
 
@@ -20,7 +25,7 @@ async function start(options) {
   const on = {};
   // Every event goes to the page, including those heard while starting.
   for (const event of EVENTS) on[event] = (detail) => reply({ t: 'event', event, detail: event === 'error' ? errorToWire(detail) : detail });
-  emma = await createEmmaHere({ ...options, on });
+  emma = await createEmmaWith(env, { ...options, on });
   return methodPaths(emma);
 }
 
