@@ -1,11 +1,13 @@
-// The demo shop's small server: pages rendered from catalog.json (render.mjs) and static
-// files only (the opt-in collector comes with the sharing features). Every page is served
+// The demo shop's small server: pages rendered from catalog.json (render.mjs), static
+// files, and the stores for what shoppers opt in to send (demo/server/: the sync store;
+// each its own SQLite file under build/demo-data). Every page is served
 // under a strict Content-Security-Policy, so the demo also shows that Emma needs no inline
 // script or style. Run by `npm run demo`; PORT defaults to 8080.
 import { createServer } from 'node:http';
-import { createReadStream, readFileSync, promises as fsp } from 'node:fs';
+import { createReadStream, mkdirSync, readFileSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SYNC_PREFIX, createSyncStore } from './server/sync-store.mjs';
 import { Shop, cartPage, categoryPage, homePage, notFoundPage, privacyPage, productPage, searchPage } from './render.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -51,18 +53,27 @@ function pageFor(shop, pathname, query) {
   return null;
 }
 
+// Where the demo keeps what shoppers opt in to send (each purpose its own SQLite file).
+export const DATA_DIR = process.env.EMMA_DATA_DIR || path.join(root, 'build/demo-data');
+
 // mounts: extra [prefix, path] pairs tried first; headers: added to every answer;
-// catalog: the shop's catalog object (defaults to demo/catalog.json).
-export function createDemoServer({ mounts = [], headers = {}, catalog } = {}) {
+// catalog: the shop's catalog object (defaults to demo/catalog.json); dataDir: the stores.
+export function createDemoServer({ mounts = [], headers = {}, catalog, dataDir = DATA_DIR } = {}) {
   const table = [...mounts, ...DEFAULT_MOUNTS];
   const shop = new Shop(catalog || JSON.parse(readFileSync(path.join(root, 'demo/catalog.json'), 'utf8')));
-  return createServer(async (req, res) => {
+  mkdirSync(dataDir, { recursive: true });
+  const sync = createSyncStore({ file: path.join(dataDir, 'sync.sqlite') });
+  const server = createServer(async (req, res) => {
     const url = new URL(req.url, 'http://localhost');
     let pathname;
     try {
       pathname = decodeURIComponent(url.pathname);
     } catch {
       res.writeHead(400).end('bad path');
+      return;
+    }
+    if (pathname.startsWith(SYNC_PREFIX)) {
+      await sync.handle(req, res, pathname.slice(SYNC_PREFIX.length));
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -111,6 +122,9 @@ export function createDemoServer({ mounts = [], headers = {}, catalog } = {}) {
     }
     res.writeHead(404, { 'Content-Type': 'text/html; charset=utf-8' }).end('<!DOCTYPE html><title>Not found</title><h1>404 Not Found</h1>');
   });
+  server.on('close', () => sync.close());
+  server.syncFile = sync.file;
+  return server;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

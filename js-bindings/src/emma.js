@@ -3,6 +3,7 @@
 import { Boundary } from './boundary.js';
 import { EmmaError, asEmmaError } from './errors.js';
 import { KEY_RECORD, KeyKeeper } from './keys.js';
+import { SyncTransport } from './sync.js';
 import { MemoryStorage } from './storage/memory.js';
 import { TabSync, digest } from './storage/tabs.js';
 import { bytesToBase64, sameBytes } from './storage/values.js';
@@ -29,9 +30,11 @@ export async function createEmmaWith(env, options = {}) {
   boundary.call({ op: 'configure', shop, retention: options.retention, controller: options.controller, profile: options.profile, keys: options.keys });
   await loadBundle(env, boundary, bundle);
   const emma = new Emma(env, boundary, now);
+  if (options.sync !== undefined) emma._useSync(new SyncTransport(options.sync?.endpoint, options.sync?.fetch));
   // Handlers given here hear what happens while starting (a tampered profile, no storage).
   for (const [event, handler] of Object.entries(options.on || {})) emma.on(event, handler);
   await emma._openStorage(storage, shop, { tabSync: options._tabSync !== false });
+  emma._pullAtStart();
   return emma;
 }
 
@@ -97,6 +100,8 @@ class Emma {
   #refreshQueued = false;
   #closed = false;
   #handlers = new Map(EVENTS.map((e) => [e, new Set()]));
+  #sync = null;  // SyncTransport when the shop configured a sync endpoint
+  #pushTimer = null;
 
   constructor(env, boundary, now) {
     this.#env = env;
@@ -147,6 +152,52 @@ class Emma {
         return { forgotten: r.forgotten, stored };
       },
     };
+    // End-to-end encrypted sync between the shopper's devices (README, "Sync"). The engine
+    // decides and seals; here the copies travel to the shop's sync endpoint.
+    this.sync = {
+      state: () => self.#read({ op: 'sync.state' }).then((s) => ({ enabled: s.enabled, syncId: s.handle, updatedAt: s.updated_at, allowed: s.allowed })),
+      enable: async ({ passphrase } = {}) => {
+        self.#transport();
+        const secret = passphrase === undefined ? undefined : normalizeSecret(passphrase);
+        const { r } = await self.#mutate(() => self.#call({ op: 'sync.enable', passphrase: secret }));
+        await self.#serial(() => self.#push());
+        return { syncId: r.handle, passphrase: r.passphrase };
+      },
+      // A one-time code to show the shopper; typed on the other device into sync.join({ code }).
+      pair: () => self.#serial(async () => {
+        const t = self.#transport();
+        const answer = self.#call({ op: 'sync.pair' }, undefined, true);
+        await t.putPairing(answer.result.slot, answer.bytes);
+        return { code: answer.result.code };
+      }),
+      // { code } from sync.pair() on the first device, or { syncId, passphrase }.
+      join: async (how = {}) => {
+        const t = self.#transport();
+        if (how === null || typeof how !== 'object') throw new EmmaError('BAD_REQUEST', 'sync.join(how): how must be { code } or { syncId, passphrase }');
+        let bytes;
+        let message;
+        if (how.code !== undefined) {
+          const { slot } = await self.#read({ op: 'sync.pairing_slot', code: how.code });
+          bytes = await t.takePairing(slot);
+          if (!bytes) throw new EmmaError('SYNC_FAILED', 'no device is waiting with this pairing code (codes work once, for 10 minutes)');
+          message = { op: 'sync.join', code: how.code };
+        } else {
+          const handle = typeof how.syncId === 'string' ? how.syncId.trim().toLowerCase() : how.syncId;
+          message = { op: 'sync.join', handle, passphrase: normalizeSecret(how.passphrase) };
+          if (typeof handle !== 'string' || !/^[0-9a-f]{32}$/.test(handle)) throw new EmmaError('BAD_REQUEST', 'sync.join: syncId must be the 32 hex characters shown on the first device');
+          bytes = await t.get(handle);
+          if (!bytes) throw new EmmaError('SYNC_FAILED', `there is no sync copy under this sync id (${handle})`);
+        }
+        const { r, stored } = await self.#mutate(() => self.#call(message, bytes));
+        return { syncId: r.handle, restored: r.restored, events: r.events, stored };
+      },
+      push: () => self.#serial(() => self.#push()),
+      pull: () => self.#serial(() => self.#locked(() => self.#pull())),
+      disable: async () => {
+        const { r } = await self.#mutate(() => self.#call({ op: 'sync.disable' }));
+        return { deleted: await self.#deleteServerCopy(r.sync_delete) };
+      },
+    };
     // What storage is in use, and the records set aside (kept until deleted or erase()).
     this.storage = {
       info: () => self.#serial(() => self.#storageInfo()),
@@ -195,6 +246,7 @@ class Emma {
       let stored = false;
       if (r.erase_storage) await this.#eraseStorage();
       else if (r.persist) stored = await this.#write();
+      if (r.sync_delete) await this.#deleteServerCopy(r.sync_delete);
       return { r, stored };
     }));
   }
@@ -254,8 +306,9 @@ class Emma {
 
   async erase() {
     await this.#serial(() => this.#locked(async () => {
-      this.#call({ op: 'erase' });
+      const r = this.#call({ op: 'erase' });
       await this.#eraseStorage();
+      await this.#deleteServerCopy(r.sync_delete);
     }));
     this.#emit('consent', await this.consent.state());
   }
@@ -263,6 +316,8 @@ class Emma {
   async close() {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#pushTimer);
+    this.#pushTimer = null;
     await this.#serial(async () => {
       if (this.#tabs) this.#tabs.close();
       this.#tabs = null;
@@ -275,6 +330,67 @@ class Emma {
       }
       this.#engine.destroy();
     });
+  }
+
+  // --- sync --------------------------------------------------------------------------
+
+  _useSync(transport) {
+    this.#sync = transport;
+  }
+
+  #transport() {
+    if (!this.#sync) throw new EmmaError('BAD_REQUEST', 'sync is not set up: createEmma({ sync: { endpoint } }) names where copies go');
+    return this.#sync;
+  }
+
+  // Seals the current profile for sync and sends it (the engine refuses without consent).
+  async #push() {
+    clearTimeout(this.#pushTimer);
+    this.#pushTimer = null;
+    const t = this.#transport();
+    const answer = this.#call({ op: 'sync.seal' }, undefined, true);
+    await t.put(answer.result.handle, answer.bytes);
+    await this.#write({ schedule: false });  // remembers what was pushed (newest copy wins)
+    return { pushed: true, bytes: answer.bytes.length };
+  }
+
+  async #pull() {
+    const t = this.#transport();
+    const state = this.#call({ op: 'sync.state' });
+    if (!state.enabled || !state.allowed) return { applied: false };
+    const bytes = await t.get(state.handle);
+    if (!bytes) return { applied: false };
+    const r = this.#call({ op: 'sync.apply' }, bytes);
+    if (r.persist) await this.#write({ schedule: false });
+    return { applied: r.applied, events: r.events };
+  }
+
+  // After a change is stored: other devices get it a moment later (changes in a burst
+  // travel once).
+  #schedulePush() {
+    if (!this.#sync || this.#pushTimer || this.#closed) return;
+    this.#pushTimer = setTimeout(() => {
+      this.#pushTimer = null;
+      this.#serial(() => this.#push()).catch((err) => this.#emit('error', asEmmaError(err, 'SYNC_FAILED', 'sending the sync copy')));
+    }, 1000);
+  }
+
+  _pullAtStart() {
+    if (!this.#sync) return;
+    this.#serial(() => this.#locked(() => this.#pull())).catch((err) => this.#emit('error', asEmmaError(err, 'SYNC_FAILED', 'fetching the sync copy')));
+  }
+
+  // Sync ended (withdrawal, GPC, erase, disable, expiry): the server copy is deleted. If the
+  // endpoint cannot be reached the shopper hears so (an `error` event); nothing else waits.
+  async #deleteServerCopy(handle) {
+    if (!handle || !this.#sync) return false;
+    try {
+      await this.#sync.delete(handle);
+      return true;
+    } catch (err) {
+      this.#emit('error', asEmmaError(err, 'SYNC_FAILED', 'deleting the sync copy'));
+      return false;
+    }
   }
 
   // --- storage -----------------------------------------------------------------------
@@ -398,6 +514,7 @@ class Emma {
       } catch {
         // reported by #eraseStorage; the page goes on without the profile either way
       }
+      await this.#deleteServerCopy(opened.sync_delete);
       if (this.#started) {
         const state = this.#call({ op: 'consent.state' });
         if (JSON.stringify(state) !== consentBefore) this.#emit('consent', state);
@@ -520,10 +637,12 @@ class Emma {
   // atomic write). Resolves true when the change is on persistent storage.
   // `rotate`: replace the data key now (the engine also asks for it when the key is older
   // than `keys.rotation_days`).
-  async #write({ rotate = false } = {}) {
+  // `schedule`: false when the write only records a sync copy sent or taken in.
+  async #write({ rotate = false, schedule = true } = {}) {
     let bytes;
     const entries = [];
     let madeKey = false;
+    let sealedSync = false;
     try {
       const newKey = async () => {
         const { key, record } = await this.#keys.create(this.#now());
@@ -545,6 +664,7 @@ class Emma {
       entries.push([PROFILE_RECORD, bytes]);
       await this.#storage.putMany(entries);
       this.#keyId = sealed.result.key_id;
+      sealedSync = sealed.result.sync === true;
     } catch (err) {
       // A key made for this write but not stored must not be used without its record: the
       // next write makes another and stores it with the profile.
@@ -561,6 +681,7 @@ class Emma {
       return false;
     }
     this.#seen = bytes;
+    if (sealedSync && schedule) this.#schedulePush();
     await this.#announce(bytes);
     this.#emit('storage', { ok: true, kind: this.#storage.kind, bytes: bytes.length });
     return this.#storage.persistent !== false;

@@ -43,6 +43,10 @@ function workerOptions(options) {
     throw new EmmaError('STORAGE_UNAVAILABLE', 'createEmma: localStorage does not exist in Web Workers; use storage "indexeddb" or "memory" with worker, or run without worker');
   }
   const out = { ...rest };
+  if (rest.sync && typeof rest.sync === 'object') {
+    if (rest.sync.fetch !== undefined) throw new EmmaError('BAD_REQUEST', 'createEmma: options.sync.fetch (a function) cannot be sent to a worker; leave it out or run without worker');
+    if (typeof rest.sync.endpoint === 'string') out.sync = { ...rest.sync, endpoint: absolute(rest.sync.endpoint) };
+  }
   if (storage !== undefined) out.storage = storage;
   out.bundle = typeof bundle === 'string' || bundle instanceof URL ? absolute(bundle) : bundle;
   if (wasmUrl !== undefined) out.wasmUrl = absolute(wasmUrl);

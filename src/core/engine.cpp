@@ -45,7 +45,7 @@ bool Engine::personalizing() const { return consent_.granted("personalization") 
 
 json Engine::sealed_plaintext() const {
   return Obj()("format", kProfileFormat)("profile", profile_.to_json())("consent", consent_.to_json())
-      ("objected", objected_);
+      ("objected", objected_)("sync", sync_.to_json());
 }
 
 Response Engine::handle(std::string_view request, const std::uint8_t* bytes, std::size_t size) noexcept {
@@ -127,8 +127,8 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       controller_ = {c.opt_str("name", 256).value_or(""), c.opt_str("contact", 256).value_or(""), c.opt_str("dpo", 256).value_or("")};
     }
     profile_ = Profile(profile_config_);
-    return Obj()("shop", shop_)("retention", Obj()("raw_event_days", profile_config_.raw_event_days)
-                                                  ("inactive_days", profile_config_.inactive_days));
+    return Obj()("shop", shop_)
+        ("retention", Obj()("raw_event_days", profile_config_.raw_event_days)("inactive_days", profile_config_.inactive_days));
   }
   if (op == "processing.record") return processing_record(shop_, controller_, profile_config_, consent_, now);
   if (op == "profile.forget") {
@@ -204,8 +204,10 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       profile_ = Profile(profile_config_);
       vault_.clear_key();
     }
+    // Withdrawing sync (or personalization) ends sync: the server copy goes too.
+    const json sync_delete = (erase || rec.purpose == "sync") ? end_sync() : json();
     return Obj()("state", consent_.state_json())("erase_storage", erase)
-        ("persist", !erase && consent_.granted("personalization"));
+        ("persist", !erase && consent_.granted("personalization"))("sync_delete", sync_delete);
   }
   if (op == "consent.signal") {
     const auto changed = consent_.apply_signal(read_consent_signal(msg), now);
@@ -217,9 +219,10 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       profile_ = Profile(profile_config_);
       vault_.clear_key();
     }
+    const json sync_delete = (erase || !consent_.granted("sync")) ? end_sync() : json();
     return Obj()("changed", changed)("state", consent_.state_json())("erase_storage", erase)
-        ("persist", !erase && !changed.empty() && consent_.granted("personalization"))
-        ("gpc", consent_.gpc());
+        ("sync_delete", sync_delete)
+        ("persist", !erase && !changed.empty() && consent_.granted("personalization"))("gpc", consent_.gpc());
   }
   if (op == "consent.state") return consent_.state_json();
   if (op == "consent.records") return consent_.records_json();
@@ -237,7 +240,8 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     out_bytes = vault_.seal(sealed_plaintext().dump(), shop_);
     // The caller replaces the key when it is due and seals again (README, "Key rotation").
     const bool due = now > 0 && (key_created_at_ <= 0 || (now - key_created_at_) > key_rotation_days_ * kDayMs);
-    return Obj()("bytes", out_bytes.size())("key_id", vault_.key_id())("rotate_key", due);
+    return Obj()("bytes", out_bytes.size())("key_id", vault_.key_id())("rotate_key", due)
+        ("sync", sync_.enabled && consent_.granted("sync"));
   }
   if (op == "profile.open") {
     if (shop_.empty()) throw Error(code::bad_request, "configure the shop id before opening a profile");
@@ -257,12 +261,16 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       profile_ = Profile(profile_config_);
       consent_ = Consent();
       vault_.clear_key();
-      return Obj()("expired", true)("erase_storage", true)("consent", consent_.state_json());
+      // Its server copy goes too (the handle is only known from the expired profile).
+      sync_ = SyncState::from_json(doc.value("sync", json()), code::tampered);
+      return Obj()("expired", true)("erase_storage", true)("consent", consent_.state_json())
+          ("sync_delete", end_sync());
     }
     const bool folded = now > 0 && profile.enforce_retention(now);
     profile_ = std::move(profile);
     consent_ = std::move(consent);
     objected_ = pf.opt_bool("objected").value_or(false);
+    sync_ = SyncState::from_json(doc.value("sync", json()), code::tampered);
     return Obj()("events", profile_.event_count())("consent", consent_.state_json())("persist", folded);
   }
   if (op == "profile.export") {
@@ -279,7 +287,9 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     json recent = json::array();
     for (const auto& [id, at] : profile_.recent()) recent.push_back(Obj()("item", id)("title", title(id))("at", at));
     json purchases = json::array();
-    for (const auto& p : profile_.purchases()) purchases.push_back(Obj()("item", p.item)("title", title(p.item))("at", p.at)("quantity", p.quantity));
+    for (const auto& p : profile_.purchases()) {
+      purchases.push_back(Obj()("item", p.item)("title", title(p.item))("at", p.at)("quantity", p.quantity));
+    }
     json searches = json::array();
     for (const auto& [q, at] : profile_.searches()) searches.push_back(Obj()("query", q)("at", at));
     json summary = json::array();
@@ -296,8 +306,12 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
         ("cart", profile_.cart())("event_count", profile_.event_count())
         ("first_seen", profile_.first_seen())("last_seen", profile_.last_seen())("objected", objected_)
         ("retention", Obj()("raw_event_days", profile_config_.raw_event_days)("inactive_days", profile_config_.inactive_days))
-        ("consent", Obj()("state", consent_.state_json())("records", consent_.records_json()));
+        ("consent", Obj()("state", consent_.state_json())("records", consent_.records_json()))
+        // Where a copy is kept (never the key: it is in the sealed profile only).
+        ("sync", Obj()("enabled", sync_.enabled)("handle", sync_.enabled ? json(sync_.handle) : json())
+                     ("updated_at", sync_.updated_at));
   }
+  if (op.compare(0, 5, "sync.") == 0) return sync_op(op, f, bytes, size, now, out_bytes);
   if (op == "backup.seal") return backup_seal(f, now, out_bytes);
   if (op == "backup.open") return backup_open(f, bytes, size, now);
   if (op == "profile.object") {
@@ -311,7 +325,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     consent_ = Consent();
     objected_ = false;
     vault_.clear_key();
-    return Obj()("erased", true)("erase_storage", true);
+    return Obj()("erased", true)("erase_storage", true)("sync_delete", end_sync());
   }
   f.fail("op", "\"" + op + "\" is not an operation of this engine");
 }
@@ -332,9 +346,7 @@ json Engine::backup_seal(const Fields& f, std::int64_t now, std::vector<std::uin
     kdf.opslimit = static_cast<std::uint32_t>(k.opt_int("opslimit", 0, 1000).value_or(kdf.opslimit));
     kdf.memlimit_kib = static_cast<std::uint32_t>(k.opt_int("memlimit_kib", 0, INT64_C(1) << 30).value_or(kdf.memlimit_kib));
   }
-  const json doc = Obj()("format", kBackupFormat)("shop", shop_)("created_at", now)("profile_format", kProfileFormat)
-                       ("profile", profile_.to_json())("objected", objected_)("consent_records", consent_.records_json());
-  out_bytes = seal_backup(doc.dump(), f.str("passphrase", kMaxSecretBytes + 1), kdf);
+  out_bytes = seal_backup(backup_document(now).dump(), f.str("passphrase", kMaxSecretBytes + 1), kdf);
   return Obj()("bytes", out_bytes.size())("format", kBackupFormat)("events", profile_.event_count())
       ("kdf", Obj()("algorithm", "argon2id13")("opslimit", kdf.opslimit)("memlimit_kib", kdf.memlimit_kib));
 }
@@ -350,7 +362,15 @@ json Engine::backup_open(const Fields& f, const std::uint8_t* bytes, std::size_t
   }
   JsonLimits limits;
   limits.max_bytes = 64u << 20;
-  const json doc = parse_json(plain, code::bad_backup, "the backup", limits);
+  return restore_document(parse_json(plain, code::bad_backup, "the backup", limits), now);
+}
+
+json Engine::backup_document(std::int64_t now) const {
+  return Obj()("format", kBackupFormat)("shop", shop_)("created_at", now)("profile_format", kProfileFormat)
+      ("profile", profile_.to_json())("objected", objected_)("consent_records", consent_.records_json());
+}
+
+json Engine::restore_document(const json& doc, std::int64_t now) {
   Fields bf(doc, "backup", code::bad_backup);
   if (bf.str("format", 64) != kBackupFormat) bf.fail("format", "is not \"" + std::string(kBackupFormat) + "\"");
   if (bf.opt_int("profile_format", 1, 1000).value_or(1) > kProfileFormat) {
@@ -366,8 +386,8 @@ json Engine::backup_open(const Fields& f, const std::uint8_t* bytes, std::size_t
   if (now > 0) profile.enforce_retention(now);
   profile_ = std::move(profile);
   objected_ = bf.opt_bool("objected").value_or(false);
-  return Obj()("restored", true)("events", profile_.event_count())("created_at", bf.opt_int("created_at", 0, INT64_C(1) << 53).value_or(0))
-      ("persist", true);
+  return Obj()("restored", true)("events", profile_.event_count())
+      ("created_at", bf.opt_int("created_at", 0, INT64_C(1) << 53).value_or(0))("persist", true);
 }
 
 }  // namespace emma

@@ -13,6 +13,7 @@
 #include "consent.hpp"
 #include "processing_record.hpp"
 #include "profile.hpp"
+#include "sync.hpp"
 #include "vault.hpp"
 
 namespace emma {
@@ -35,6 +36,14 @@ class Engine {
   json sealed_plaintext() const;
   json backup_seal(const Fields& f, std::int64_t now, std::vector<std::uint8_t>& out_bytes);
   json backup_open(const Fields& f, const std::uint8_t* bytes, std::size_t size, std::int64_t now);
+  // A backup document of the current profile, and taking one in (replacing the profile).
+  json backup_document(std::int64_t now) const;
+  json restore_document(const json& doc, std::int64_t now);
+  // engine_sync.cpp: the sync.* operations.
+  json sync_op(const std::string& op, const Fields& f, const std::uint8_t* bytes, std::size_t size,
+               std::int64_t now, std::vector<std::uint8_t>& out_bytes);
+  // Sync ends (withdrawal, erase, disable): the handle whose server copy must be deleted.
+  json end_sync();
 
   std::string shop_;
   ProfileConfig profile_config_;
@@ -48,6 +57,7 @@ class Engine {
   // than this; its creation time comes with the key (0: unknown, so rotated at next write).
   double key_rotation_days_ = 90;
   std::int64_t key_created_at_ = 0;
+  SyncState sync_;
 };
 
 }  // namespace emma

@@ -1,0 +1,118 @@
+// The shop's sync store: one sealed copy per random handle, nothing else. It cannot read a
+// copy (the key never leaves the shopper's devices), so all it checks is shape and size.
+// Its own SQLite file: sync is a purpose of its own and is kept apart from anything else.
+//
+//   PUT    /emma/sync/<handle>       store or replace the copy      -> 204
+//   GET    /emma/sync/<handle>       the copy                       -> 200 | 404
+//   DELETE /emma/sync/<handle>       forget it                      -> 204
+//   PUT    /emma/sync/pair/<slot>    a one-time pairing copy         -> 204 (kept 10 minutes)
+//   GET    /emma/sync/pair/<slot>    given out once, then deleted   -> 200 | 404
+// Errors: JSON { error: { code, message } }. No IP address, cookie or time is stored with
+// a copy; the in-memory rate limit forgets addresses after a minute.
+import Database from 'better-sqlite3';
+
+export const SYNC_PREFIX = '/emma/sync/';
+export const MAX_COPY_BYTES = 4 << 20;
+const MIN_COPY_BYTES = 54 + 16;  // backup header + tag (src/core/backup.hpp)
+const PAIRING_MS = 10 * 60 * 1000;
+const HEX32 = /^[0-9a-f]{32}$/;
+
+function fail(res, status, code, message) {
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+  res.end(JSON.stringify({ error: { code, message } }));
+}
+
+// At most `limit` requests per minute from one address; the address lives only in memory.
+function rateLimiter(limit) {
+  let window = new Map();
+  let started = Date.now();
+  return (req) => {
+    if (Date.now() - started > 60_000) {
+      window = new Map();
+      started = Date.now();
+    }
+    const who = req.socket.remoteAddress || '?';
+    const n = (window.get(who) || 0) + 1;
+    window.set(who, n);
+    return n <= limit;
+  };
+}
+
+function readBody(req, max) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let size = 0;
+    req.on('data', (c) => {
+      size += c.length;
+      if (size > max) {
+        reject(Object.assign(new Error(`the copy is larger than ${max} bytes`), { status: 413, code: 'TOO_LARGE' }));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+export function createSyncStore({ file, rateLimit = 600, now = () => Date.now() } = {}) {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.exec(`CREATE TABLE IF NOT EXISTS copies (handle TEXT PRIMARY KEY, copy BLOB NOT NULL) WITHOUT ROWID;
+           CREATE TABLE IF NOT EXISTS pairings (slot TEXT PRIMARY KEY, copy BLOB NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID;`);
+  const q = {
+    put: db.prepare('INSERT INTO copies (handle, copy) VALUES (?, ?) ON CONFLICT(handle) DO UPDATE SET copy = excluded.copy'),
+    get: db.prepare('SELECT copy FROM copies WHERE handle = ?'),
+    del: db.prepare('DELETE FROM copies WHERE handle = ?'),
+    putPair: db.prepare('INSERT OR REPLACE INTO pairings (slot, copy, expires) VALUES (?, ?, ?)'),
+    getPair: db.prepare('SELECT copy FROM pairings WHERE slot = ? AND expires > ?'),
+    delPair: db.prepare('DELETE FROM pairings WHERE slot = ?'),
+    purge: db.prepare('DELETE FROM pairings WHERE expires <= ?'),
+  };
+  const takePair = db.transaction((slot, at) => {
+    const row = q.getPair.get(slot, at);
+    q.delPair.run(slot);
+    return row;
+  });
+  const allowed = rateLimiter(rateLimit);
+
+  // Answers a request under SYNC_PREFIX; `rest` is the path after it.
+  async function handle(req, res, rest) {
+    if (!allowed(req)) return fail(res, 429, 'RATE_LIMITED', 'too many sync requests from this address; try again in a minute');
+    const pairing = rest.startsWith('pair/');
+    const id = pairing ? rest.slice(5) : rest;
+    if (!HEX32.test(id)) return fail(res, 400, 'BAD_HANDLE', `a sync ${pairing ? 'slot' : 'handle'} is 32 lowercase hex characters`);
+    try {
+      q.purge.run(now());
+      if (req.method === 'PUT') {
+        const body = await readBody(req, MAX_COPY_BYTES);
+        if (body.length < MIN_COPY_BYTES || body.subarray(0, 4).toString('latin1') !== 'EMBK') {
+          return fail(res, 400, 'BAD_COPY', `a sync copy is a sealed Tante Emma backup ("EMBK", at least ${MIN_COPY_BYTES} bytes); got ${body.length} bytes`);
+        }
+        if (pairing) q.putPair.run(id, body, now() + PAIRING_MS);
+        else q.put.run(id, body);
+        res.writeHead(204, { 'Cache-Control': 'no-store' }).end();
+        return;
+      }
+      if (req.method === 'GET') {
+        const row = pairing ? takePair(id, now()) : q.get.get(id);
+        if (!row) return fail(res, 404, 'NOT_FOUND', pairing ? 'no pairing copy waits here (codes work once, for 10 minutes)' : 'no sync copy under this handle');
+        res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': row.copy.length, 'Cache-Control': 'no-store' });
+        res.end(row.copy);
+        return;
+      }
+      if (req.method === 'DELETE' && !pairing) {
+        q.del.run(id);
+        res.writeHead(204, { 'Cache-Control': 'no-store' }).end();
+        return;
+      }
+      res.setHeader('Allow', pairing ? 'GET, PUT' : 'GET, PUT, DELETE');
+      return fail(res, 405, 'METHOD', `${req.method} is not a sync operation`);
+    } catch (err) {
+      return fail(res, err.status || 500, err.code && typeof err.code === 'string' && err.status ? err.code : 'STORE_FAILED', err.message);
+    }
+  }
+
+  return { handle, close: () => db.close(), file };
+}

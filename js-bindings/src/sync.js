@@ -1,0 +1,57 @@
+// Moves sync copies to and from the shop's sync endpoint (README, "Sync protocol"). The
+// engine decides what may leave and seals it; this only sends bytes: no cookies, no
+// referrer, nothing cached, nothing but the sealed copy and its random handle in the URL.
+import { EmmaError } from './errors.js';
+
+const HEX32 = /^[0-9a-f]{32}$/;
+
+export class SyncTransport {
+  constructor(endpoint, fetchImpl) {
+    if (typeof endpoint !== 'string' || endpoint.length === 0) {
+      throw new EmmaError('BAD_REQUEST', 'options.sync.endpoint must be a URL string');
+    }
+    this.endpoint = endpoint.replace(/\/+$/, '');
+    // Called as a plain function: browsers refuse a fetch detached from window.
+    this.fetch = fetchImpl || ((url, init) => globalThis.fetch(url, init));
+  }
+
+  #url(kind, id) {
+    if (!HEX32.test(id)) throw new EmmaError('INTERNAL', `a sync ${kind} must be 32 hex characters`);
+    return kind === 'slot' ? `${this.endpoint}/pair/${id}` : `${this.endpoint}/${id}`;
+  }
+
+  async #send(method, url, body) {
+    let res;
+    try {
+      res = await this.fetch(url, {
+        method,
+        body,
+        headers: body ? { 'Content-Type': 'application/octet-stream' } : undefined,
+        credentials: 'omit',
+        referrerPolicy: 'no-referrer',
+        cache: 'no-store',
+      });
+    } catch (err) {
+      throw new EmmaError('SYNC_FAILED', `${method} ${url}: the sync endpoint could not be reached (${err.message})`, { cause: err });
+    }
+    if (res.status === 404 && method === 'GET') return null;
+    if (!res.ok) {
+      let detail = '';
+      try {
+        const j = await res.json();
+        detail = j?.error?.message ? `: ${j.error.message}` : '';
+      } catch {
+        // the body is not JSON; the status says enough
+      }
+      throw new EmmaError('SYNC_FAILED', `${method} ${url} answered ${res.status}${detail}`);
+    }
+    return method === 'GET' ? new Uint8Array(await res.arrayBuffer()) : true;
+  }
+
+  put(handle, bytes) { return this.#send('PUT', this.#url('handle', handle), bytes); }
+  get(handle) { return this.#send('GET', this.#url('handle', handle)); }
+  delete(handle) { return this.#send('DELETE', this.#url('handle', handle)); }
+  // A pairing copy waits once: the server gives it out a single time, then forgets it.
+  putPairing(slot, bytes) { return this.#send('PUT', this.#url('slot', slot), bytes); }
+  takePairing(slot) { return this.#send('GET', this.#url('slot', slot)); }
+}

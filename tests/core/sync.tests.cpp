@@ -1,0 +1,164 @@
+// Sync between two devices through the engine (src/core/sync.hpp): what may leave, what
+// is taken in, and what ends it.
+#include "core/sync.hpp"
+#include "test_engine.hpp"
+
+using namespace emma_test;
+
+namespace {
+
+const char* kPass = "correct horse battery";
+
+void grant_sync(emma::Engine& e, std::int64_t now = kNow) {
+  grant(e);
+  REQUIRE(call(e, {{"op", "consent.grant"}, {"purpose", "sync"}, {"version", "1"}, {"text", "Sync my devices"},
+                   {"source", "banner"}, {"now", now}})
+              .ok());
+}
+
+void view(emma::Engine& e, const char* item, std::int64_t now) {
+  REQUIRE(call(e, {{"op", "track"}, {"event", {{"type", "view"}, {"item", item}}}, {"now", now}}).ok());
+}
+
+std::vector<std::string> top(emma::Engine& e) {
+  return ids_of(call(e, {{"op", "recommend"}, {"request", {{"scenario", "for_you"}, {"limit", 5}}}, {"now", kNow + 1000}}));
+}
+
+}  // namespace
+
+TEST_CASE("nothing about sync happens without both purposes", "[sync]") {
+  emma::Engine e;
+  load_small(e);
+  grant(e);
+  CHECK(call(e, {{"op", "sync.enable"}, {"passphrase", kPass}}).code() == "NO_CONSENT");
+  CHECK(call(e, {{"op", "sync.seal"}}).code() == "NO_CONSENT");
+  CHECK(call(e, {{"op", "sync.pair"}}).code() == "NO_CONSENT");
+  const Answer st = call(e, {{"op", "sync.state"}});
+  CHECK(st.result().at("enabled") == false);
+  CHECK(st.result().at("allowed") == false);
+  REQUIRE(call(e, {{"op", "consent.grant"}, {"purpose", "sync"}, {"version", "1"}, {"text", "Sync"}, {"source", "api"}}).ok());
+  CHECK(call(e, {{"op", "sync.seal"}}).code() == "BAD_REQUEST");  // on, but not enabled
+  CHECK(call(e, {{"op", "sync.enable"}, {"passphrase", "short"}}).code() == "BAD_REQUEST");
+}
+
+TEST_CASE("a second device joins with sync id and passphrase; newest copy wins", "[sync]") {
+  emma::Engine a;
+  load_small(a);
+  grant_sync(a);
+  view(a, "22720", kNow + 1);
+  view(a, "22423", kNow + 2);
+  const Answer on = call(a, {{"op", "sync.enable"}, {"passphrase", kPass}, {"now", kNow + 3}});
+  REQUIRE(on.ok());
+  const std::string handle = on.result().at("handle");
+  CHECK(handle.size() == 32);
+  const Answer copy = call(a, {{"op", "sync.seal"}, {"now", kNow + 10}});
+  REQUIRE(copy.ok());
+  CHECK(copy.result().at("handle") == handle);
+
+  emma::Engine b;
+  load_small(b);
+  grant_sync(b);
+  CHECK(call(b, {{"op", "sync.join"}, {"handle", handle}, {"passphrase", "wrong horse battery"}}, copy.bytes).code() ==
+        "WRONG_PASSPHRASE");
+  const Answer joined = call(b, {{"op", "sync.join"}, {"handle", handle}, {"passphrase", kPass}, {"now", kNow + 20}}, copy.bytes);
+  REQUIRE(joined.ok());
+  CHECK(joined.result().at("events") == 2);
+  CHECK(top(b) == top(a));
+
+  // b changes and pushes; a takes it in; an older copy is not applied over a newer one.
+  view(b, "85099B", kNow + 30);
+  const Answer newer = call(b, {{"op", "sync.seal"}, {"now", kNow + 31}});
+  REQUIRE(newer.ok());
+  const Answer applied = call(a, {{"op", "sync.apply"}, {"now", kNow + 40}}, newer.bytes);
+  REQUIRE(applied.ok());
+  CHECK(applied.result().at("applied") == true);
+  CHECK(applied.result().at("events") == 3);
+  CHECK(call(a, {{"op", "sync.apply"}, {"now", kNow + 41}}, copy.bytes).result().at("applied") == false);
+  CHECK(call(a, {{"op", "sync.apply"}, {"now", kNow + 41}}, newer.bytes).result().at("applied") == false);
+  CHECK(top(a) == top(b));
+
+  // A copy sealed by someone else (another passphrase) does not open with the kept key.
+  emma::Engine c;
+  load_small(c);
+  grant_sync(c);
+  REQUIRE(call(c, {{"op", "sync.enable"}, {"passphrase", "another passphrase"}}).ok());
+  const Answer foreign = call(c, {{"op", "sync.seal"}, {"now", kNow + 50}});
+  CHECK(call(a, {{"op", "sync.apply"}}, foreign.bytes).code() == "WRONG_PASSPHRASE");
+}
+
+TEST_CASE("a one-time pairing code brings in a device without a passphrase", "[sync]") {
+  emma::Engine a;
+  load_small(a);
+  grant_sync(a);
+  view(a, "37370", kNow + 1);
+  const Answer on = call(a, {{"op", "sync.enable"}});  // no passphrase: a random secret
+  REQUIRE(on.ok());
+  CHECK(on.result().at("passphrase") == false);
+  const Answer pair = call(a, {{"op", "sync.pair"}, {"now", kNow + 5}});
+  REQUIRE(pair.ok());
+  const std::string code = pair.result().at("code");
+  CHECK(code.size() == 29);  // 24 characters in groups of four
+  const std::string slot = pair.result().at("slot");
+  CHECK(slot.size() == 32);
+  CHECK(slot != on.result().at("handle").get<std::string>());
+
+  emma::Engine b;
+  load_small(b);
+  grant_sync(b);
+  // Typed in lower case, with O for 0 and spaces: the same slot.
+  std::string typed;
+  for (char c : code) typed.push_back(c == '-' ? ' ' : static_cast<char>(c == '0' ? 'o' : std::tolower(c)));
+  CHECK(call(b, {{"op", "sync.pairing_slot"}, {"code", typed}}).result().at("slot") == slot);
+  CHECK(call(b, {{"op", "sync.pairing_slot"}, {"code", "ABCD-EFGH-!"}}).code() == "BAD_REQUEST");
+  const Answer joined = call(b, {{"op", "sync.join"}, {"code", typed}, {"now", kNow + 6}}, pair.bytes);
+  REQUIRE(joined.ok());
+  CHECK(joined.result().at("handle") == on.result().at("handle"));
+  CHECK(top(b) == top(a));
+  // Joined devices share the key: a copy from b opens on a.
+  view(b, "22720", kNow + 7);
+  const Answer copy = call(b, {{"op", "sync.seal"}, {"now", kNow + 8}});
+  CHECK(call(a, {{"op", "sync.apply"}, {"now", kNow + 9}}, copy.bytes).result().at("applied") == true);
+}
+
+TEST_CASE("sync state survives sealing; withdrawal, erase and disable end it and name the server copy", "[sync]") {
+  emma::Engine a;
+  load_small(a);
+  grant_sync(a);
+  const std::string handle = call(a, {{"op", "sync.enable"}, {"passphrase", kPass}}).result().at("handle");
+  const std::vector<std::uint8_t> key(32, 3);
+  REQUIRE(call(a, {{"op", "vault.set_key"}, {"key_id", "k"}, {"created_at", kNow}}, key).ok());
+  const Answer sealed = call(a, {{"op", "profile.seal"}, {"now", kNow}});
+  REQUIRE(sealed.ok());
+  CHECK(sealed.result().at("sync") == true);
+  // Art. 15: the export says sync is on and where; the key never appears in it.
+  const Answer exported = call(a, {{"op", "profile.export"}, {"now", kNow}});
+  CHECK(exported.result().at("sync").at("handle") == handle);
+  const std::string text = exported.result().dump();
+  CHECK(text.find("\"key\"") == std::string::npos);
+  CHECK(text.find("salt") == std::string::npos);
+
+  emma::Engine reloaded;
+  load_small(reloaded);
+  REQUIRE(call(reloaded, {{"op", "vault.set_key"}, {"key_id", "k"}, {"created_at", kNow}}, key).ok());
+  REQUIRE(call(reloaded, {{"op", "profile.open"}, {"now", kNow}}, sealed.bytes).ok());
+  CHECK(call(reloaded, {{"op", "sync.state"}}).result().at("handle") == handle);
+
+  const Answer w = call(reloaded, {{"op", "consent.withdraw"}, {"purpose", "sync"}});
+  CHECK(w.result().at("sync_delete") == handle);
+  CHECK(w.result().at("persist") == true);
+  CHECK(call(reloaded, {{"op", "sync.state"}}).result().at("enabled") == false);
+
+  CHECK(call(a, {{"op", "erase"}}).result().at("sync_delete") == handle);
+  CHECK(call(a, {{"op", "erase"}}).result().at("sync_delete").is_null());
+
+  emma::Engine d;
+  load_small(d);
+  grant_sync(d);
+  const std::string h2 = call(d, {{"op", "sync.enable"}, {"passphrase", kPass}}).result().at("handle");
+  CHECK(call(d, {{"op", "sync.disable"}}).result().at("sync_delete") == h2);
+  // GPC denies sync: that ends it too.
+  const std::string h3 = call(d, {{"op", "sync.enable"}, {"passphrase", kPass}}).result().at("handle");
+  const Answer gpc = call(d, {{"op", "consent.signal"}, {"source", "gpc"}, {"signal", {{"enabled", true}}}});
+  REQUIRE(gpc.ok());
+  CHECK(gpc.result().at("sync_delete") == h3);
+}
