@@ -101,6 +101,15 @@ export interface EmmaOptions {
   /** Where the engine's .wasm file is; defaults to the file shipped beside the package. */
   wasmUrl?: string | URL;
   /**
+   * Browsers: run the whole instance in a dedicated Web Worker so the page's main thread stays
+   * free; the returned Emma is a proxy with the same methods and events. `true` uses the
+   * package's `src/worker.js` (found with `new URL(…, import.meta.url)`); a string or URL names
+   * another module worker script that runs it. In a worker there is no localStorage
+   * (`storage: 'localstorage'` fails with STORAGE_UNAVAILABLE), and `now` and adapter objects
+   * cannot be passed (BAD_REQUEST). A worker or wasm that cannot load fails with WASM_LOAD.
+   */
+  worker?: boolean | string | URL;
+  /**
    * Consent sources of the page to listen to (browsers; ignored in Node). 'banner' is the
    * embed's own banner (nothing to listen to); 'tcf' relays IAB TCF v2.2 TCData from
    * `__tcfapi`, 'consent-mode' Google Consent Mode v2 `personalization_storage` updates from
