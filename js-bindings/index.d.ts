@@ -101,6 +101,15 @@ export interface EmmaOptions {
   /** Where the engine's .wasm file is; defaults to the file shipped beside the package. */
   wasmUrl?: string | URL;
   /**
+   * Browsers: run the whole instance in a dedicated Web Worker so the page's main thread stays
+   * free; the returned Emma is a proxy with the same methods and events. `true` uses the
+   * package's `src/worker.js` (found with `new URL(…, import.meta.url)`); a string or URL names
+   * another module worker script that runs it. In a worker there is no localStorage
+   * (`storage: 'localstorage'` fails with STORAGE_UNAVAILABLE), and `now` and adapter objects
+   * cannot be passed (BAD_REQUEST). A worker or wasm that cannot load fails with WASM_LOAD.
+   */
+  worker?: boolean | string | URL;
+  /**
    * Consent sources of the page to listen to (browsers; ignored in Node). 'banner' is the
    * embed's own banner (nothing to listen to); 'tcf' relays IAB TCF v2.2 TCData from
    * `__tcfapi`, 'consent-mode' Google Consent Mode v2 `personalization_storage` updates from
@@ -115,6 +124,8 @@ export interface EmmaOptions {
   retention?: { raw_event_days?: number; inactive_days?: number };
   /** Event weights (relative to a view) and the interest half-life in days (default 14). */
   profile?: { half_life_days?: number; view?: number; click?: number; add_to_cart?: number; remove_from_cart?: number; purchase?: number; category_view?: number; dwell_per_minute?: number };
+  /** Where sync copies go (e.g. '/emma/sync'); `fetch` replaces the global fetch (Node, tests). */
+  sync?: { endpoint: string; fetch?: typeof fetch };
   /** The data key is replaced, and the profile re-sealed, when older than this (default 90 days). */
   keys?: { rotation_days?: number };
   /** Who is responsible, for the record of processing. */
@@ -257,6 +268,19 @@ export interface Emma {
     domain(): Promise<InsightsDomain>;
     /** The reports due now; spends today's budget. Needs `insights` and `personalization` (else NO_CONSENT). */
     report(): Promise<InsightsReport[]>;
+  };
+  /** End-to-end encrypted sync between the shopper's devices (needs `sync` and `personalization`; README "Sync"). */
+  sync: {
+    state(): Promise<{ enabled: boolean; syncId: string | null; updatedAt: number; allowed: boolean }>;
+    /** Without a passphrase only a pairing code can bring in another device. Sends the first copy. */
+    enable(options?: { passphrase?: string }): Promise<{ syncId: string; passphrase: boolean }>;
+    /** A one-time code (24 characters, valid 10 minutes) to type on the other device. */
+    pair(): Promise<{ code: string }>;
+    join(how: { code: string } | { syncId: string; passphrase: string }): Promise<{ syncId: string; restored: boolean; events: number; stored: boolean }>;
+    push(): Promise<{ pushed: boolean; bytes: number }>;
+    pull(): Promise<{ applied: boolean; events?: number }>;
+    /** Ends sync here and deletes the server copy. */
+    disable(): Promise<{ deleted: boolean }>;
   };
   erase(): Promise<void>;
   on(event: 'storage', handler: (detail: StorageEventDetail) => void): () => void;

@@ -24,6 +24,17 @@ if (upToDate && !process.argv.includes('--force')) process.exit(0);
 
 mkdirSync(out, { recursive: true });
 const common = { bundle: true, minify: true, legalComments: 'none', logLevel: 'warning' };
+// The embed runs the engine on the page: the package's Web Worker option (worker-client.js,
+// for apps that bundle the package) stays out of emma.js, which must fit the page budget.
+const noWorker = {
+  name: 'no-worker',
+  setup(b) {
+    b.onResolve({ filter: /\/worker-client\.js$/ }, () => ({ path: 'worker-client', namespace: 'no-worker' }));
+    b.onLoad({ filter: /.*/, namespace: 'no-worker' }, () => ({
+      contents: "export function createWorkerEmma() { throw new Error('the embed script runs Emma on the page'); }",
+    }));
+  },
+};
 await build({
   ...common,
   entryPoints: [path.join(root, 'web/src/embed.js')],
@@ -36,6 +47,7 @@ await build({
   // The embed passes wasmUrl itself (beside emma.js); this only keeps the default well-formed.
   define: { 'import.meta.url': 'document.baseURI' },
   conditions: ['browser'],
+  plugins: [noWorker],
 });
 await build({ ...common, entryPoints: [path.join(root, 'web/src/emma.css')], outfile: path.join(out, 'emma.css') });
 copyFileSync(path.join(root, 'js-bindings/dist/emma.wasm'), path.join(out, 'emma.wasm'));

@@ -15,11 +15,16 @@ cache="${EMMA_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tante-emma}"
 # Key the cache by the Debian source version: the same version as the native libsodium-dev,
 # so native and wasm builds use the same libsodium. Fast (no apt index needed).
 ver=$(dpkg-query -W -f='${source:Version}' libsodium-dev 2>/dev/null || true)
-stamp_of() { echo "$cache/libsodium-wasm-$1/.complete"; }
+# The compiler flags are part of the key too: a build with other flags is another build.
+# -Oz -flto: libsodium's code is linked into the page's wasm, and size is a feature there
+# (README "Sizes"); LTO lets the engine's link drop and shrink across libsodium's files.
+sodium_cflags=${EMMA_SODIUM_CFLAGS:--Oz -flto}
+flavour=$(printf '%s' "$sodium_cflags" | tr -cs 'A-Za-z0-9' '-' | sed 's/^-//; s/-$//')
+stamp_of() { echo "$cache/libsodium-wasm-$1-$flavour/.complete"; }
 
 # Fast path: a complete build exists -> print the prefix, nothing else.
 if [[ -n "$ver" && -e "$(stamp_of "$ver")" ]]; then
-  echo "$cache/libsodium-wasm-$ver" >&3; exit 0
+  echo "$cache/libsodium-wasm-$ver-$flavour" >&3; exit 0
 fi
 
 # Prerequisites, with the Debian package that provides each tool.
@@ -80,7 +85,7 @@ fi
 [[ -n "$ver" ]] || ver=$(apt-cache showsrc libsodium | awk '/^Version:/ { print $2; exit }')
 [[ -n "$ver" ]] || die "apt knows no source package 'libsodium'"
 
-prefix="$cache/libsodium-wasm-$ver"
+prefix="$cache/libsodium-wasm-$ver-$flavour"
 stamp=$(stamp_of "$ver")
 if [[ -e "$stamp" ]]; then echo "$prefix" >&3; exit 0; fi  # another run built it meanwhile
 
@@ -103,7 +108,7 @@ cd "$src"
 ./autogen.sh -s
 # --enable-minimal: only the high-level API we use (smaller .a); no asm/pthreads/ssp/pie,
 # which wasm32 doesn't support. No -I/usr/include: glibc headers would shadow the wasm sysroot.
-CFLAGS="-O2" emconfigure ./configure --host=wasm32-unknown-emscripten \
+CFLAGS="$sodium_cflags" emconfigure ./configure --host=wasm32-unknown-emscripten \
   --disable-shared --enable-static --enable-minimal --without-pthreads \
   --disable-ssp --disable-asm --disable-pie --prefix="$prefix"
 emmake make -j"$(nproc)" install

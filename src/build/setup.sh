@@ -47,7 +47,8 @@ if [ ! -f build/native/CMakeCache.txt ]; then
 fi
 cmake --build build/native -j2 --target emma-model >&2
 
-if [ ! -f build/wasm/CMakeCache.txt ]; then
+# Configure again when libsodium's build changed (its flags are part of its cache key).
+if [ ! -f build/wasm/CMakeCache.txt ] || ! grep -qxF "SODIUM_WASM_PREFIX:UNINITIALIZED=$sodium_prefix" build/wasm/CMakeCache.txt; then
   # Debian's toolchain file sets an emulator flag Node 20 rejects (TOOLCHAIN.md).
   emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release -DSODIUM_WASM_PREFIX="$sodium_prefix" \
     -DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node >&2

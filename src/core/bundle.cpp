@@ -8,6 +8,7 @@
 
 #include "bytes.hpp"
 #include "error.hpp"
+#include "json_build.hpp"
 
 namespace emma {
 namespace {
@@ -399,7 +400,7 @@ std::unique_ptr<Bundle> bundle_from_catalog_json(const json& doc) {
   model.windows.push_back({"catalog", 0});
   model.popularity.emplace_back();
   for (const auto& it : items) model.popularity.back().push_back(static_cast<float>(it.popularity));
-  return read_bundle(write_bundle(items, model, json{{"source", "catalog object"}}));
+  return read_bundle(write_bundle(items, model, Obj()("source", "catalog object")));
 }
 
 }  // namespace emma

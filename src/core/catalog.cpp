@@ -1,6 +1,7 @@
 #include "catalog.hpp"
 
 #include "error.hpp"
+#include "json_build.hpp"
 
 namespace emma {
 namespace {
@@ -143,7 +144,7 @@ bool Catalog::in_category(const Item& item, std::uint32_t category) const {
 }
 
 json Catalog::item_json(const Item& item) const {
-  json j = {{"id", item.id}, {"title", item.title}, {"in_stock", item.in_stock}};
+  json j = Obj()("id", item.id)("title", item.title)("in_stock", item.in_stock);
   if (!item.url.empty()) j["url"] = item.url;
   if (!item.image.empty()) j["image"] = item.image;
   if (!item.brand.empty()) j["brand"] = item.brand;

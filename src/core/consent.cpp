@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include "error.hpp"
+#include "json_build.hpp"
 
 namespace emma {
 namespace {
@@ -98,9 +99,9 @@ bool Consent::granted(const std::string& purpose) const {
 
 json Consent::state_json() const {
   json state = json::object();
-  for (const char* p : kPurposes) state[p] = {{"granted", false}};
+  for (const char* p : kPurposes) state[p] = Obj()("granted", false);
   for (const auto& r : records_) {
-    state[r.purpose] = {{"granted", r.granted}, {"at", r.at}, {"version", r.version}, {"source", r.source}};
+    state[r.purpose] = Obj()("granted", r.granted)("at", r.at)("version", r.version)("source", r.source);
   }
   return state;
 }
@@ -108,8 +109,8 @@ json Consent::state_json() const {
 json Consent::records_json() const {
   json out = json::array();
   for (const auto& r : records_) {
-    out.push_back({{"purpose", r.purpose}, {"granted", r.granted}, {"at", r.at}, {"version", r.version},
-                   {"text_hash", r.text_hash}, {"source", r.source}, {"lang", r.lang}});
+    out.push_back(Obj()("purpose", r.purpose)("granted", r.granted)("at", r.at)("version", r.version)
+                      ("text_hash", r.text_hash)("source", r.source)("lang", r.lang));
   }
   return out;
 }

@@ -8,6 +8,7 @@
 #include "backup.hpp"
 #include "bundle.hpp"
 #include "error.hpp"
+#include "json_build.hpp"
 #include "recommend.hpp"
 #include "segments.hpp"
 
@@ -21,7 +22,7 @@ constexpr double kDayMs = 86'400'000.0;
 
 std::string error_json(const char* code, const std::string& message) {
   // The message may quote input; dump() replaces invalid UTF-8 so the answer is always JSON.
-  json e = {{"error", {{"code", code}, {"message", message}}}};
+  json e = Obj()("error", Obj()("code", code)("message", message));
   return e.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -44,8 +45,8 @@ const Bundle& Engine::bundle() const {
 bool Engine::personalizing() const { return consent_.granted("personalization") && !objected_; }
 
 json Engine::sealed_plaintext() const {
-  return {{"format", kProfileFormat}, {"profile", profile_.to_json()}, {"consent", consent_.to_json()},
-          {"objected", objected_}, {"insights", insights_.budget().to_json()}, {"sync", sync_.to_json()}};
+  return Obj()("format", kProfileFormat)("profile", profile_.to_json())("consent", consent_.to_json())
+      ("objected", objected_)("insights", insights_.budget().to_json())("sync", sync_.to_json());
 }
 
 Response Engine::handle(std::string_view request, const std::uint8_t* bytes, std::size_t size) noexcept {
@@ -56,7 +57,7 @@ Response Engine::handle(std::string_view request, const std::uint8_t* bytes, std
       Fields f(msg, "", code::bad_request);
       const std::string op = f.str("op", 64);
       json result = dispatch(op, f, msg, bytes, size, r.bytes);
-      r.json = json{{"result", std::move(result)}}.dump(-1, ' ', false, json::error_handler_t::replace);
+      r.json = json(Obj()("result", std::move(result))).dump(-1, ' ', false, json::error_handler_t::replace);
     } catch (const Error& e) {
       r.bytes.clear();
       r.json = error_json(e.code().c_str(), e.what());
@@ -79,8 +80,8 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
                       std::size_t size, std::vector<std::uint8_t>& out_bytes) {
   const std::int64_t now = now_of(f);
   if (op == "engine.info") {
-    return {{"version", kEngineVersion}, {"bundle_format", kBundleVersion}, {"profile_format", kProfileFormat},
-            {"items", bundle_ ? bundle_->catalog.size() : 0}, {"bundle", bundle_ ? bundle_->meta : json()}};
+    return Obj()("version", kEngineVersion)("bundle_format", kBundleVersion)("profile_format", kProfileFormat)
+        ("items", bundle_ ? bundle_->catalog.size() : 0)("bundle", bundle_ ? bundle_->meta : json());
   }
   if (op == "configure") {
     const std::string shop = f.str("shop", 128);
@@ -128,8 +129,8 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       controller_ = {c.opt_str("name", 256).value_or(""), c.opt_str("contact", 256).value_or(""), c.opt_str("dpo", 256).value_or("")};
     }
     profile_ = Profile(profile_config_);
-    return {{"shop", shop_}, {"retention", {{"raw_event_days", profile_config_.raw_event_days},
-                                            {"inactive_days", profile_config_.inactive_days}}}};
+    return Obj()("shop", shop_)
+        ("retention", Obj()("raw_event_days", profile_config_.raw_event_days)("inactive_days", profile_config_.inactive_days));
   }
   if (op.rfind("insights.", 0) == 0) return insights_op(op, f, now);
   if (op == "processing.record") return processing_record(shop_, controller_, profile_config_, consent_, now);
@@ -141,7 +142,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       n += profile_.forget_category(path, bundle_ ? &bundle_->catalog : nullptr);
     } else if (auto q = f.opt_str("search", 256)) n += profile_.forget_search(*q);
     else f.fail("item", "name what to forget: item, category or search");
-    return {{"forgotten", n}, {"persist", consent_.granted("personalization")}};
+    return Obj()("forgotten", n)("persist", consent_.granted("personalization"));
   }
   if (op == "bundle.load" || op == "catalog.load") {
     std::unique_ptr<Bundle> next;  // all-or-nothing: the old bundle stays until this one is whole
@@ -154,8 +155,8 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       next = bundle_from_catalog_json(*c);
     }
     bundle_ = std::move(next);
-    return {{"items", bundle_->catalog.size()}, {"categories", bundle_->catalog.category_count()},
-            {"neighbours", bundle_->model.neighbours.size()}};
+    return Obj()("items", bundle_->catalog.size())("categories", bundle_->catalog.category_count())
+        ("neighbours", bundle_->model.neighbours.size());
   }
   if (op == "track") {
     // One event, or a batch ("events", e.g. a shop importing the order history it shows the
@@ -177,12 +178,12 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     }
     // Without consent events are validated (the page learns of its mistakes) but not kept.
     if (!personalizing()) {
-      return {{"recorded", false}, {"persist", false},
-              {"reason", objected_ ? "the shopper objected to profiling" : "personalization is not granted"}};
+      return Obj()("recorded", false)("persist", false)
+          ("reason", objected_ ? "the shopper objected to profiling" : "personalization is not granted");
     }
     for (const auto& e : events) profile_.apply(e, bundle_ ? &bundle_->catalog : nullptr);
     profile_.enforce_retention(now);
-    return {{"recorded", true}, {"persist", true}, {"count", events.size()}};
+    return Obj()("recorded", true)("persist", true)("count", events.size());
   }
   if (op == "recommend") {
     const json* raw = f.opt_object("request");
@@ -194,8 +195,8 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
   }
   if (op == "consent.grant") {
     const auto& rec = consent_.grant(msg, now);
-    return {{"state", consent_.state_json()}, {"persist", consent_.granted("personalization")},
-            {"purpose", rec.purpose}};
+    return Obj()("state", consent_.state_json())("persist", consent_.granted("personalization"))
+        ("purpose", rec.purpose);
   }
   if (op == "consent.withdraw") {
     const auto& rec = consent_.withdraw(msg, now);
@@ -209,8 +210,8 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     }
     // Withdrawing sync (or personalization) ends sync: the server copy goes too.
     const json sync_delete = (erase || rec.purpose == "sync") ? end_sync() : json();
-    return {{"state", consent_.state_json()}, {"erase_storage", erase},
-            {"persist", !erase && consent_.granted("personalization")}, {"sync_delete", sync_delete}};
+    return Obj()("state", consent_.state_json())("erase_storage", erase)
+        ("persist", !erase && consent_.granted("personalization"))("sync_delete", sync_delete);
   }
   if (op == "consent.signal") {
     const auto changed = consent_.apply_signal(read_consent_signal(msg), now);
@@ -224,16 +225,16 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       vault_.clear_key();
     }
     const json sync_delete = (erase || !consent_.granted("sync")) ? end_sync() : json();
-    return {{"changed", changed}, {"state", consent_.state_json()}, {"erase_storage", erase}, {"sync_delete", sync_delete},
-            {"persist", !erase && !changed.empty() && consent_.granted("personalization")},
-            {"gpc", consent_.gpc()}};
+    return Obj()("changed", changed)("state", consent_.state_json())("erase_storage", erase)
+        ("sync_delete", sync_delete)
+        ("persist", !erase && !changed.empty() && consent_.granted("personalization"))("gpc", consent_.gpc());
   }
   if (op == "consent.state") return consent_.state_json();
   if (op == "consent.records") return consent_.records_json();
   if (op == "vault.set_key") {
     vault_.set_key(bytes, size, f.str("key_id", 64));
     key_created_at_ = f.opt_int("created_at", 0, INT64_C(1) << 53).value_or(0);
-    return {{"key_id", vault_.key_id()}};
+    return Obj()("key_id", vault_.key_id());
   }
   if (op == "profile.seal") {
     // Only what the shopper agreed to is ever written.
@@ -244,8 +245,8 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     out_bytes = vault_.seal(sealed_plaintext().dump(), shop_);
     // The caller replaces the key when it is due and seals again (README, "Key rotation").
     const bool due = now > 0 && (key_created_at_ <= 0 || (now - key_created_at_) > key_rotation_days_ * kDayMs);
-    return {{"bytes", out_bytes.size()}, {"key_id", vault_.key_id()}, {"rotate_key", due},
-            {"sync", sync_.enabled && consent_.granted("sync")}};
+    return Obj()("bytes", out_bytes.size())("key_id", vault_.key_id())("rotate_key", due)
+        ("sync", sync_.enabled && consent_.granted("sync"));
   }
   if (op == "profile.open") {
     if (shop_.empty()) throw Error(code::bad_request, "configure the shop id before opening a profile");
@@ -269,7 +270,8 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       vault_.clear_key();
       // Its server copy goes too (the handle is only known from the expired profile).
       sync_ = SyncState::from_json(doc.value("sync", json()), code::tampered);
-      return {{"expired", true}, {"erase_storage", true}, {"consent", consent_.state_json()}, {"sync_delete", end_sync()}};
+      return Obj()("expired", true)("erase_storage", true)("consent", consent_.state_json())
+          ("sync_delete", end_sync());
     }
     const bool folded = now > 0 && profile.enforce_retention(now);
     profile_ = std::move(profile);
@@ -277,7 +279,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     insights_.restore(budget);
     objected_ = pf.opt_bool("objected").value_or(false);
     sync_ = SyncState::from_json(doc.value("sync", json()), code::tampered);
-    return {{"events", profile_.event_count()}, {"consent", consent_.state_json()}, {"persist", folded}};
+    return Obj()("events", profile_.event_count())("consent", consent_.state_json())("persist", folded);
   }
   if (op == "profile.export") {
     // Art. 15/20: everything held, machine-readable (format documented in the README), plus a
@@ -291,11 +293,13 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     json cats = json::object();
     for (const auto& [name, s] : profile_.categories()) cats[name] = profile_.decay(s, now);
     json recent = json::array();
-    for (const auto& [id, at] : profile_.recent()) recent.push_back({{"item", id}, {"title", title(id)}, {"at", at}});
+    for (const auto& [id, at] : profile_.recent()) recent.push_back(Obj()("item", id)("title", title(id))("at", at));
     json purchases = json::array();
-    for (const auto& p : profile_.purchases()) purchases.push_back({{"item", p.item}, {"title", title(p.item)}, {"at", p.at}, {"quantity", p.quantity}});
+    for (const auto& p : profile_.purchases()) {
+      purchases.push_back(Obj()("item", p.item)("title", title(p.item))("at", p.at)("quantity", p.quantity));
+    }
     json searches = json::array();
-    for (const auto& [q, at] : profile_.searches()) searches.push_back({{"query", q}, {"at", at}});
+    for (const auto& [q, at] : profile_.searches()) searches.push_back(Obj()("query", q)("at", at));
     json summary = json::array();
     summary.push_back(std::to_string(profile_.event_count()) + " actions recorded in this browser");
     if (!profile_.purchases().empty()) summary.push_back(std::to_string(profile_.purchases().size()) + " purchase lines kept with their dates");
@@ -304,16 +308,16 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     std::sort(top.rbegin(), top.rend());
     for (std::size_t k = 0; k < top.size() && k < 3; ++k) summary.push_back("interested in " + top[k].second);
     if (objected_) summary.push_back("profiling is paused at your request");
-    return {{"format", "tante-emma-export/1"}, {"shop", shop_}, {"exported_at", now}, {"summary", summary},
-            {"interests", {{"items", items}, {"categories", cats}}}, {"recently_viewed", recent},
-            {"purchases", purchases}, {"purchases_counted", profile_.folded_baskets()}, {"searches", searches},
-            {"cart", profile_.cart()}, {"event_count", profile_.event_count()},
-            {"first_seen", profile_.first_seen()}, {"last_seen", profile_.last_seen()}, {"objected", objected_},
-            {"retention", {{"raw_event_days", profile_config_.raw_event_days}, {"inactive_days", profile_config_.inactive_days}}},
-            {"consent", {{"state", consent_.state_json()}, {"records", consent_.records_json()}}},
-            // Where a copy is kept (never the key: it is in the sealed profile only).
-            {"sync", {{"enabled", sync_.enabled}, {"handle", sync_.enabled ? json(sync_.handle) : json()},
-                      {"updated_at", sync_.updated_at}}}};
+    return Obj()("format", "tante-emma-export/1")("shop", shop_)("exported_at", now)("summary", std::move(summary))
+        ("interests", Obj()("items", std::move(items))("categories", std::move(cats)))("recently_viewed", std::move(recent))
+        ("purchases", std::move(purchases))("purchases_counted", profile_.folded_baskets())("searches", std::move(searches))
+        ("cart", profile_.cart())("event_count", profile_.event_count())
+        ("first_seen", profile_.first_seen())("last_seen", profile_.last_seen())("objected", objected_)
+        ("retention", Obj()("raw_event_days", profile_config_.raw_event_days)("inactive_days", profile_config_.inactive_days))
+        ("consent", Obj()("state", consent_.state_json())("records", consent_.records_json()))
+        // Where a copy is kept (never the key: it is in the sealed profile only).
+        ("sync", Obj()("enabled", sync_.enabled)("handle", sync_.enabled ? json(sync_.handle) : json())
+                     ("updated_at", sync_.updated_at));
   }
   if (op.compare(0, 5, "sync.") == 0) return sync_op(op, f, bytes, size, now, out_bytes);
   if (op == "backup.seal") return backup_seal(f, now, out_bytes);
@@ -322,7 +326,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     const auto on = f.opt_bool("object");
     if (!on) f.fail("object", "is required (true to stop profiling, false to resume)");
     objected_ = *on;
-    return {{"objected", objected_}, {"persist", consent_.granted("personalization")}};
+    return Obj()("objected", objected_)("persist", consent_.granted("personalization"));
   }
   if (op == "erase") {
     profile_ = Profile(profile_config_);
@@ -330,7 +334,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     objected_ = false;
     insights_.reset();
     vault_.clear_key();
-    return {{"erased", true}, {"erase_storage", true}, {"sync_delete", end_sync()}};
+    return Obj()("erased", true)("erase_storage", true)("sync_delete", end_sync());
   }
   f.fail("op", "\"" + op + "\" is not an operation of this engine");
 }
@@ -377,8 +381,8 @@ json Engine::backup_seal(const Fields& f, std::int64_t now, std::vector<std::uin
     kdf.memlimit_kib = static_cast<std::uint32_t>(k.opt_int("memlimit_kib", 0, INT64_C(1) << 30).value_or(kdf.memlimit_kib));
   }
   out_bytes = seal_backup(backup_document(now).dump(), f.str("passphrase", kMaxSecretBytes + 1), kdf);
-  return {{"bytes", out_bytes.size()}, {"format", kBackupFormat}, {"events", profile_.event_count()},
-          {"kdf", {{"algorithm", "argon2id13"}, {"opslimit", kdf.opslimit}, {"memlimit_kib", kdf.memlimit_kib}}}};
+  return Obj()("bytes", out_bytes.size())("format", kBackupFormat)("events", profile_.event_count())
+      ("kdf", Obj()("algorithm", "argon2id13")("opslimit", kdf.opslimit)("memlimit_kib", kdf.memlimit_kib));
 }
 
 // Restores a backup into this session: the profile replaces the one held here (a restore
@@ -396,8 +400,8 @@ json Engine::backup_open(const Fields& f, const std::uint8_t* bytes, std::size_t
 }
 
 json Engine::backup_document(std::int64_t now) const {
-  return {{"format", kBackupFormat}, {"shop", shop_}, {"created_at", now}, {"profile_format", kProfileFormat},
-          {"profile", profile_.to_json()}, {"objected", objected_}, {"consent_records", consent_.records_json()}};
+  return Obj()("format", kBackupFormat)("shop", shop_)("created_at", now)("profile_format", kProfileFormat)
+      ("profile", profile_.to_json())("objected", objected_)("consent_records", consent_.records_json());
 }
 
 json Engine::restore_document(const json& doc, std::int64_t now) {
@@ -416,8 +420,8 @@ json Engine::restore_document(const json& doc, std::int64_t now) {
   if (now > 0) profile.enforce_retention(now);
   profile_ = std::move(profile);
   objected_ = bf.opt_bool("objected").value_or(false);
-  return {{"restored", true}, {"events", profile_.event_count()},
-          {"created_at", bf.opt_int("created_at", 0, INT64_C(1) << 53).value_or(0)}, {"persist", true}};
+  return Obj()("restored", true)("events", profile_.event_count())
+      ("created_at", bf.opt_int("created_at", 0, INT64_C(1) << 53).value_or(0))("persist", true);
 }
 
 }  // namespace emma

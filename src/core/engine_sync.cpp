@@ -3,6 +3,7 @@
 // endpoint the shop configured.
 #include "engine.hpp"
 #include "error.hpp"
+#include "json_build.hpp"
 
 namespace emma {
 namespace {
@@ -29,11 +30,13 @@ json Engine::end_sync() {
 json Engine::sync_op(const std::string& op, const Fields& f, const std::uint8_t* bytes, std::size_t size,
                      std::int64_t now, std::vector<std::uint8_t>& out_bytes) {
   if (op == "sync.state") {
-    return {{"enabled", sync_.enabled}, {"handle", sync_.enabled ? json(sync_.handle) : json()},
-            {"updated_at", sync_.updated_at}, {"allowed", consent_.granted("sync") && consent_.granted("personalization")}};
+    return Obj()("enabled", sync_.enabled)("handle", sync_.enabled ? json(sync_.handle) : json())
+        ("updated_at", sync_.updated_at)
+        ("allowed", consent_.granted("sync") && consent_.granted("personalization"));
   }
-  if (op == "sync.pairing_slot") return {{"slot", pairing_slot(normalize_pairing_code(f.str("code", 64)))}};
-  if (op == "sync.disable") return {{"sync_delete", end_sync()}, {"persist", consent_.granted("personalization")}};
+  if (op == "sync.pairing_slot") return Obj()("slot", pairing_slot(normalize_pairing_code(f.str("code", 64))));
+  if (op == "sync.disable") return Obj()("sync_delete", end_sync())
+      ("persist", consent_.granted("personalization"));
 
   // Everything below sends or takes in a profile copy: both purposes, every time.
   if (!consent_.granted("sync") || !consent_.granted("personalization")) {
@@ -48,7 +51,7 @@ json Engine::sync_op(const std::string& op, const Fields& f, const std::uint8_t*
     next.handle = new_sync_handle();
     next.enabled = true;
     sync_ = next;
-    return {{"handle", sync_.handle}, {"passphrase", passphrase.has_value()}, {"persist", true}};
+    return Obj()("handle", sync_.handle)("passphrase", passphrase.has_value())("persist", true);
   }
   if (op == "sync.join") {
     if (bytes == nullptr || size == 0) throw Error(code::bad_backup, "the copy to join from is empty (0 bytes)");
@@ -75,13 +78,13 @@ json Engine::sync_op(const std::string& op, const Fields& f, const std::uint8_t*
   if (op == "sync.seal") {
     out_bytes = seal_backup(backup_document(now).dump(), sync_.key);
     sync_.updated_at = now;
-    return {{"handle", sync_.handle}, {"bytes", out_bytes.size()}, {"persist", true}};
+    return Obj()("handle", sync_.handle)("bytes", out_bytes.size())("persist", true);
   }
   if (op == "sync.apply") {
     if (bytes == nullptr || size == 0) throw Error(code::bad_backup, "the sync copy is empty (0 bytes)");
     const json doc = parse_json(open_backup(bytes, size, sync_.key), code::bad_backup, "the sync copy", backup_limits());
     const std::int64_t made = Fields(doc, "sync copy", code::bad_backup).opt_int("created_at", 0, INT64_C(1) << 53).value_or(0);
-    if (made <= sync_.updated_at) return {{"applied", false}, {"persist", false}};
+    if (made <= sync_.updated_at) return Obj()("applied", false)("persist", false);
     json r = restore_document(doc, now);
     sync_.updated_at = made;
     r["applied"] = true;
@@ -92,7 +95,7 @@ json Engine::sync_op(const std::string& op, const Fields& f, const std::uint8_t*
     json doc = backup_document(now);
     doc["sync"] = sync_.to_json();
     out_bytes = seal_backup(doc.dump(), normalize_pairing_code(code), kPairingKdf);
-    return {{"code", code}, {"slot", pairing_slot(normalize_pairing_code(code))}, {"bytes", out_bytes.size()}};
+    return Obj()("code", code)("slot", pairing_slot(normalize_pairing_code(code)))("bytes", out_bytes.size());
   }
   f.fail("op", "\"" + op + "\" is not an operation of this engine");
 }

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "error.hpp"
+#include "json_build.hpp"
 
 namespace emma {
 namespace {
@@ -257,19 +258,19 @@ double Profile::category_weight(const std::string& name, std::int64_t now) const
 json Profile::to_json() const {
   auto signals = [](const std::unordered_map<std::string, Signal>& map) {
     json out = json::object();
-    for (const auto& [k, s] : map) out[k] = {s.weight, s.at};
+    for (const auto& [k, s] : map) out[k] = Arr()(s.weight)(s.at);
     return out;
   };
   json recent = json::array();
-  for (const auto& [id, at] : recent_) recent.push_back({id, at});
+  for (const auto& [id, at] : recent_) recent.push_back(Arr()(id)(at));
   json purchases = json::array();
-  for (const auto& p : purchases_) purchases.push_back({p.item, p.at, p.quantity});
+  for (const auto& p : purchases_) purchases.push_back(Arr()(p.item)(p.at)(p.quantity));
   json searches = json::array();
-  for (const auto& [q, at] : searches_) searches.push_back({q, at});
-  return {{"items", signals(items_)}, {"categories", signals(categories_)}, {"recent", recent},
-          {"folded_baskets", folded_baskets_},
-          {"purchases", purchases},   {"searches", searches},               {"cart", cart_},
-          {"event_count", event_count_}, {"first_seen", first_seen_},       {"last_seen", last_seen_}};
+  for (const auto& [q, at] : searches_) searches.push_back(Arr()(q)(at));
+  return Obj()("items", signals(items_))("categories", signals(categories_))("recent", std::move(recent))
+      ("folded_baskets", folded_baskets_)
+      ("purchases", std::move(purchases))("searches", std::move(searches))("cart", cart_)
+      ("event_count", event_count_)("first_seen", first_seen_)("last_seen", last_seen_);
 }
 
 Profile Profile::from_json(const json& doc, ProfileConfig config, const char* error_code) {

@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "error.hpp"
+#include "json_build.hpp"
 #include "personal.hpp"
 #include "segments.hpp"
 
@@ -239,37 +240,37 @@ json reasons_for(const Context& ctx, const RecommendRequest& req, const Candidat
   auto add = [&](json r) {
     if (reasons.size() < kMaxReasons) reasons.push_back(std::move(r));
   };
-  if (cand.pinned) add({{"kind", "pinned"}, {"text", "Featured by the shop"}});
-  if (cand.promoted) add({{"kind", "promoted"}, {"text", "Promoted by the shop"}});
+  if (cand.pinned) add(Obj()("kind", "pinned")("text", "Featured by the shop"));
+  if (cand.promoted) add(Obj()("kind", "promoted")("text", "Promoted by the shop"));
   if (cand.source != kNone && (req.scenario == "similar" || req.scenario == "bought_together")) {
     const Item& src = ctx.c.item(cand.source);
     auto [b, e] = ctx.m.neighbours_of(cand.source);
     const bool bought = std::any_of(b, e, [&](const Neighbour& x) { return x.item == cand.item; });
-    add({{"kind", bought ? "bought_with" : "similar"},
-         {"text", (bought ? "Often bought with " : "Similar to ") + std::string(src.title)},
-         {"item", src.id}});
+    add(Obj()("kind", bought ? "bought_with" : "similar")
+            ("text", (bought ? "Often bought with " : "Similar to ") + std::string(src.title))
+            ("item", src.id));
   }
   if (ctx.profile) {
     const auto& p = ctx.personal;
     if (p.own_of(cand.item) > 0) {
       const bool bought = p.bought.count(cand.item) > 0;
-      add({{"kind", bought ? "bought_before" : "viewed"}, {"text", bought ? "You bought this before" : "You looked at this before"}});
+      add(Obj()("kind", bought ? "bought_before" : "viewed")("text", bought ? "You bought this before" : "You looked at this before"));
     }
     const AssocSignal assoc = p.assoc_of(cand.item);
     if (assoc.value > 0.05 && assoc.source != kNone && req.scenario != "similar" && req.scenario != "bought_together") {
       const Item& src = ctx.c.item(assoc.source);
-      add({{"kind", "bought_with"}, {"text", "Often bought with " + std::string(src.title)}, {"item", src.id}});
+      add(Obj()("kind", "bought_with")("text", "Often bought with " + std::string(src.title))("item", src.id));
     }
     std::uint32_t cat = kNone;
     if (category_affinity(ctx, item, &cat) > 0.2 && cat != kNone) {
-      add({{"kind", "category"}, {"text", "You like " + std::string(ctx.c.category(cat).name)}, {"category", ctx.c.category(cat).path}});
+      add(Obj()("kind", "category")("text", "You like " + std::string(ctx.c.category(cat).name))("category", ctx.c.category(cat).path));
     }
   }
   if (ctx.pop[cand.item] >= 0.5) {
-    add({{"kind", "trending"}, {"text", ctx.m.windows.empty() || ctx.m.windows[ctx.window].days == 0 ? "Popular in this shop" : "Trending now"},
-         {"window", ctx.m.windows.empty() ? "" : ctx.m.windows[ctx.window].name}});
+    add(Obj()("kind", "trending")("text", ctx.m.windows.empty() || ctx.m.windows[ctx.window].days == 0 ? "Popular in this shop" : "Trending now")
+            ("window", ctx.m.windows.empty() ? std::string() : ctx.m.windows[ctx.window].name));
   }
-  if (reasons.empty()) add({{"kind", "catalog"}, {"text", "From this shop's range"}});
+  if (reasons.empty()) add(Obj()("kind", "catalog")("text", "From this shop's range"));
   return reasons;
 }
 
@@ -354,13 +355,14 @@ json recently_viewed(const Context& ctx, const RecommendRequest& req, const Elig
       json j = ctx.c.item_json(ctx.c.item(i));
       j["score"] = 1.0;
       j["viewed_at"] = at;
-      j["reasons"] = json::array({{{"kind", "viewed"}, {"text", "You looked at this"}}});
+      j["reasons"] = json::array();
+      j["reasons"].push_back(Obj()("kind", "viewed")("text", "You looked at this"));
       items.push_back(std::move(j));
       if (items.size() >= req.limit) break;
     }
   }
   // No history: an empty answer is the truth here, not a gap to fill with popular items.
-  return {{"scenario", req.scenario}, {"personalized", ctx.profile != nullptr}, {"items", items}};
+  return Obj()("scenario", req.scenario)("personalized", ctx.profile != nullptr)("items", std::move(items));
 }
 
 }  // namespace
@@ -533,7 +535,7 @@ json recommend(const Bundle& bundle, const Profile* profile, const RecommendRequ
     j["reasons"] = reasons_for(ctx, req, cand);
     items.push_back(std::move(j));
   }
-  json answer = {{"scenario", req.scenario}, {"personalized", profile != nullptr && !ctx.personal.empty}, {"items", items}};
+  json answer = Obj()("scenario", req.scenario)("personalized", profile != nullptr && !ctx.personal.empty)("items", std::move(items));
   if (!ctx.m.windows.empty()) answer["window"] = ctx.m.windows[ctx.window].name;
   return answer;
 }
@@ -549,9 +551,9 @@ json explain(const Bundle& bundle, const Profile* profile, const std::string& id
   const Candidate cand{i, 0};
   const Item& item = bundle.catalog.item(i);
   const double score = profile ? ForYou(ctx.personal, ctx.pop_raw, ctx.pop)(item, i) : ctx.pop[i];
-  return {{"item", id}, {"personalized", profile != nullptr}, {"score", score}, {"reasons", reasons_for(ctx, req, cand)},
-          {"signals", {{"own", ctx.personal.own_of(i)}, {"bought_with", ctx.personal.assoc_of(i).value},
-                       {"category", ctx.personal.affinity_of(item)}, {"popularity", ctx.pop[i]}}}};
+  return Obj()("item", id)("personalized", profile != nullptr)("score", score)("reasons", reasons_for(ctx, req, cand))
+      ("signals", Obj()("own", ctx.personal.own_of(i))("bought_with", ctx.personal.assoc_of(i).value)
+                       ("category", ctx.personal.affinity_of(item))("popularity", ctx.pop[i]));
 }
 
 }  // namespace emma

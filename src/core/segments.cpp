@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "error.hpp"
+#include "json_build.hpp"
 
 namespace emma {
 namespace {
@@ -66,12 +67,12 @@ json compute_segments(const Bundle& bundle, const Profile* profile, const json& 
   const Catalog& c = bundle.catalog;
   json out = json::array();
   auto add = [&](const std::string& id, bool member, const std::string& why) {
-    out.push_back({{"id", id}, {"member", member}, {"why", why}});
+    out.push_back(Obj()("id", id)("member", member)("why", why));
   };
   if (!profile) {
     // Without consent Emma knows nothing about the shopper, and says so.
     for (const char* id : {"new", "returning", "high_intent", "price_sensitive", "brand_loyal"}) add(id, false, "not personalized");
-    return {{"personalized", false}, {"segments", out}};
+    return Obj()("personalized", false)("segments", std::move(out));
   }
   const Facts f = facts_of(c, *profile);
   const bool returning = profile->first_seen() > 0 && now - profile->first_seen() > kDayMs;
@@ -107,7 +108,7 @@ json compute_segments(const Bundle& bundle, const Profile* profile, const json& 
       add(id, member, "custom definition");
     }
   }
-  return {{"personalized", true}, {"segments", out}};
+  return Obj()("personalized", true)("segments", std::move(out));
 }
 
 json pick_variant(const Bundle& bundle, const Profile* profile, const json& variants, std::int64_t now) {
@@ -140,7 +141,7 @@ json pick_variant(const Bundle& bundle, const Profile* profile, const json& vari
         const std::uint32_t cid = c.category_id(normalize_category_path(cat.get<std::string>()));
         if (profile && cid != kNone && s.category[cid] > 0) {
           score += s.category[cid];
-          reasons.push_back({{"kind", "category"}, {"text", "You like " + std::string(c.category(cid).name)}, {"category", c.category(cid).path}});
+          reasons.push_back(Obj()("kind", "category")("text", "You like " + std::string(c.category(cid).name))("category", c.category(cid).path));
         }
       }
     }
@@ -149,18 +150,19 @@ json pick_variant(const Bundle& bundle, const Profile* profile, const json& vari
         if (!seg.is_string()) v.fail("segments", "expected strings");
         if (std::find(member_of.begin(), member_of.end(), seg.get<std::string>()) != member_of.end()) {
           score += 0.5;
-          reasons.push_back({{"kind", "segment"}, {"text", "Chosen for shoppers like you"}, {"segment", seg}});
+          reasons.push_back(Obj()("kind", "segment")("text", "Chosen for shoppers like you")("segment", seg));
         }
       }
     }
-    if (reasons.empty()) reasons.push_back({{"kind", "default"}, {"text", "The shop's default choice"}});
+    if (reasons.empty()) reasons.push_back(Obj()("kind", "default")("text", "The shop's default choice"));
     if (score > best_score) {
       best_score = score;
       best = k;
     }
-    ranked.push_back({{"id", id}, {"score", score}, {"reasons", reasons}});
+    ranked.push_back(Obj()("id", id)("score", score)("reasons", std::move(reasons)));
   }
-  return {{"scenario", "pick_variant"}, {"personalized", profile != nullptr}, {"chosen", ranked[best].at("id")}, {"variants", ranked}};
+  json chosen = ranked[best].at("id");
+  return Obj()("scenario", "pick_variant")("personalized", profile != nullptr)("chosen", std::move(chosen))("variants", std::move(ranked));
 }
 
 }  // namespace emma

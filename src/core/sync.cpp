@@ -5,6 +5,7 @@
 #include <sodium.h>
 
 #include "error.hpp"
+#include "json_build.hpp"
 
 namespace emma {
 namespace {
@@ -37,8 +38,9 @@ std::string base32_random(std::size_t chars) {
 
 json SyncState::to_json() const {
   if (!enabled) return nullptr;
-  return {{"handle", handle}, {"key", hex_of(key.key, sizeof key.key)}, {"salt", hex_of(key.salt, sizeof key.salt)},
-          {"opslimit", key.params.opslimit}, {"memlimit_kib", key.params.memlimit_kib}, {"updated_at", updated_at}};
+  return Obj()("handle", handle)("key", hex_of(key.key, sizeof key.key))
+      ("salt", hex_of(key.salt, sizeof key.salt))("opslimit", key.params.opslimit)
+      ("memlimit_kib", key.params.memlimit_kib)("updated_at", updated_at);
 }
 
 SyncState SyncState::from_json(const json& doc, const char* error_code) {

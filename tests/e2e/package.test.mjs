@@ -1,6 +1,7 @@
 // The npm package as users get it: `npm pack`, unpacked into a fresh app's node_modules.
 // 1. A tiny Vite app (no config file) is built and run in Chromium: Vite finds the wasm
-//    through `new URL('../dist/emma.wasm', import.meta.url)` and the browser export condition.
+//    through `new URL('../dist/emma.wasm', import.meta.url)` and the browser export condition,
+//    and the worker of `worker: true` through `new Worker(new URL('./worker.js', …))`.
 // 2. A plain Node script uses it with file storage (the node export condition).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -39,8 +40,8 @@ test('the packed package in a Vite app (no config) runs in Chromium', async (t) 
 `);
   await writeFile(path.join(app, 'main.js'), `import { createEmma, EmmaError } from 'tante-emma';
 
-async function main() {
-  const emma = await createEmma({ bundle: '/shop.bundle', shop: 'vite-smoke', storage: 'memory' });
+async function main(worker) {
+  const emma = await createEmma({ bundle: '/shop.bundle', shop: 'vite-smoke', storage: 'memory', worker });
   await emma.consent.grant('personalization', { version: '1', text: 'Personalise.', source: 'banner' });
   for (const item of ${JSON.stringify(BAGS)}) await emma.track({ type: 'view', item });
   const recs = await emma.recommend({ scenario: 'for_you', limit: 4 });
@@ -58,13 +59,14 @@ async function main() {
   return { personalized: recs.personalized, categories: recs.items.map((i) => i.category[0]), bad };
 }
 
-main().then((r) => { document.body.dataset.result = JSON.stringify(r); }, (e) => { document.body.dataset.result = JSON.stringify({ error: e.code || e.message }); });
+Promise.all([main(false), main(true)]).then(([page, worker]) => { document.body.dataset.result = JSON.stringify({ page, worker }); }, (e) => { document.body.dataset.result = JSON.stringify({ error: e.code || e.message }); });
 `);
   await mkdir(path.join(app, 'public'));
   await copyFile(BUNDLE, path.join(app, 'public/shop.bundle'));
   await run(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: app });
   const assets = await readdir(path.join(app, 'dist/assets'));
   assert.ok(assets.some((f) => f.endsWith('.wasm')), `Vite emitted the engine: ${assets.join(', ')}`);
+  assert.ok(assets.some((f) => /^worker-.*\.js$/.test(f)), `Vite emitted the worker: ${assets.join(', ')}`);
 
   const server = await startServer({ mounts: [['/', path.join(app, 'dist')]], headers: { 'Content-Security-Policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'" } });
   const browser = await launch();
@@ -78,7 +80,8 @@ main().then((r) => { document.body.dataset.result = JSON.stringify(r); }, (e) =>
   await page.goto(`${server.origin}/`);
   await page.waitForFunction(() => document.body.dataset.result, null, { timeout: 20000 });
   const result = JSON.parse(await page.evaluate(() => document.body.dataset.result));
-  assert.deepEqual(result, { personalized: true, categories: ['Bags', 'Bags', 'Bags', 'Bags'], bad: 'BAD_EVENT' });
+  const expected = { personalized: true, categories: ['Bags', 'Bags', 'Bags', 'Bags'], bad: 'BAD_EVENT' };
+  assert.deepEqual(result, { page: expected, worker: expected });
   assert.equal((await page.$$('#recs li')).length, 4);
   assert.deepEqual(errors, []);
 });

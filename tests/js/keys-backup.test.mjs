@@ -3,6 +3,7 @@
 // backup opens on another device — and with an independent libsodium given only the
 // documented format (README, "Backup format").
 import { test } from 'node:test';
+import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -187,4 +188,14 @@ test('an independent libsodium opens a backup from the documented format alone',
   assert.ok('85099B' in doc.profile.items);
   assert.throws(() => sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, backup.subarray(54), backup.subarray(0, 29), nonce, key),
     'the header is authenticated');
+});
+
+test('backup benchmark smoke run: a kept-key sync copy costs far less than a derivation', () => {
+  const out = execFileSync('node', ['src/tools/bench/backup.mjs', '--smoke', '--json'], { cwd: new URL('../..', import.meta.url), stdio: ['ignore', 'pipe', 'ignore'] });
+  const r = JSON.parse(out.toString().trim().split('\n').pop());
+  assert.ok(r.copy_bytes > 54 + 16);
+  // Relations, not timings: the default costs more than the floor, and both far more than
+  // sealing under the kept key (which is why sync keeps it).
+  assert.ok(r.backup_default_ms > r.backup_floor_ms, JSON.stringify(r));
+  assert.ok(r.backup_floor_ms > 5 * r.sync_copy_ms, JSON.stringify(r));
 });

@@ -1,0 +1,62 @@
+// npm run bench:backup [-- --json] [-- --smoke]
+//
+// What a passphrase costs, through the real wasm engine (Node build) in one run: a backup
+// at the default Argon2id parameters (64 MiB, 3 passes), one at the floor (19 MiB, 2), and a
+// sync copy sealed under the kept key (no derivation), as medians and as ratios to the
+// kept-key copy. Libsodium's own Argon2id (libsodium-wrappers-sumo, also wasm) is timed
+// alongside at the default parameters, as a yardstick for our build.
+import sodium from 'libsodium-wrappers-sumo';
+import { createEmma } from '../../../js-bindings/src/node.js';
+
+const args = process.argv.slice(2);
+const smoke = args.includes('--smoke');
+const json = args.includes('--json');
+const RUNS = smoke ? 1 : 5;
+const PASS = 'a passphrase for the benchmark';
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function time(fn) {
+  const ms = [];
+  for (let k = 0; k < RUNS; k++) {
+    const t0 = performance.now();
+    await fn();
+    ms.push(performance.now() - t0);
+  }
+  return median(ms);
+}
+
+const items = Array.from({ length: 200 }, (_, k) => ({ id: `i${k}`, title: `Item ${k}`, category: `C${k % 10}` }));
+const emma = await createEmma({ bundle: { items }, shop: 'bench', storage: 'memory' });
+await emma.consent.grant('personalization', { version: '1' });
+await emma.consent.grant('sync', { version: '1' });
+for (let k = 0; k < 300; k++) await emma.track({ type: 'view', item: `i${(k * 7) % 200}`, at: 1_764_000_000_000 + k });
+
+let bytes = 0;
+const results = {};
+results.backup_default_ms = await time(async () => { bytes = (await emma.profile.backup({ passphrase: PASS })).length; });
+results.backup_floor_ms = await time(() => emma.profile.backup({ passphrase: PASS, kdf: { opslimit: 2, memlimit_kib: 19 * 1024 } }));
+// A sync copy under the kept key: enable derives once, each later copy only seals.
+emma._useSync({ put: async () => true, get: async () => null, delete: async () => true });
+await emma.sync.enable({ passphrase: PASS });
+results.sync_copy_ms = await time(() => emma.sync.push());
+await emma.close();
+await sodium.ready;
+results.libsodium_js_default_ms = await time(() => sodium.crypto_pwhash(32, PASS, new Uint8Array(16), 3, 64 << 20, sodium.crypto_pwhash_ALG_ARGON2ID13));
+results.copy_bytes = bytes;
+results.ratio_default_to_sync_copy = +(results.backup_default_ms / results.sync_copy_ms).toFixed(1);
+results.ratio_ours_to_libsodium_js = +(results.backup_default_ms / results.libsodium_js_default_ms).toFixed(2);
+results.runs = RUNS;
+for (const k of Object.keys(results)) if (k.endsWith('_ms')) results[k] = +results[k].toFixed(1);
+
+if (!json) {
+  console.log(`backup, default Argon2id (64 MiB, 3 passes): ${results.backup_default_ms} ms (median of ${RUNS})`);
+  console.log(`backup, floor (19 MiB, 2 passes):            ${results.backup_floor_ms} ms`);
+  console.log(`sync copy under the kept key:                ${results.sync_copy_ms} ms`);
+  console.log(`libsodium-wrappers-sumo Argon2id, default:   ${results.libsodium_js_default_ms} ms`);
+  console.log(`copy: ${bytes} bytes for a 300-event profile`);
+}
+console.log(JSON.stringify(results));
