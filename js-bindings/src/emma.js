@@ -2,7 +2,7 @@
 // engine; every decision about the shopper is the engine's (src/core).
 import { Boundary } from './boundary.js';
 import { EmmaError, asEmmaError } from './errors.js';
-import { attachInsights, insightsEngineConfig } from './insights.js';
+import { attachInsights, insightsOptions } from './insights.js';
 import { KEY_RECORD, KeyKeeper } from './keys.js';
 import { SyncTransport } from './sync.js';
 import { MemoryStorage } from './storage/memory.js';
@@ -29,7 +29,7 @@ export async function createEmmaWith(env, options = {}) {
   // The shop's privacy configuration: retention windows and who the controller is (for the
   // record of processing). The engine validates both.
   boundary.call({ op: 'configure', shop, retention: options.retention, controller: options.controller, profile: options.profile, keys: options.keys,
-    insights: insightsEngineConfig(options.insights) });
+    insights: insightsOptions(options.insights)?.engine });
   await loadBundle(env, boundary, bundle);
   const emma = new Emma(env, boundary, now);
   if (options.sync !== undefined) emma._useSync(new SyncTransport(options.sync?.endpoint, options.sync?.fetch));

@@ -2,38 +2,26 @@
 // engine decides everything about the shopper: whether a report is due (consent, the daily
 // ε budget), what it holds and how it is noised. This file only picks a moment and sends the
 // bytes: once per page, after a random delay (so a report cannot be matched to the page view
-// that loaded the page), in one POST without cookies, referrer or credentials.
+// that loaded the page), in one POST without cookies, referrer or credentials. (Every byte
+// here is downloaded by every shop page: README "Sizes".)
 import { EmmaError } from './errors.js';
 
-const DEFAULT_JITTER_MS = [5_000, 60_000];
+const bad = (what) => new EmmaError('BAD_REQUEST', `createEmma: options.insights${what}`);
 
-// What createEmma's `insights` option sets in the engine (validated there).
-export function insightsEngineConfig(options) {
+// Validates the option (a wrong one fails createEmma before anything starts) and returns what
+// the engine is configured with, and the delay range. `jitterMs` (test hook, documented): a
+// number or [max] is the largest delay, [min, max] a range; default 5–60 s.
+export function insightsOptions(options) {
   if (!options) return undefined;
-  readOptions(options);  // a wrong option fails createEmma before anything starts
-  return { epsilon: options.epsilon, daily_epsilon: options.dailyEpsilon };
-}
-
-function readOptions(options) {
-  if (options === null || typeof options !== 'object') throw new EmmaError('BAD_REQUEST', 'createEmma: options.insights must be an object { endpoint }');
-  const { endpoint, jitterMs = DEFAULT_JITTER_MS } = options;
-  if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new EmmaError('BAD_REQUEST', 'createEmma: options.insights.fetch must be a function');
-  if (endpoint !== undefined && typeof endpoint !== 'string' && !(endpoint instanceof URL)) {
-    throw new EmmaError('BAD_REQUEST', 'createEmma: options.insights.endpoint must be the collector\'s URL');
+  if (typeof options !== 'object') throw bad(' must be an object { endpoint }');
+  const { endpoint, fetch, jitterMs: j = [5e3, 6e4] } = options;
+  if (fetch !== undefined && typeof fetch !== 'function') throw bad('.fetch must be a function');
+  if (endpoint !== undefined && typeof endpoint !== 'string' && !(endpoint instanceof URL)) throw bad('.endpoint must be the collector\'s URL');
+  const range = typeof j === 'number' ? [0, j] : j && j.length === 1 ? [0, j[0]] : j;
+  if (!Array.isArray(range) || range.length !== 2 || !(range[0] >= 0 && range[1] >= range[0] && range[1] < Infinity)) {
+    throw bad('.jitterMs must be a number of ms or [min, max]');
   }
-  // Test hook (documented): a number (or [max]) is the largest delay, [min, max] a range.
-  const range = typeof jitterMs === 'number' ? [0, jitterMs] : Array.isArray(jitterMs) && jitterMs.length === 1 ? [0, jitterMs[0]] : jitterMs;
-  if (!Array.isArray(range) || range.length !== 2 || !range.every((x) => Number.isFinite(x) && x >= 0) || range[0] > range[1]) {
-    throw new EmmaError('BAD_REQUEST', 'createEmma: options.insights.jitterMs must be a number of ms or [min, max]');
-  }
-  return { endpoint: endpoint === undefined ? null : String(endpoint), range };
-}
-
-// A uniform delay from the platform's secure random source.
-function jitter([min, max]) {
-  const x = new Uint32Array(1);
-  globalThis.crypto.getRandomValues(x);
-  return min + (max - min) * (x[0] / 2 ** 32);
+  return { engine: { epsilon: options.epsilon, daily_epsilon: options.dailyEpsilon }, range };
 }
 
 // hooks: { report(), domain(), state(), on(event, handler), emit(event, detail) } from the
@@ -45,20 +33,17 @@ export function attachInsights(options, hooks, fetchImpl) {
     // The reports due now (spends today's budget; the caller sends them).
     report: () => hooks.report().then((r) => r.reports),
   };
-  if (!options) return { api, stop: () => {} };
-  const { endpoint, range } = readOptions(options);
+  const endpoint = options && options.endpoint;
   if (!endpoint) return { api, stop: () => {} };
+  const { range } = insightsOptions(options);
   // Looked up when sending, so the page's fetch is used as it is then.
   const post = options.fetch || fetchImpl || ((...args) => globalThis.fetch(...args));
   let timer = null;
   let inFlight = null;
   let stopped = false;
-
-  const allowed = (state) => state && state.insights && state.insights.granted === true &&
-    state.personalization && state.personalization.granted === true;
-
+  const allowed = (s) => !!(s && s.insights && s.insights.granted && s.personalization && s.personalization.granted);
   const cancel = () => {
-    if (timer !== null) clearTimeout(timer);
+    clearTimeout(timer);
     timer = null;
     if (inFlight) inFlight.abort();
     inFlight = null;
@@ -69,53 +54,40 @@ export function attachInsights(options, hooks, fetchImpl) {
     try {
       // Consent is read again at the last moment: a withdrawal during the delay wins.
       if (stopped || !allowed(await hooks.state())) return;
-      const answer = await hooks.report();
-      if (stopped || !answer.reports.length) return;
-      if (!allowed(await hooks.state())) return;
+      const { reports } = await hooks.report();
+      if (stopped || !reports.length || !allowed(await hooks.state())) return;
       inFlight = new AbortController();
-      const res = await post(endpoint, {
+      const res = await post(String(endpoint), {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ reports: answer.reports }),
+        body: JSON.stringify({ reports }),
         credentials: 'omit',
         referrerPolicy: 'no-referrer',
-        cache: 'no-store',
         keepalive: true,
         signal: inFlight.signal,
       });
       inFlight = null;
-      if (!res.ok) {
-        let detail = '';
-        try {
-          const body = await res.json();
-          if (body && body.error) detail = `: ${body.error.code}: ${body.error.message}`;
-        } catch {
-          // not JSON: the status says enough
-        }
-        throw new EmmaError('INSIGHTS_FAILED', `the collector ${endpoint} answered HTTP ${res.status}${detail}`);
-      }
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
     } catch (err) {
       inFlight = null;
-      if (err && err.name === 'AbortError') return;  // withdrawn or closed while sending
-      if (err instanceof EmmaError && (err.code === 'NO_CONSENT' || err.code === 'CLOSED')) return;
+      // Withdrawn, closed or refused by the engine meanwhile: nothing to report.
+      if (err.name === 'AbortError' || err.code === 'NO_CONSENT' || err.code === 'CLOSED') return;
       // Never breaks the page: the shop hears of it through on('error').
-      hooks.emit('error', err instanceof EmmaError ? err
-        : new EmmaError('INSIGHTS_FAILED', `sending insights to ${endpoint} failed: ${err && err.message}`, { cause: err }));
+      hooks.emit('error', new EmmaError('INSIGHTS_FAILED', `sending insights to ${endpoint} failed: ${err.message}`, { cause: err }));
     }
   }
 
-  const schedule = () => {
-    if (stopped || timer !== null) return;
-    timer = setTimeout(() => { send(); }, jitter(range));
-  };
-
   // A grant (also from another tab) starts the delay; a withdrawal, GPC or erase stops
   // everything at once, also a request already on its way.
-  const off = hooks.on('consent', (state) => {
-    if (allowed(state)) schedule();
-    else cancel();
-  });
-  hooks.state().then((state) => { if (allowed(state)) schedule(); }, () => {});
+  const onConsent = (state) => {
+    if (!allowed(state)) return cancel();
+    if (stopped || timer !== null) return;
+    const x = new Uint32Array(1);
+    crypto.getRandomValues(x);  // a uniform delay from the platform's secure source
+    timer = setTimeout(send, range[0] + (range[1] - range[0]) * (x[0] / 2 ** 32));
+  };
+  const off = hooks.on('consent', onConsent);
+  hooks.state().then(onConsent, () => {});
   return {
     api,
     stop: () => {
