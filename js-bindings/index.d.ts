@@ -137,10 +137,7 @@ export interface EmmaOptions {
 
 /** One locally noised report, exactly as sent (README "Insights"). */
 export interface InsightsReport { v: 1; domain: string; day: string; epsilon: number; categories: string; segment: number; segment_bit: 0 | 1; nonce: string }
-export interface InsightsDomain {
-  version: 1; id: string; categories: string[]; segments: string[]; epsilon: number; daily_epsilon: number; reports_per_day: number;
-  encoding: { categories: 'oue'; segment: 'randomized-response'; split: number };
-}
+export interface InsightsDomain { version: 1; id: string; categories: string[]; segments: string[]; epsilon: number; daily_epsilon: number }
 
 export interface CatalogItem {
   id: string;

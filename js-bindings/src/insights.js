@@ -13,7 +13,7 @@ const bad = (what) => new EmmaError('BAD_REQUEST', `createEmma: options.insights
 // number or [max] is the largest delay, [min, max] a range; default 5–60 s.
 export function insightsOptions(options) {
   if (!options) return undefined;
-  if (typeof options !== 'object') throw bad(' must be an object { endpoint }');
+  if (typeof options !== 'object') throw bad(' must be an object');
   const { endpoint, fetch, jitterMs: j = [5e3, 6e4] } = options;
   if (fetch !== undefined && typeof fetch !== 'function') throw bad('.fetch must be a function');
   if (endpoint !== undefined && typeof endpoint !== 'string' && !(endpoint instanceof URL)) throw bad('.endpoint must be the collector\'s URL');
@@ -73,7 +73,7 @@ export function attachInsights(options, hooks, fetchImpl) {
       // Withdrawn, closed or refused by the engine meanwhile: nothing to report.
       if (err.name === 'AbortError' || err.code === 'NO_CONSENT' || err.code === 'CLOSED') return;
       // Never breaks the page: the shop hears of it through on('error').
-      hooks.emit('error', new EmmaError('INSIGHTS_FAILED', `sending insights to ${endpoint} failed: ${err.message}`, { cause: err }));
+      hooks.emit('error', new EmmaError('INSIGHTS_FAILED', `insights to ${endpoint}: ${err.message}`, { cause: err }));
     }
   }
 

@@ -346,19 +346,15 @@ json Engine::insights_op(const std::string& op, const Fields& f, std::int64_t no
   if (op == "insights.domain") return insights_.domain_json(bundle().catalog);
   if (op != "insights.report") f.fail("op", "\"" + op + "\" is not an operation of this engine");
   const Bundle& b = bundle();
-  if (!consent_.granted("insights") || consent_.gpc()) {
-    throw Error(code::no_consent, consent_.gpc() ? "Global Privacy Control is on: no insights are reported"
-                                                 : "insights is not granted; nothing is reported");
+  if (!consent_.granted("insights") || !consent_.granted("personalization") || consent_.gpc()) {
+    throw Error(code::no_consent, "insights reports need insights and personalization granted (the report comes "
+                                  "from the local profile) and Global Privacy Control off");
   }
-  if (!consent_.granted("personalization")) {
-    throw Error(code::no_consent, "insights reports come from the local profile, which exists only with "
-                                  "personalization; without it nothing is reported");
-  }
-  const std::size_t max = static_cast<std::size_t>(f.opt_int("max", 1, 16).value_or(16));
   if (objected_) {
     // Art. 21: the shopper objected to profiling, so what the profile says is not used.
     return json::parse(R"({"reports":[],"reason":"the shopper objected to profiling","persist":false})");
   }
+  const std::size_t max = static_cast<std::size_t>(f.opt_int("max", 1, 16).value_or(16));
   json r = insights_.report(b.catalog, profile_, compute_segments(b, &profile_, json(), now).at("segments"), now, max);
   r["persist"] = !r.at("reports").empty();  // the spent budget must survive a reload
   return r;

@@ -147,21 +147,12 @@ std::string day_string(std::int64_t day) {
 }
 
 void Insights::configure(const Fields& f) {
-  InsightsConfig next = config_;
   // Above 8 per report the noise no longer hides much (a bit is kept with odds e^4 ≈ 55:1 per half).
-  if (auto e = f.opt_num("epsilon")) {
-    if (!(*e >= 0.1 && *e <= 8)) f.fail("epsilon", "must be from 0.1 to 8");
-    next.epsilon = *e;
-    if (!f.has("daily_epsilon")) next.daily_epsilon = std::max(next.daily_epsilon, *e);
-  }
-  if (auto e = f.opt_num("daily_epsilon")) {
-    if (!(*e >= 0.1 && *e <= 16)) f.fail("daily_epsilon", "must be from 0.1 to 16");
-    next.daily_epsilon = *e;
-  }
-  if (next.daily_epsilon + 1e-9 < next.epsilon) {
-    f.fail("daily_epsilon", "is smaller than epsilon (" + json(next.epsilon).dump() + "): no report could ever be sent");
-  }
-  config_ = next;
+  const double e = f.opt_num("epsilon").value_or(config_.epsilon);
+  const double daily = f.opt_num("daily_epsilon").value_or(std::max(config_.daily_epsilon, e));
+  if (!(e >= 0.1 && e <= 8)) f.fail("epsilon", "must be from 0.1 to 8");
+  if (!(daily >= e && daily <= 16)) f.fail("daily_epsilon", "must be from epsilon (one report) to 16");
+  config_ = {e, daily};
 }
 
 json Insights::domain_json(const Catalog& catalog) const {
@@ -174,9 +165,7 @@ json Insights::domain_json(const Catalog& catalog) const {
   t += number(config_.epsilon);
   t += R"(,"daily_epsilon":)";
   t += number(config_.daily_epsilon);
-  t += R"(,"reports_per_day":)";
-  t += number(std::floor(config_.daily_epsilon / config_.epsilon + 1e-9));
-  t += R"(,"encoding":{"categories":"oue","segment":"randomized-response","split":0.5}})";
+  t += "}";
   return parsed(t);
 }
 
@@ -252,13 +241,9 @@ json Insights::report(const Catalog& catalog, const Profile& profile, const json
   t += day;
   t += R"(","reason":")";
   t += reason;  // a fixed text above, nothing to escape
-  t += R"(","budget":{"daily_epsilon":)";
-  t += number(config_.daily_epsilon);
-  t += R"(,"spent":)";
+  t += R"(","spent":)";
   t += number(budget_.spent);
-  t += R"(,"remaining":)";
-  t += number(std::max(0.0, config_.daily_epsilon - budget_.spent));
-  t += "}}";
+  t += "}";
   return parsed(t);
 }
 
