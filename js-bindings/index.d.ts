@@ -124,6 +124,8 @@ export interface EmmaOptions {
   retention?: { raw_event_days?: number; inactive_days?: number };
   /** Event weights (relative to a view) and the interest half-life in days (default 14). */
   profile?: { half_life_days?: number; view?: number; click?: number; add_to_cart?: number; remove_from_cart?: number; purchase?: number; category_view?: number; dwell_per_minute?: number };
+  /** Where sync copies go (e.g. '/emma/sync'); `fetch` replaces the global fetch (Node, tests). */
+  sync?: { endpoint: string; fetch?: typeof fetch };
   /** The data key is replaced, and the profile re-sealed, when older than this (default 90 days). */
   keys?: { rotation_days?: number };
   /** Who is responsible, for the record of processing. */
@@ -250,6 +252,19 @@ export interface Emma {
     deleteSetAside(id: string): Promise<void>;
     /** A new data key now; the profile re-sealed under it in one atomic write. */
     rotateKey(): Promise<{ rotated: boolean; keyId: string | null }>;
+  };
+  /** End-to-end encrypted sync between the shopper's devices (needs `sync` and `personalization`; README "Sync"). */
+  sync: {
+    state(): Promise<{ enabled: boolean; syncId: string | null; updatedAt: number; allowed: boolean }>;
+    /** Without a passphrase only a pairing code can bring in another device. Sends the first copy. */
+    enable(options?: { passphrase?: string }): Promise<{ syncId: string; passphrase: boolean }>;
+    /** A one-time code (24 characters, valid 10 minutes) to type on the other device. */
+    pair(): Promise<{ code: string }>;
+    join(how: { code: string } | { syncId: string; passphrase: string }): Promise<{ syncId: string; restored: boolean; events: number; stored: boolean }>;
+    push(): Promise<{ pushed: boolean; bytes: number }>;
+    pull(): Promise<{ applied: boolean; events?: number }>;
+    /** Ends sync here and deletes the server copy. */
+    disable(): Promise<{ deleted: boolean }>;
   };
   erase(): Promise<void>;
   on(event: 'storage', handler: (detail: StorageEventDetail) => void): () => void;
