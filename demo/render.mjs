@@ -79,7 +79,7 @@ function layout(shop, { title, body = {}, main }) {
   <link rel="icon" href="/favicon.svg">
   <link rel="stylesheet" href="/shop.css">
   <script src="/shop.js"></script>
-  <script src="/emma/emma.js" data-bundle="/emma/shop.bundle" data-shop="tante-emma-demo" data-lang="en" async></script>
+  <script src="/emma/emma.js" data-bundle="/emma/shop.bundle" data-shop="tante-emma-demo" data-lang="en" data-insights-endpoint="/insights/reports" async></script>
 </head>
 <body${raw(attrs)}>
   <header class="top">
@@ -210,7 +210,10 @@ export function privacyPage(shop) {
       <li>If you allow it, Emma keeps a profile of what you looked at, encrypted, in this browser only. Nothing is sent to the shop.</li>
       <li>In the privacy centre you can see that profile, download it, forget parts of it, pause profiling, withdraw your consent or erase everything.</li>
     </ul>
-    <p><button type="button" class="buy" data-emma-privacy>Open the privacy centre</button></p>`,
+    <p><button type="button" class="buy" data-emma-privacy>Open the privacy centre</button></p>
+    <h2>Audience statistics (optional)</h2>
+    <p id="insights-text">Allow this shop to learn which kinds of products its shoppers like most: once a day your browser sends one report that it has randomized itself (local differential privacy), with no identifier and no time finer than the day, so no report says what you like; only the sum over many shoppers does.</p>
+    <p><button type="button" id="share-insights">Share noised statistics</button> <span id="insights-status" role="status"></span> <a href="/audience">What the shop sees</a></p>`,
   });
 }
 

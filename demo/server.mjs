@@ -1,12 +1,13 @@
 // The demo shop's small server: pages rendered from catalog.json (render.mjs), static
-// files, and the stores for what shoppers opt in to send (demo/server/: the sync store;
-// each its own SQLite file under build/demo-data). Every page is served
-// under a strict Content-Security-Policy, so the demo also shows that Emma needs no inline
+// files, and the stores for what shoppers opt in to send (demo/server/: the sync store, the
+// insights collector and its /audience page; each its own SQLite file under build/demo-data).
+// Every page is served under a strict Content-Security-Policy, so the demo also shows that Emma needs no inline
 // script or style. Run by `npm run demo`; PORT defaults to 8080.
 import { createServer } from 'node:http';
 import { createReadStream, mkdirSync, readFileSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createInsightsCollector } from './server/insights-collector.mjs';
 import { SYNC_PREFIX, createSyncStore } from './server/sync-store.mjs';
 import { Shop, cartPage, categoryPage, homePage, notFoundPage, privacyPage, productPage, searchPage } from './render.mjs';
 
@@ -57,9 +58,12 @@ function pageFor(shop, pathname, query) {
 export const DATA_DIR = process.env.EMMA_DATA_DIR || path.join(root, 'build/demo-data');
 
 // mounts: extra [prefix, path] pairs tried first; headers: added to every answer;
-// catalog: the shop's catalog object (defaults to demo/catalog.json); dataDir: the stores.
-export function createDemoServer({ mounts = [], headers = {}, catalog, dataDir = DATA_DIR } = {}) {
+// catalog: the shop's catalog object (defaults to demo/catalog.json); dataDir: the stores;
+// insights: options of the opt-in statistics collector (demo/server/insights-collector.mjs).
+export function createDemoServer({ mounts = [], headers = {}, catalog, dataDir = DATA_DIR, insights = {} } = {}) {
   const table = [...mounts, ...DEFAULT_MOUNTS];
+  const collector = createInsightsCollector({ file: path.join(dataDir, 'insights.sqlite'),
+    bundle: path.join(root, 'build/demo/shop.bundle'), pageHeaders: { 'Content-Security-Policy': DEMO_CSP, ...headers }, ...insights });
   const shop = new Shop(catalog || JSON.parse(readFileSync(path.join(root, 'demo/catalog.json'), 'utf8')));
   mkdirSync(dataDir, { recursive: true });
   const sync = createSyncStore({ file: path.join(dataDir, 'sync.sqlite') });
@@ -72,6 +76,7 @@ export function createDemoServer({ mounts = [], headers = {}, catalog, dataDir =
       res.writeHead(400).end('bad path');
       return;
     }
+    if (await collector.handle(req, res, pathname, url.searchParams)) return;
     if (pathname.startsWith(SYNC_PREFIX)) {
       await sync.handle(req, res, pathname.slice(SYNC_PREFIX.length));
       return;
@@ -122,6 +127,7 @@ export function createDemoServer({ mounts = [], headers = {}, catalog, dataDir =
     }
     res.writeHead(404, { 'Content-Type': 'text/html; charset=utf-8' }).end('<!DOCTYPE html><title>Not found</title><h1>404 Not Found</h1>');
   });
+  server.on('close', () => collector.close());
   server.on('close', () => sync.close());
   server.syncFile = sync.file;
   return server;

@@ -3,7 +3,7 @@
 export type ErrorCode =
   | 'BAD_REQUEST' | 'BAD_BUNDLE' | 'BAD_EVENT' | 'BAD_CONSENT' | 'NO_BUNDLE' | 'NO_CONSENT' | 'NO_KEY'
   | 'TAMPERED' | 'WRONG_KEY' | 'UNSUPPORTED' | 'OUT_OF_MEMORY' | 'INTERNAL' | 'WASM_LOAD' | 'ENGINE_FAILED'
-  | 'STORAGE_QUOTA' | 'STORAGE_FAILED' | 'STORAGE_UNAVAILABLE' | 'CLOSED';
+  | 'STORAGE_QUOTA' | 'STORAGE_FAILED' | 'STORAGE_UNAVAILABLE' | 'CLOSED' | 'INSIGHTS_FAILED';
 
 export class EmmaError extends Error {
   readonly name: 'EmmaError';
@@ -130,6 +130,16 @@ export interface EmmaOptions {
   keys?: { rotation_days?: number };
   /** Who is responsible, for the record of processing. */
   controller?: { name?: string; contact?: string; dpo?: string };
+  /** Opt-in audience statistics (README "Insights"): the collector's URL, ε per report (2) and per day (2).
+   *  `jitterMs` (test hook): the largest delay before sending, or [min, max] (default [5000, 60000]). */
+  insights?: { endpoint?: string | URL; epsilon?: number; dailyEpsilon?: number; jitterMs?: number | [number, number]; fetch?: typeof fetch };
+}
+
+/** One locally noised report, exactly as sent (README "Insights"). */
+export interface InsightsReport { v: 1; domain: string; day: string; epsilon: number; categories: string; segment: number; segment_bit: 0 | 1; nonce: string }
+export interface InsightsDomain {
+  version: 1; id: string; categories: string[]; segments: string[]; epsilon: number; daily_epsilon: number; reports_per_day: number;
+  encoding: { categories: 'oue'; segment: 'randomized-response'; split: number };
 }
 
 export interface CatalogItem {
@@ -252,6 +262,12 @@ export interface Emma {
     deleteSetAside(id: string): Promise<void>;
     /** A new data key now; the profile re-sealed under it in one atomic write. */
     rotateKey(): Promise<{ rotated: boolean; keyId: string | null }>;
+  };
+  insights: {
+    /** What a report's bits mean (the bundle's top-level categories, the built-in segments) and the ε settings. */
+    domain(): Promise<InsightsDomain>;
+    /** The reports due now; spends today's budget. Needs `insights` and `personalization` (else NO_CONSENT). */
+    report(): Promise<InsightsReport[]>;
   };
   /** End-to-end encrypted sync between the shopper's devices (needs `sync` and `personalization`; README "Sync"). */
   sync: {

@@ -112,7 +112,19 @@ window.emma = window.emma || function () { (window.emma.q = window.emma.q || [])
     if (list && note) note.textContent = list.getAttribute('data-emma-state') === 'personalized' ? 'Sorted for you (on this device).' : 'Sorted by popularity.';
   });
 
+  // The privacy page's opt-in to audience statistics (README "Insights"): the text shown is
+  // what the consent record's hash proves.
+  function shareInsights() {
+    var text = document.getElementById('insights-text');
+    var status = document.getElementById('insights-status');
+    window.emma('consent.grant', 'insights', { version: 'demo-insights-2026-11', text: text ? text.textContent : '', source: 'api', lang: 'en' }, function (err) {
+      if (status) status.textContent = err ? 'Not saved: ' + err.message : 'Thank you: one noised report a day will be sent while you allow personalisation too.';
+    });
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
+    var share = document.getElementById('share-insights');
+    if (share) share.addEventListener('click', shareInsights);
     watchRequests();
     showCart();
     var form = document.getElementById('simulate');

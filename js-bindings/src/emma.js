@@ -2,6 +2,7 @@
 // engine; every decision about the shopper is the engine's (src/core).
 import { Boundary } from './boundary.js';
 import { EmmaError, asEmmaError } from './errors.js';
+import { attachInsights, insightsOptions } from './insights.js';
 import { KEY_RECORD, KeyKeeper } from './keys.js';
 import { SyncTransport } from './sync.js';
 import { MemoryStorage } from './storage/memory.js';
@@ -27,13 +28,15 @@ export async function createEmmaWith(env, options = {}) {
   const boundary = new Boundary(module);
   // The shop's privacy configuration: retention windows and who the controller is (for the
   // record of processing). The engine validates both.
-  boundary.call({ op: 'configure', shop, retention: options.retention, controller: options.controller, profile: options.profile, keys: options.keys });
+  boundary.call({ op: 'configure', shop, retention: options.retention, controller: options.controller, profile: options.profile, keys: options.keys,
+    insights: insightsOptions(options.insights)?.engine });
   await loadBundle(env, boundary, bundle);
   const emma = new Emma(env, boundary, now);
   if (options.sync !== undefined) emma._useSync(new SyncTransport(options.sync?.endpoint, options.sync?.fetch));
   // Handlers given here hear what happens while starting (a tampered profile, no storage).
   for (const [event, handler] of Object.entries(options.on || {})) emma.on(event, handler);
   await emma._openStorage(storage, shop, { tabSync: options._tabSync !== false });
+  emma._attachInsights(options.insights, env.fetch);
   emma._pullAtStart();
   return emma;
 }
@@ -100,6 +103,7 @@ class Emma {
   #refreshQueued = false;
   #closed = false;
   #handlers = new Map(EVENTS.map((e) => [e, new Set()]));
+  #stopInsights = () => {};
   #sync = null;  // SyncTransport when the shop configured a sync endpoint
   #pushTimer = null;
 
@@ -313,9 +317,23 @@ class Emma {
     this.#emit('consent', await this.consent.state());
   }
 
+  // The opt-in `insights` reports (insights.js sends them; the engine makes them).
+  _attachInsights(options, fetchImpl) {
+    const { api, stop } = attachInsights(options, {
+      report: () => this.#mutate(() => this.#call({ op: 'insights.report' })).then(({ r }) => r),
+      domain: () => this.#read({ op: 'insights.domain' }),
+      state: () => this.#read({ op: 'consent.state' }),
+      on: (event, handler) => this.on(event, handler),
+      emit: (event, detail) => this.#emit(event, detail),
+    }, fetchImpl);
+    this.insights = api;
+    this.#stopInsights = stop;
+  }
+
   async close() {
     if (this.#closed) return;
     this.#closed = true;
+    this.#stopInsights();
     clearTimeout(this.#pushTimer);
     this.#pushTimer = null;
     await this.#serial(async () => {

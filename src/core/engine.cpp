@@ -10,6 +10,7 @@
 #include "error.hpp"
 #include "json_build.hpp"
 #include "recommend.hpp"
+#include "segments.hpp"
 
 namespace emma {
 namespace {
@@ -45,7 +46,7 @@ bool Engine::personalizing() const { return consent_.granted("personalization") 
 
 json Engine::sealed_plaintext() const {
   return Obj()("format", kProfileFormat)("profile", profile_.to_json())("consent", consent_.to_json())
-      ("objected", objected_)("sync", sync_.to_json());
+      ("objected", objected_)("insights", insights_.budget().to_json())("sync", sync_.to_json());
 }
 
 Response Engine::handle(std::string_view request, const std::uint8_t* bytes, std::size_t size) noexcept {
@@ -115,6 +116,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       weight("category_view", profile_config_.w_category_view, 0);
       weight("dwell_per_minute", profile_config_.w_dwell_per_minute, 0);
     }
+    if (f.has("insights")) insights_.configure(f.object("insights"));
     if (f.has("keys")) {
       Fields k = f.object("keys");
       if (auto d = k.opt_num("rotation_days")) {
@@ -130,6 +132,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     return Obj()("shop", shop_)
         ("retention", Obj()("raw_event_days", profile_config_.raw_event_days)("inactive_days", profile_config_.inactive_days));
   }
+  if (op.rfind("insights.", 0) == 0) return insights_op(op, f, now);
   if (op == "processing.record") return processing_record(shop_, controller_, profile_config_, consent_, now);
   if (op == "profile.forget") {
     std::size_t n = 0;
@@ -202,6 +205,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     const bool erase = rec.purpose == "personalization";
     if (erase) {
       profile_ = Profile(profile_config_);
+      insights_.reset();
       vault_.clear_key();
     }
     // Withdrawing sync (or personalization) ends sync: the server copy goes too.
@@ -217,6 +221,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     }
     if (erase) {
       profile_ = Profile(profile_config_);
+      insights_.reset();
       vault_.clear_key();
     }
     const json sync_delete = (erase || !consent_.granted("sync")) ? end_sync() : json();
@@ -256,10 +261,12 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     // Build both before replacing either, so a bad record leaves the session untouched.
     Profile profile = Profile::from_json(doc.value("profile", json::object()), profile_config_);
     Consent consent = Consent::from_json(doc.value("consent", json::array()));
+    const InsightsBudget budget = InsightsBudget::from_json(doc.value("insights", json()));
     // Storage limitation: a profile unused for too long is erased, not restored.
     if (now > 0 && profile.expired(now)) {
       profile_ = Profile(profile_config_);
       consent_ = Consent();
+      insights_.reset();
       vault_.clear_key();
       // Its server copy goes too (the handle is only known from the expired profile).
       sync_ = SyncState::from_json(doc.value("sync", json()), code::tampered);
@@ -269,6 +276,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     const bool folded = now > 0 && profile.enforce_retention(now);
     profile_ = std::move(profile);
     consent_ = std::move(consent);
+    insights_.restore(budget);
     objected_ = pf.opt_bool("objected").value_or(false);
     sync_ = SyncState::from_json(doc.value("sync", json()), code::tampered);
     return Obj()("events", profile_.event_count())("consent", consent_.state_json())("persist", folded);
@@ -324,10 +332,36 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     profile_ = Profile(profile_config_);
     consent_ = Consent();
     objected_ = false;
+    insights_.reset();
     vault_.clear_key();
     return Obj()("erased", true)("erase_storage", true)("sync_delete", end_sync());
   }
   f.fail("op", "\"" + op + "\" is not an operation of this engine");
+}
+
+// insights.domain: what a report's bits mean (public, like the bundle). insights.report: the
+// reports due now, only with `insights` and `personalization` granted: the reports come from
+// the local profile, which exists only with personalization, and so does the sealed budget.
+json Engine::insights_op(const std::string& op, const Fields& f, std::int64_t now) {
+  if (op == "insights.domain") return insights_.domain_json(bundle().catalog);
+  if (op != "insights.report") f.fail("op", "\"" + op + "\" is not an operation of this engine");
+  const Bundle& b = bundle();
+  if (!consent_.granted("insights") || consent_.gpc()) {
+    throw Error(code::no_consent, consent_.gpc() ? "Global Privacy Control is on: no insights are reported"
+                                                 : "insights is not granted; nothing is reported");
+  }
+  if (!consent_.granted("personalization")) {
+    throw Error(code::no_consent, "insights reports come from the local profile, which exists only with "
+                                  "personalization; without it nothing is reported");
+  }
+  const std::size_t max = static_cast<std::size_t>(f.opt_int("max", 1, 16).value_or(16));
+  if (objected_) {
+    // Art. 21: the shopper objected to profiling, so what the profile says is not used.
+    return json::parse(R"({"reports":[],"reason":"the shopper objected to profiling","persist":false})");
+  }
+  json r = insights_.report(b.catalog, profile_, compute_segments(b, &profile_, json(), now).at("segments"), now, max);
+  r["persist"] = !r.at("reports").empty();  // the spent budget must survive a reload
+  return r;
 }
 
 // A backup under a secret the shopper knows (src/core/backup.hpp has the format). For the

@@ -11,6 +11,7 @@
 
 #include "bundle.hpp"
 #include "consent.hpp"
+#include "insights.hpp"
 #include "processing_record.hpp"
 #include "profile.hpp"
 #include "sync.hpp"
@@ -34,6 +35,7 @@ class Engine {
   const Bundle& bundle() const;
   bool personalizing() const;
   json sealed_plaintext() const;
+  json insights_op(const std::string& op, const Fields& f, std::int64_t now);
   json backup_seal(const Fields& f, std::int64_t now, std::vector<std::uint8_t>& out_bytes);
   json backup_open(const Fields& f, const std::uint8_t* bytes, std::size_t size, std::int64_t now);
   // A backup document of the current profile, and taking one in (replacing the profile).
@@ -52,6 +54,7 @@ class Engine {
   Profile profile_;
   Consent consent_;
   Vault vault_;
+  Insights insights_;  // the ε budget spent today is sealed with the profile
   bool objected_ = false;  // Art. 21: profiling paused by the shopper
   // Key rotation: the data key is replaced (and the profile re-sealed) when it is older
   // than this; its creation time comes with the key (0: unknown, so rotated at next write).

@@ -53,7 +53,9 @@ json processing_record(const std::string& shop, const Controller& controller, co
   for (auto& p : j["purposes"]) {
     const std::string id = p["id"];
     p["granted"] = state[id]["granted"];
-    if (p["granted"].get<bool>() && j["recipients_when"].contains(id)) recipients.push_back(j["recipients_when"][id]);
+    // Insights are made from the local profile: without personalization nothing is sent.
+    const bool sends = id != "insights" || state["personalization"]["granted"].get<bool>();
+    if (p["granted"].get<bool>() && sends && j["recipients_when"].contains(id)) recipients.push_back(j["recipients_when"][id]);
   }
   j.erase("recipients_when");
   j["recipients"] = recipients;

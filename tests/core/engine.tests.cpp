@@ -266,6 +266,9 @@ TEST_CASE("the record of processing follows the live configuration (Art. 30)", "
   CHECK_THAT(r.at("json").at("retention").at("raw_events").get<std::string>(), Catch::Contains("90 days"));
   CHECK_THAT(r.at("markdown").get<std::string>(), Catch::Contains("None: the data stays on the shopper's device"));
   REQUIRE(call(e, {{"op", "consent.grant"}, {"purpose", "insights"}, {"version", "1"}}).ok());
+  // Insights are made from the profile: the collector is a recipient once personalization is granted too.
+  CHECK(call(e, {{"op", "processing.record"}, {"now", kNow}}).result().at("json").at("recipients").empty());
+  REQUIRE(call(e, {{"op", "consent.grant"}, {"purpose", "personalization"}, {"version", "1"}}).ok());
   r = call(e, {{"op", "processing.record"}, {"now", kNow}}).result();
   CHECK(r.at("json").at("recipients").size() == 1);
   CHECK_THAT(r.at("markdown").get<std::string>(), Catch::Contains("| insights |") && Catch::Contains("| granted |"));

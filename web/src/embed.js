@@ -40,6 +40,8 @@ function readConfig() {
     t: texts(lang),
     sources,
     nonce: (script && script.nonce) || '',
+    // Opt-in audience statistics; data-insights-jitter-ms="max" or "min max" is a test hook (README "Insights").
+    insights: d.insightsEndpoint ? { endpoint: page(d.insightsEndpoint), jitterMs: /^\d+( \d+)?$/.test(d.insightsJitterMs || '') ? d.insightsJitterMs.split(' ').map(Number) : undefined } : undefined,
   };
 }
 
@@ -85,6 +87,7 @@ function start() {
         storage: config.storage,
         wasmUrl: config.wasmUrl,
         consent: { sources: config.sources },
+        insights: config.insights,
         on: { error: (e) => warn(`${e.code}: ${e.message}`) },
       }),
       domReady,
