@@ -27,6 +27,9 @@ test('benchmark smoke run: the JS baseline and the engine agree on the top 8', (
   const r = lastJson(execFileSync('node', ['src/tools/bench/bench.mjs', '--smoke', '--json'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString());
   assert.deepEqual(r.items, [2000]);
   assert.ok(r.wasm_ms[0] > 0 && r.js_ms[0] > 0);
+  // 8x the items: a linear load is ~8x the time, a quadratic one ~64x (it once was: 28x
+  // measured with the old parser, because fixed costs dilute it at this size).
+  assert.ok(r.catalog_object_load.ratio < 16, JSON.stringify(r.catalog_object_load));
 });
 
 test('emma-model scale smoke run: the log streamed once, rows counted', { skip: !existsSync(orders) && 'shared/ datasets not present' }, () => {

@@ -92,8 +92,26 @@ async function benchSize(n, dir) {
   };
 }
 
+// A plain catalog object (createEmma({ bundle: { items } })) loaded at n and 8n items: a
+// linear load takes ~8x as long, a quadratic one ~64x (the parser once was, see
+// src/core/json_input.cpp).
+async function catalogObjectLoad(n) {
+  const engine = await openEngine();
+  engine.call({ op: 'configure', shop: 'bench' });
+  const at = (k) => {
+    const doc = catalog(k);
+    return time(() => engine.call({ op: 'catalog.load', catalog: doc }), 3);
+  };
+  at(n);  // warm-up: the first calls run before the wasm is optimized
+  const small = at(n);
+  const large = at(8 * n);
+  return { items: [n, 8 * n], ms: [small, large], ratio: large / small };
+}
+
 const dir = mkdtempSync(path.join(os.tmpdir(), 'emma-bench-'));
 try {
+  const catalogLoad = await catalogObjectLoad(smoke ? 1000 : 5000);
+  console.log(`catalog object load: ${catalogLoad.items[0]} items ${catalogLoad.ms[0].toFixed(1)} ms, ${catalogLoad.items[1]} items ${catalogLoad.ms[1].toFixed(1)} ms (ratio ${catalogLoad.ratio.toFixed(2)}; linear is 8)`);
   const results = [];
   for (const n of sizes) {
     const r = await benchSize(n, dir);
@@ -107,7 +125,8 @@ try {
   }
   const round = (x) => Number(x.toFixed(3));
   if (json) {
-    console.log(JSON.stringify({ items: sizes, wasm_ms: results.map((r) => round(r.wasm_ms)), js_ms: results.map((r) => round(r.js_ms)), ratio: results.map((r) => round(r.js_ms / r.wasm_ms)) }));
+    console.log(JSON.stringify({ items: sizes, wasm_ms: results.map((r) => round(r.wasm_ms)), js_ms: results.map((r) => round(r.js_ms)), ratio: results.map((r) => round(r.js_ms / r.wasm_ms)),
+      catalog_object_load: { items: catalogLoad.items, ms: catalogLoad.ms.map(round), ratio: round(catalogLoad.ratio) } }));
   }
   if (results.some((r) => !r.same_top8)) {
     console.error('bench: the JS baseline and the engine disagree: the baseline is not the same scoring');
