@@ -35,6 +35,17 @@ const noWorker = {
     }));
   },
 };
+// Sync (end-to-end encrypted copies to the shop's endpoint) is configured only through the
+// npm package; the embed has no sync option, so its transport stays out too (~0.9 KB brotli).
+const noSync = {
+  name: 'no-sync',
+  setup(b) {
+    b.onResolve({ filter: /\/sync\.js$/ }, () => ({ path: 'sync', namespace: 'no-sync' }));
+    b.onLoad({ filter: /.*/, namespace: 'no-sync' }, () => ({
+      contents: "export class SyncTransport { constructor() { throw new Error('the embed script has no sync; use the npm package'); } }",
+    }));
+  },
+};
 await build({
   ...common,
   entryPoints: [path.join(root, 'web/src/embed.js')],
@@ -47,7 +58,7 @@ await build({
   // The embed passes wasmUrl itself (beside emma.js); this only keeps the default well-formed.
   define: { 'import.meta.url': 'document.baseURI' },
   conditions: ['browser'],
-  plugins: [noWorker],
+  plugins: [noWorker, noSync],
 });
 await build({ ...common, entryPoints: [path.join(root, 'web/src/emma.css')], outfile: path.join(out, 'emma.css') });
 copyFileSync(path.join(root, 'js-bindings/dist/emma.wasm'), path.join(out, 'emma.wasm'));
