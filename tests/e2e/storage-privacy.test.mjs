@@ -4,7 +4,7 @@
 // Run for IndexedDB (the default) and for the localStorage fallback.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GRANT, HIDE, NOTHING, allStorage, assertNoPlaintext, catalog, openPage, secrets, setup, storageText } from './storage-helpers.mjs';
+import { GRANT, HIDE, NOTHING, allStorage, assertNoPlaintext, catalog, holdsWord, openPage, secrets, setup, storageText } from './storage-helpers.mjs';
 
 const QUERY = 'retrospot lunchbag';
 
@@ -39,6 +39,14 @@ async function personalize(page) {
     await emma.track({ type: 'category_view', category: 'Bags' });
   }, { grant: GRANT, items, query: QUERY });
 }
+
+test('the plaintext search finds a leaked id and title, not an id inside a longer number', () => {
+  assert.equal(holdsWord('{"item":"22652","at":1796422652123}', '22652'), true);
+  assert.equal(holdsWord('x\u0001\u009f22652\u00ffy', '22652'), true, 'between ciphertext bytes');
+  assert.equal(holdsWord('created=1796422652123 id=k1', '22652'), false);
+  assert.equal(holdsWord('title=JUMBO BAG RED RETROSPOT', 'JUMBO BAG RED RETROSPOT'), true);
+  assert.throws(() => assertNoPlaintext(`${'.'.repeat(200)}"85123A"`, ['85123A'], 'self-check'), /"85123A" appears in plaintext/);
+});
 
 for (const [mode, query] of [
   ['indexeddb', 'start=1'],
