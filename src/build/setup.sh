@@ -88,3 +88,4 @@ fi
 node web/build.mjs >&2
 
 node src/build/size-report.mjs >&2
+log "ready after ${SECONDS} s"

@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export NODE_PATH=/usr/share/nodejs
-step() { printf '\n=== %s\n' "$*"; }
+# Each step says how long the run has taken so far, so slow steps show in CI's log.
+step() { printf '\n=== %s (at %d s)\n' "$*" "$SECONDS"; }
 # ctest, showing Catch2's own summary (assertions and cases) and everything on failure.
 run_ctest() {
   if ! ctest --test-dir "$1" --output-on-failure -V > "$1/ctest.log" 2>&1; then
@@ -43,3 +44,4 @@ bash tests/fuzz/run.sh "${EMMA_FUZZ_SECONDS:-20}"
 # Last, so that node:test's summary closes the output.
 step "JavaScript (node:test) and browser tests (Playwright + Chromium)"
 node --test --test-concurrency=1 tests/js/ tests/e2e/
+step "done"
