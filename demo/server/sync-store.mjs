@@ -7,14 +7,19 @@
 //   DELETE /emma/sync/<handle>       forget it                      -> 204
 //   PUT    /emma/sync/pair/<slot>    a one-time pairing copy         -> 204 (kept 10 minutes)
 //   GET    /emma/sync/pair/<slot>    given out once, then deleted   -> 200 | 404
-// Errors: JSON { error: { code, message } }. No IP address, cookie or time is stored with
-// a copy; the in-memory rate limit forgets addresses after a minute.
+// Errors: JSON { error: { code, message } }. No IP address or cookie is stored with a copy,
+// and of time only the day it was last written or read: a copy nobody has used for
+// `retainDays` (default 395, the profile's own inactivity limit in src/core/profile.hpp) is
+// deleted, so a shopper who cleared their browser and never came back leaves nothing behind.
+// The in-memory rate limit forgets addresses after a minute.
 import Database from 'better-sqlite3';
 
 export const SYNC_PREFIX = '/emma/sync/';
 export const MAX_COPY_BYTES = 4 << 20;
 const MIN_COPY_BYTES = 54 + 16;  // backup header + tag (src/core/backup.hpp)
 const PAIRING_MS = 10 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+const PURGE_EVERY_MS = 60 * 60 * 1000;
 const HEX32 = /^[0-9a-f]{32}$/;
 
 function fail(res, status, code, message) {
@@ -56,15 +61,22 @@ function readBody(req, max) {
   });
 }
 
-export function createSyncStore({ file, rateLimit = 600, now = () => Date.now() } = {}) {
+export function createSyncStore({ file, rateLimit = 600, retainDays = 395, now = () => Date.now() } = {}) {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
-  db.exec(`CREATE TABLE IF NOT EXISTS copies (handle TEXT PRIMARY KEY, copy BLOB NOT NULL) WITHOUT ROWID;
+  db.exec(`CREATE TABLE IF NOT EXISTS copies (handle TEXT PRIMARY KEY, copy BLOB NOT NULL, day INTEGER NOT NULL) WITHOUT ROWID;
            CREATE TABLE IF NOT EXISTS pairings (slot TEXT PRIMARY KEY, copy BLOB NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID;`);
+  const today = () => Math.floor(now() / DAY_MS);
+  // Files from before copies had a day: their copies count as used today (not deleted at once).
+  if (!db.prepare('SELECT name FROM pragma_table_info(\'copies\')').all().some((c) => c.name === 'day')) {
+    db.exec(`ALTER TABLE copies ADD COLUMN day INTEGER NOT NULL DEFAULT ${today()}`);
+  }
   const q = {
-    put: db.prepare('INSERT INTO copies (handle, copy) VALUES (?, ?) ON CONFLICT(handle) DO UPDATE SET copy = excluded.copy'),
+    put: db.prepare('INSERT INTO copies (handle, copy, day) VALUES (?, ?, ?) ON CONFLICT(handle) DO UPDATE SET copy = excluded.copy, day = excluded.day'),
     get: db.prepare('SELECT copy FROM copies WHERE handle = ?'),
+    touch: db.prepare('UPDATE copies SET day = ? WHERE handle = ? AND day < ?'),
     del: db.prepare('DELETE FROM copies WHERE handle = ?'),
+    purgeCopies: db.prepare('DELETE FROM copies WHERE day < ?'),
     putPair: db.prepare('INSERT OR REPLACE INTO pairings (slot, copy, expires) VALUES (?, ?, ?)'),
     getPair: db.prepare('SELECT copy FROM pairings WHERE slot = ? AND expires > ?'),
     delPair: db.prepare('DELETE FROM pairings WHERE slot = ?'),
@@ -75,6 +87,18 @@ export function createSyncStore({ file, rateLimit = 600, now = () => Date.now() 
     q.delPair.run(slot);
     return row;
   });
+  const readCopy = db.transaction((handle, day) => {
+    const row = q.get.get(handle);
+    if (row) q.touch.run(day, handle, day);
+    return row;
+  });
+  // Unused copies go at the first request of each hour (a full scan: not on every request).
+  let purgedAt = -Infinity;
+  const purgeUnused = () => {
+    if (now() - purgedAt < PURGE_EVERY_MS) return;
+    purgedAt = now();
+    q.purgeCopies.run(today() - retainDays);
+  };
   const allowed = rateLimiter(rateLimit);
 
   // Answers a request under SYNC_PREFIX; `rest` is the path after it.
@@ -85,18 +109,19 @@ export function createSyncStore({ file, rateLimit = 600, now = () => Date.now() 
     if (!HEX32.test(id)) return fail(res, 400, 'BAD_HANDLE', `a sync ${pairing ? 'slot' : 'handle'} is 32 lowercase hex characters`);
     try {
       q.purge.run(now());
+      purgeUnused();
       if (req.method === 'PUT') {
         const body = await readBody(req, MAX_COPY_BYTES);
         if (body.length < MIN_COPY_BYTES || body.subarray(0, 4).toString('latin1') !== 'EMBK') {
           return fail(res, 400, 'BAD_COPY', `a sync copy is a sealed Tante Emma backup ("EMBK", at least ${MIN_COPY_BYTES} bytes); got ${body.length} bytes`);
         }
         if (pairing) q.putPair.run(id, body, now() + PAIRING_MS);
-        else q.put.run(id, body);
+        else q.put.run(id, body, today());
         res.writeHead(204, { 'Cache-Control': 'no-store' }).end();
         return;
       }
       if (req.method === 'GET') {
-        const row = pairing ? takePair(id, now()) : q.get.get(id);
+        const row = pairing ? takePair(id, now()) : readCopy(id, today());
         if (!row) return fail(res, 404, 'NOT_FOUND', pairing ? 'no pairing copy waits here (codes work once, for 10 minutes)' : 'no sync copy under this handle');
         res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': row.copy.length, 'Cache-Control': 'no-store' });
         res.end(row.copy);
