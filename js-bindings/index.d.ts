@@ -268,7 +268,8 @@ export interface Emma {
   };
   /** End-to-end encrypted sync between the shopper's devices (needs `sync` and `personalization`; README "Sync"). */
   sync: {
-    state(): Promise<{ enabled: boolean; syncId: string | null; updatedAt: number; allowed: boolean }>;
+    /** `pending`: this device's changes not yet known to be in the server copy (kept for the merge). */
+    state(): Promise<{ enabled: boolean; syncId: string | null; updatedAt: number; allowed: boolean; pending: number }>;
     /** Without a passphrase only a pairing code can bring in another device. Sends the first copy. */
     enable(options?: { passphrase?: string }): Promise<{ syncId: string; passphrase: boolean }>;
     /** A one-time code (24 characters, valid 10 minutes) to type on the other device. */

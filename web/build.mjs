@@ -1,6 +1,6 @@
 // Builds what a shop deploys as /emma/: web/dist/emma.js (the embed script with the npm
-// API and the engine's glue, one classic script), emma.css and emma.wasm (copied from the
-// package). esbuild bundles and minifies: a well-kept, dependency-free npm tool that is
+// API and the engine's glue, one classic script), emma.css and emma.wasm (the engine built
+// for the embed, without sync). esbuild bundles and minifies: a well-kept, dependency-free npm tool that is
 // also what Vite uses, and the embed must stay small (see README, "Sizes").
 //
 // usage: node web/build.mjs            (setup.sh runs it; skipped when nothing changed)
@@ -11,7 +11,14 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'web/dist');
-const inputs = [path.join(root, 'web/src'), path.join(root, 'js-bindings/src'), path.join(root, 'js-bindings/dist/emma.mjs'), path.join(root, 'js-bindings/dist/emma.wasm'), fileURLToPath(import.meta.url)];
+// The engine of the embed is built without sync (CMakeLists.txt, emma_embed): the embed has
+// no sync option, and the merge and pairing code would cost the page about 3 KB brotli.
+const engine = { glue: path.join(root, 'build/wasm/emma-embed.mjs'), wasm: path.join(root, 'build/wasm/emma-embed.wasm') };
+if (!existsSync(engine.glue) || !existsSync(engine.wasm)) {
+  console.error(`web: ${engine.glue} and .wasm are missing; run 'npm run setup' first`);
+  process.exit(1);
+}
+const inputs = [path.join(root, 'web/src'), path.join(root, 'js-bindings/src'), engine.glue, engine.wasm, fileURLToPath(import.meta.url)];
 
 function newest(p) {
   const s = statSync(p);
@@ -46,6 +53,12 @@ const noSync = {
     }));
   },
 };
+const embedEngine = {
+  name: 'embed-engine',
+  setup(b) {
+    b.onResolve({ filter: /\/dist\/emma\.mjs$/ }, () => ({ path: engine.glue }));
+  },
+};
 await build({
   ...common,
   entryPoints: [path.join(root, 'web/src/embed.js')],
@@ -58,8 +71,8 @@ await build({
   // The embed passes wasmUrl itself (beside emma.js); this only keeps the default well-formed.
   define: { 'import.meta.url': 'document.baseURI' },
   conditions: ['browser'],
-  plugins: [noWorker, noSync],
+  plugins: [noWorker, noSync, embedEngine],
 });
 await build({ ...common, entryPoints: [path.join(root, 'web/src/emma.css')], outfile: path.join(out, 'emma.css') });
-copyFileSync(path.join(root, 'js-bindings/dist/emma.wasm'), path.join(out, 'emma.wasm'));
+copyFileSync(engine.wasm, path.join(out, 'emma.wasm'));
 console.error('web: built web/dist (emma.js, emma.css, emma.wasm)');

@@ -2,16 +2,20 @@
 // copy (the key never leaves the shopper's devices), so all it checks is shape and size.
 // Its own SQLite file: sync is a purpose of its own and is kept apart from anything else.
 //
-//   PUT    /emma/sync/<handle>       store or replace the copy      -> 204
-//   GET    /emma/sync/<handle>       the copy                       -> 200 | 404
+//   PUT    /emma/sync/<handle>       store or replace the copy      -> 204 | 412
+//   GET    /emma/sync/<handle>       the copy, with its ETag        -> 200 | 404
 //   DELETE /emma/sync/<handle>       forget it                      -> 204
 //   PUT    /emma/sync/pair/<slot>    a one-time pairing copy         -> 204 (kept 10 minutes)
 //   GET    /emma/sync/pair/<slot>    given out once, then deleted   -> 200 | 404
+// A PUT with If-Match: "<etag>" replaces the copy only if it is still that one, and with
+// If-None-Match: * only stores when there is none (412 CHANGED otherwise): so a device that
+// merged the copy it read cannot overwrite one another device pushed meanwhile.
 // Errors: JSON { error: { code, message } }. No IP address or cookie is stored with a copy,
 // and of time only the day it was last written or read: a copy nobody has used for
 // `retainDays` (default 395, the profile's own inactivity limit in src/core/profile.hpp) is
 // deleted, so a shopper who cleared their browser and never came back leaves nothing behind.
 // The in-memory rate limit forgets addresses after a minute.
+import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 
 export const SYNC_PREFIX = '/emma/sync/';
@@ -21,6 +25,18 @@ const PAIRING_MS = 10 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 const PURGE_EVERY_MS = 60 * 60 * 1000;
 const HEX32 = /^[0-9a-f]{32}$/;
+
+// The copy's version for If-Match: a hash of its bytes (quoted, as HTTP has it).
+const etagOf = (copy) => `"${createHash('sha256').update(copy).digest('hex').slice(0, 32)}"`;
+
+// Whether a PUT's If-Match / If-None-Match condition holds for the current copy (or none).
+function conditionHolds(req, current) {
+  const ifMatch = req.headers['if-match'];
+  const ifNoneMatch = req.headers['if-none-match'];
+  if (ifMatch !== undefined) return current !== undefined && (ifMatch.trim() === '*' || ifMatch.split(',').some((t) => t.trim() === etagOf(current)));
+  if (ifNoneMatch !== undefined && ifNoneMatch.trim() === '*') return current === undefined;
+  return true;
+}
 
 function fail(res, status, code, message) {
   res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
@@ -87,6 +103,12 @@ export function createSyncStore({ file, rateLimit = 600, retainDays = 395, now =
     q.delPair.run(slot);
     return row;
   });
+  // The condition and the write in one transaction: no other PUT comes in between.
+  const putIf = db.transaction((req, handle, copy, day) => {
+    if (!conditionHolds(req, q.get.get(handle)?.copy)) return false;
+    q.put.run(handle, copy, day);
+    return true;
+  });
   const readCopy = db.transaction((handle, day) => {
     const row = q.get.get(handle);
     if (row) q.touch.run(day, handle, day);
@@ -116,14 +138,16 @@ export function createSyncStore({ file, rateLimit = 600, retainDays = 395, now =
           return fail(res, 400, 'BAD_COPY', `a sync copy is a sealed Tante Emma backup ("EMBK", at least ${MIN_COPY_BYTES} bytes); got ${body.length} bytes`);
         }
         if (pairing) q.putPair.run(id, body, now() + PAIRING_MS);
-        else q.put.run(id, body, today());
+        else if (!putIf(req, id, body, today())) {
+          return fail(res, 412, 'CHANGED', 'the sync copy changed since it was read; fetch it, merge and send again');
+        }
         res.writeHead(204, { 'Cache-Control': 'no-store' }).end();
         return;
       }
       if (req.method === 'GET') {
         const row = pairing ? takePair(id, now()) : readCopy(id, today());
         if (!row) return fail(res, 404, 'NOT_FOUND', pairing ? 'no pairing copy waits here (codes work once, for 10 minutes)' : 'no sync copy under this handle');
-        res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': row.copy.length, 'Cache-Control': 'no-store' });
+        res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': row.copy.length, 'Cache-Control': 'no-store', ETag: etagOf(row.copy) });
         res.end(row.copy);
         return;
       }

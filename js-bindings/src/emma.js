@@ -159,12 +159,12 @@ class Emma {
     // End-to-end encrypted sync between the shopper's devices (README, "Sync"). The engine
     // decides and seals; here the copies travel to the shop's sync endpoint.
     this.sync = {
-      state: () => self.#read({ op: 'sync.state' }).then((s) => ({ enabled: s.enabled, syncId: s.handle, updatedAt: s.updated_at, allowed: s.allowed })),
+      state: () => self.#read({ op: 'sync.state' }).then((s) => ({ enabled: s.enabled, syncId: s.handle, updatedAt: s.updated_at, allowed: s.allowed, pending: s.pending })),
       enable: async ({ passphrase } = {}) => {
         self.#transport();
         const secret = passphrase === undefined ? undefined : normalizeSecret(passphrase);
         const { r } = await self.#mutate(() => self.#call({ op: 'sync.enable', passphrase: secret }));
-        await self.#serial(() => self.#push());
+        await self.#syncing(() => self.#push());
         return { syncId: r.handle, passphrase: r.passphrase };
       },
       // A one-time code to show the shopper; typed on the other device into sync.join({ code }).
@@ -189,14 +189,15 @@ class Emma {
           const handle = typeof how.syncId === 'string' ? how.syncId.trim().toLowerCase() : how.syncId;
           message = { op: 'sync.join', handle, passphrase: normalizeSecret(how.passphrase) };
           if (typeof handle !== 'string' || !/^[0-9a-f]{32}$/.test(handle)) throw new EmmaError('BAD_REQUEST', 'sync.join: syncId must be the 32 hex characters shown on the first device');
-          bytes = await t.get(handle);
-          if (!bytes) throw new EmmaError('SYNC_FAILED', `there is no sync copy under this sync id (${handle})`);
+          const copy = await t.get(handle);
+          if (!copy) throw new EmmaError('SYNC_FAILED', `there is no sync copy under this sync id (${handle})`);
+          bytes = copy.bytes;
         }
         const { r, stored } = await self.#mutate(() => self.#call(message, bytes));
         return { syncId: r.handle, restored: r.restored, events: r.events, stored };
       },
-      push: () => self.#serial(() => self.#push()),
-      pull: () => self.#serial(() => self.#locked(() => self.#pull())),
+      push: () => self.#syncing(() => self.#push()),
+      pull: () => self.#syncing(() => self.#pull()),
       disable: async () => {
         const { r } = await self.#mutate(() => self.#call({ op: 'sync.disable' }));
         return { deleted: await self.#deleteServerCopy(r.sync_delete) };
@@ -361,25 +362,51 @@ class Emma {
     return this.#sync;
   }
 
+  // Sync work runs in call order, under the cross-tab lock, on the newest stored profile
+  // (another tab may have changed it).
+  #syncing(fn) {
+    return this.#serial(() => this.#locked(async () => {
+      await this.#refresh();
+      return fn();
+    }));
+  }
+
   // Seals the current profile for sync and sends it (the engine refuses without consent).
+  // The store replaces the copy only if it is still the one read here (If-Match): so first
+  // the server's copy is taken in (the engine merges it, src/core/sync.hpp), and when another
+  // device pushed in between, the merge and the push are done again.
   async #push() {
     clearTimeout(this.#pushTimer);
     this.#pushTimer = null;
     const t = this.#transport();
-    const answer = this.#call({ op: 'sync.seal' }, undefined, true);
-    await t.put(answer.result.handle, answer.bytes);
-    await this.#write({ schedule: false });  // remembers what was pushed (newest copy wins)
-    return { pushed: true, bytes: answer.bytes.length };
+    for (let attempt = 1; ; attempt++) {
+      const { handle } = this.#call({ op: 'sync.state' });
+      const remote = handle ? await t.get(handle) : null;
+      if (remote) this.#call({ op: 'sync.apply' }, remote.bytes);
+      const answer = this.#call({ op: 'sync.seal' }, undefined, true);
+      // (A store that sends no ETag gets an unconditional PUT: the engine's merge still keeps
+      // this device's changes until a copy holds them, README "Sync".)
+      if (await t.put(answer.result.handle, answer.bytes, remote ? remote.version ?? undefined : null)) {
+        await this.#write({ schedule: false });  // what was merged, and what was pushed
+        return { pushed: true, bytes: answer.bytes.length };
+      }
+      if (attempt === 3) {
+        await this.#write({ schedule: false });
+        throw new EmmaError('SYNC_FAILED', 'the sync copy changed on the server during each of 3 tries; the changes are kept and sent with the next push');
+      }
+    }
   }
 
   async #pull() {
     const t = this.#transport();
     const state = this.#call({ op: 'sync.state' });
     if (!state.enabled || !state.allowed) return { applied: false };
-    const bytes = await t.get(state.handle);
-    if (!bytes) return { applied: false };
-    const r = this.#call({ op: 'sync.apply' }, bytes);
+    const copy = await t.get(state.handle);
+    if (!copy) return { applied: false };
+    const r = this.#call({ op: 'sync.apply' }, copy.bytes);
     if (r.persist) await this.#write({ schedule: false });
+    // Changes of this device the server copy lacks (made offline, or a push that failed).
+    if (r.push) this.#schedulePush();
     return { applied: r.applied, events: r.events };
   }
 
@@ -389,13 +416,13 @@ class Emma {
     if (!this.#sync || this.#pushTimer || this.#closed) return;
     this.#pushTimer = setTimeout(() => {
       this.#pushTimer = null;
-      this.#serial(() => this.#push()).catch((err) => this.#emit('error', asEmmaError(err, 'SYNC_FAILED', 'sending the sync copy')));
+      this.#syncing(() => this.#push()).catch((err) => this.#emit('error', asEmmaError(err, 'SYNC_FAILED', 'sending the sync copy')));
     }, 1000);
   }
 
   _pullAtStart() {
     if (!this.#sync) return;
-    this.#serial(() => this.#locked(() => this.#pull())).catch((err) => this.#emit('error', asEmmaError(err, 'SYNC_FAILED', 'fetching the sync copy')));
+    this.#syncing(() => this.#pull()).catch((err) => this.#emit('error', asEmmaError(err, 'SYNC_FAILED', 'fetching the sync copy')));
   }
 
   // Sync ended (withdrawal, GPC, erase, disable, expiry): the server copy is deleted. If the

@@ -4,6 +4,7 @@
 import { EmmaError } from './errors.js';
 
 const HEX32 = /^[0-9a-f]{32}$/;
+const TIMEOUT_MS = 15000;
 
 export class SyncTransport {
   constructor(endpoint, fetchImpl) {
@@ -20,21 +21,26 @@ export class SyncTransport {
     return kind === 'slot' ? `${this.endpoint}/pair/${id}` : `${this.endpoint}/${id}`;
   }
 
-  async #send(method, url, body) {
+  // GET answers { bytes, version } or null (no copy); PUT answers false when the copy is no
+  // longer `version` (412: another device pushed since it was read).
+  async #send(method, url, body, headers = {}) {
     let res;
     try {
       res = await this.fetch(url, {
         method,
         body,
-        headers: body ? { 'Content-Type': 'application/octet-stream' } : undefined,
+        headers: body ? { 'Content-Type': 'application/octet-stream', ...headers } : undefined,
         credentials: 'omit',
         referrerPolicy: 'no-referrer',
         cache: 'no-store',
+        // A hung endpoint must not hold the cross-tab lock (and every tab's writes) for long.
+        signal: AbortSignal.timeout(TIMEOUT_MS),
       });
     } catch (err) {
       throw new EmmaError('SYNC_FAILED', `${method} ${url}: the sync endpoint could not be reached (${err.message})`, { cause: err });
     }
     if (res.status === 404 && method === 'GET') return null;
+    if (res.status === 412 && method === 'PUT') return false;
     if (!res.ok) {
       let detail = '';
       try {
@@ -45,13 +51,22 @@ export class SyncTransport {
       }
       throw new EmmaError('SYNC_FAILED', `${method} ${url} answered ${res.status}${detail}`);
     }
-    return method === 'GET' ? new Uint8Array(await res.arrayBuffer()) : true;
+    if (method !== 'GET') return true;
+    return { bytes: new Uint8Array(await res.arrayBuffer()), version: res.headers.get('ETag') };
   }
 
-  put(handle, bytes) { return this.#send('PUT', this.#url('handle', handle), bytes); }
+  // `version`: the ETag of the copy this one replaces, null when there was none (the store
+  // then refuses to overwrite a copy that appeared meanwhile), undefined for no condition.
+  put(handle, bytes, version) {
+    const condition = version === undefined ? {} : version === null ? { 'If-None-Match': '*' } : { 'If-Match': version };
+    return this.#send('PUT', this.#url('handle', handle), bytes, condition);
+  }
   get(handle) { return this.#send('GET', this.#url('handle', handle)); }
   delete(handle) { return this.#send('DELETE', this.#url('handle', handle)); }
   // A pairing copy waits once: the server gives it out a single time, then forgets it.
   putPairing(slot, bytes) { return this.#send('PUT', this.#url('slot', slot), bytes); }
-  takePairing(slot) { return this.#send('GET', this.#url('slot', slot)); }
+  async takePairing(slot) {
+    const copy = await this.#send('GET', this.#url('slot', slot));
+    return copy && copy.bytes;
+  }
 }

@@ -42,6 +42,13 @@ const Bundle& Engine::bundle() const {
   return *bundle_;
 }
 
+json Engine::end_sync() {
+  if (!sync_.enabled) return nullptr;
+  const std::string handle = sync_.handle;
+  sync_ = SyncState();
+  return handle;
+}
+
 bool Engine::personalizing() const { return consent_.granted("personalization") && !objected_; }
 
 json Engine::sealed_plaintext() const {
@@ -142,6 +149,12 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       n += profile_.forget_category(path, bundle_ ? &bundle_->catalog : nullptr);
     } else if (auto q = f.opt_str("search", 256)) n += profile_.forget_search(*q);
     else f.fail("item", "name what to forget: item, category or search");
+    for (const char* kind : {"item", "category", "search"}) {
+      if (msg.contains(kind)) {
+        note_change(Obj()("forget", kind)("what", msg[kind]));
+        break;  // the one forgotten above
+      }
+    }
     return Obj()("forgotten", n)("persist", consent_.granted("personalization"));
   }
   if (op == "bundle.load" || op == "catalog.load") {
@@ -162,11 +175,16 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     // One event, or a batch ("events", e.g. a shop importing the order history it shows the
     // shopper): all are validated before any is applied.
     std::vector<Event> events;
+    json kept = json::array();  // for the sync merge: the events as sent, with their time
+    auto take = [&](const json& raw) {
+      events.push_back(parse_event(raw, now));
+      if (sync_.enabled) (kept.emplace_back(raw))["at"] = events.back().at;
+    };
     if (const json* batch = f.opt_array("events")) {
       if (batch->size() > 10000) f.fail("events", "holds more than 10000 events; send them in parts");
       for (std::size_t k = 0; k < batch->size(); ++k) {
         try {
-          events.push_back(parse_event((*batch)[k], now));
+          take((*batch)[k]);
         } catch (const Error& e) {
           throw Error(e.code(), "events[" + std::to_string(k) + "]: " + e.what());
         }
@@ -174,7 +192,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     } else {
       const json* raw = f.opt_object("event");
       if (!raw) throw Error(code::bad_event, "event: is required (an object with a type)");
-      events.push_back(parse_event(*raw, now));
+      take(*raw);
     }
     // Without consent events are validated (the page learns of its mistakes) but not kept.
     if (!personalizing()) {
@@ -183,6 +201,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     }
     for (const auto& e : events) profile_.apply(e, bundle_ ? &bundle_->catalog : nullptr);
     profile_.enforce_retention(now);
+    note_change(Obj()("events", std::move(kept)));
     return Obj()("recorded", true)("persist", true)("count", events.size());
   }
   if (op == "recommend") {
@@ -317,7 +336,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
         ("consent", Obj()("state", consent_.state_json())("records", consent_.records_json()))
         // Where a copy is kept (never the key: it is in the sealed profile only).
         ("sync", Obj()("enabled", sync_.enabled)("handle", sync_.enabled ? json(sync_.handle) : json())
-                     ("updated_at", sync_.updated_at));
+                     ("updated_at", sync_.updated_at)("pending", sync_.pending));
   }
   if (op.compare(0, 5, "sync.") == 0) return sync_op(op, f, bytes, size, now, out_bytes);
   if (op == "backup.seal") return backup_seal(f, now, out_bytes);
@@ -326,6 +345,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     const auto on = f.opt_bool("object");
     if (!on) f.fail("object", "is required (true to stop profiling, false to resume)");
     objected_ = *on;
+    note_change(Obj()("object", objected_));
     return Obj()("objected", objected_)("persist", consent_.granted("personalization"));
   }
   if (op == "erase") {

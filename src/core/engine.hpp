@@ -46,6 +46,13 @@ class Engine {
                std::int64_t now, std::vector<std::uint8_t>& out_bytes);
   // Sync ends (withdrawal, erase, disable): the handle whose server copy must be deleted.
   json end_sync();
+  // A change made on this device ({"events"}, {"forget", "what"} or {"object"}), kept for
+  // the merge while sync is on; a forget also takes what it forgets out of the kept changes.
+  void note_change(json change);
+  // A kept change applied again on top of a copy from another device.
+  void replay(const json& change, std::int64_t now);
+  // What a sync copy holds: a backup document plus how many changes of each device it has.
+  json sync_copy_document(std::int64_t now) const;
 
   std::string shop_;
   ProfileConfig profile_config_;

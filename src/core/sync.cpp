@@ -40,7 +40,8 @@ json SyncState::to_json() const {
   if (!enabled) return nullptr;
   return Obj()("handle", handle)("key", hex_of(key.key, sizeof key.key))
       ("salt", hex_of(key.salt, sizeof key.salt))("opslimit", key.params.opslimit)
-      ("memlimit_kib", key.params.memlimit_kib)("updated_at", updated_at);
+      ("memlimit_kib", key.params.memlimit_kib)("updated_at", updated_at)
+      ("device", device)("changes", changes)("pending", pending)("seen", seen);
 }
 
 SyncState SyncState::from_json(const json& doc, const char* error_code) {
@@ -55,14 +56,36 @@ SyncState SyncState::from_json(const json& doc, const char* error_code) {
   s.key.params.memlimit_kib = static_cast<std::uint32_t>(f.opt_int("memlimit_kib", kMinMemlimitKib, kMaxMemlimitKib).value_or(0));
   if (s.key.params.opslimit == 0 || s.key.params.memlimit_kib == 0) f.fail("opslimit", "and memlimit_kib are required");
   s.updated_at = f.opt_int("updated_at", 0, INT64_C(1) << 53).value_or(0);
+  // Profiles sealed before merging existed have none of these: a new device id, no changes.
+  const auto device = f.opt_str("device", 16);
+  s.device = device && device->size() == 16 ? *device : new_sync_device();
+  s.changes = static_cast<std::uint64_t>(f.opt_int("changes", 0, INT64_C(1) << 53).value_or(0));
+  if (const json* p = f.opt_array("pending")) s.pending = *p;
+  s.seen = check_seen(doc.value("seen", json::object()), error_code);
   s.enabled = true;
   return s;
+}
+
+json check_seen(const json& seen, const char* error_code) {
+  if (!seen.is_object() || seen.size() > 4096) throw Error(error_code, "sync: \"seen\" must be an object of at most 4096 devices");
+  for (const auto& [device, n] : seen.items()) {
+    if (device.size() != 16 || !n.is_number_unsigned()) {
+      throw Error(error_code, "sync: \"seen\" maps 16-character device ids to change counts");
+    }
+  }
+  return seen;
 }
 
 std::string new_sync_handle() {
   std::uint8_t h[16];
   randombytes_buf(h, sizeof h);
   return hex_of(h, sizeof h);
+}
+
+std::string new_sync_device() {
+  std::uint8_t d[8];
+  randombytes_buf(d, sizeof d);
+  return hex_of(d, sizeof d);
 }
 
 std::string new_sync_secret() { return base32_random(52); }  // 260 bits

@@ -41,7 +41,7 @@ TEST_CASE("nothing about sync happens without both purposes", "[sync]") {
   CHECK(call(e, {{"op", "sync.enable"}, {"passphrase", "short"}}).code() == "BAD_REQUEST");
 }
 
-TEST_CASE("a second device joins with sync id and passphrase; newest copy wins", "[sync]") {
+TEST_CASE("a second device joins with sync id and passphrase; a copy with nothing new is not applied", "[sync]") {
   emma::Engine a;
   load_small(a);
   grant_sync(a);
@@ -161,4 +161,131 @@ TEST_CASE("sync state survives sealing; withdrawal, erase and disable end it and
   const Answer gpc = call(d, {{"op", "consent.signal"}, {"source", "gpc"}, {"signal", {{"enabled", true}}}});
   REQUIRE(gpc.ok());
   CHECK(gpc.result().at("sync_delete") == h3);
+}
+
+namespace {
+
+// Two devices on one sync id, with the same profile (a, then b joined from a's copy).
+struct TwoDevices {
+  emma::Engine a, b;
+  TwoDevices() {
+    load_small(a);
+    load_small(b);
+    grant_sync(a);
+    grant_sync(b);
+    view(a, "22720", kNow + 1);
+    REQUIRE(call(a, {{"op", "sync.enable"}, {"passphrase", kPass}, {"now", kNow + 2}}).ok());
+    const Answer pair = call(a, {{"op", "sync.pair"}, {"now", kNow + 3}});
+    REQUIRE(call(b, {{"op", "sync.join"}, {"code", pair.result().at("code")}, {"now", kNow + 4}}, pair.bytes).ok());
+  }
+};
+
+json exported(emma::Engine& e) { return call(e, {{"op", "profile.export"}, {"now", kNow + 500}}).result(); }
+
+std::size_t pending(emma::Engine& e) { return call(e, {{"op", "sync.state"}}).result().at("pending").get<std::size_t>(); }
+
+}  // namespace
+
+TEST_CASE("changes made on two devices at once both survive the sync", "[sync][merge]") {
+  TwoDevices d;
+  // Offline at the same time: a views two items, b buys one and searches.
+  view(d.a, "22423", kNow + 10);
+  view(d.a, "37370", kNow + 11);
+  REQUIRE(call(d.b, {{"op", "track"}, {"event", {{"type", "purchase"}, {"item", "85099B"}}}, {"now", kNow + 12}}).ok());
+  REQUIRE(call(d.b, {{"op", "track"}, {"event", {{"type", "search"}, {"query", "lantern"}}}, {"now", kNow + 13}}).ok());
+  CHECK(pending(d.a) == 2);
+  CHECK(pending(d.b) == 2);
+
+  // a pushes first; b takes a's copy in, keeps its own changes on top and must push.
+  const Answer from_a = call(d.a, {{"op", "sync.seal"}, {"now", kNow + 20}});
+  const Answer at_b = call(d.b, {{"op", "sync.apply"}, {"now", kNow + 21}}, from_a.bytes);
+  REQUIRE(at_b.ok());
+  CHECK(at_b.result().at("applied") == true);
+  CHECK(at_b.result().at("push") == true);
+  CHECK(exported(d.b).at("event_count") == 5);  // 1 before + a's 2 + b's 2
+
+  // a takes b's merged copy in: its own changes are in it, so they leave a's kept list.
+  const Answer from_b = call(d.b, {{"op", "sync.seal"}, {"now", kNow + 30}});
+  const Answer at_a = call(d.a, {{"op", "sync.apply"}, {"now", kNow + 31}}, from_b.bytes);
+  REQUIRE(at_a.ok());
+  CHECK(at_a.result().at("applied") == true);
+  CHECK(at_a.result().at("push") == false);
+  CHECK(pending(d.a) == 0);
+  const json ea = exported(d.a), eb = exported(d.b);
+  CHECK(ea.at("event_count") == 5);
+  CHECK(ea.at("interests") == eb.at("interests"));
+  CHECK(ea.at("purchases") == eb.at("purchases"));
+  CHECK(ea.at("searches").size() == 1);
+  CHECK(top(d.a) == top(d.b));
+
+  // b sees its own changes held by the server copy (a's push of the same state): nothing new
+  // to apply, and its kept list empties.
+  const Answer again = call(d.a, {{"op", "sync.seal"}, {"now", kNow + 40}});
+  const Answer back = call(d.b, {{"op", "sync.apply"}, {"now", kNow + 41}}, again.bytes);
+  CHECK(back.result().at("applied") == false);
+  CHECK(back.result().at("persist") == true);
+  CHECK(pending(d.b) == 0);
+  CHECK(exported(d.b).at("event_count") == 5);
+}
+
+TEST_CASE("a copy pushed by a device that missed the newest one does not lose it", "[sync][merge]") {
+  TwoDevices d;
+  view(d.a, "22423", kNow + 10);
+  const Answer a1 = call(d.a, {{"op", "sync.seal"}, {"now", kNow + 11}});
+  // b never saw a1 and pushes over it (a store without If-Match): a1 is gone from the server.
+  view(d.b, "85099B", kNow + 12);
+  const Answer b1 = call(d.b, {{"op", "sync.seal"}, {"now", kNow + 13}});
+  (void)a1;
+  // a pulls b1: a's change is not in it, so a keeps it, replays it and must push again.
+  const Answer at_a = call(d.a, {{"op", "sync.apply"}, {"now", kNow + 20}}, b1.bytes);
+  CHECK(at_a.result().at("applied") == true);
+  CHECK(at_a.result().at("push") == true);
+  CHECK(pending(d.a) == 1);
+  CHECK(exported(d.a).at("event_count") == 3);
+  const Answer a2 = call(d.a, {{"op", "sync.seal"}, {"now", kNow + 21}});
+  CHECK(call(d.b, {{"op", "sync.apply"}, {"now", kNow + 22}}, a2.bytes).result().at("applied") == true);
+  CHECK(exported(d.b).at("event_count") == 3);
+  CHECK(pending(d.b) == 0);
+}
+
+TEST_CASE("forgetting and objecting travel, and a forget clears the kept changes too", "[sync][merge]") {
+  TwoDevices d;
+  view(d.a, "22423", kNow + 10);
+  view(d.a, "71053", kNow + 11);
+  REQUIRE(call(d.a, {{"op", "track"}, {"event", {{"type", "search"}, {"query", "cake tins"}}}, {"now", kNow + 12}}).ok());
+  REQUIRE(call(d.a, {{"op", "profile.forget"}, {"item", "22423"}}).ok());
+  REQUIRE(call(d.a, {{"op", "profile.forget"}, {"search", "cake tins"}}).ok());
+  // Art. 16: the kept events no longer hold what was forgotten (only the forget itself names it).
+  const json kept = exported(d.a).at("sync").at("pending");
+  CHECK(kept.size() == 5);
+  for (const auto& k : kept) {
+    if (!k.at("change").contains("events")) continue;
+    for (const auto& ev : k.at("change").at("events")) {
+      CHECK(ev.value("item", "") != "22423");
+      CHECK(ev.value("query", "") != "cake tins");
+    }
+  }
+  REQUIRE(call(d.a, {{"op", "profile.object"}, {"object", true}}).ok());
+
+  // b held 22720 from before; b forgets it, a's copy arrives: a's changes land on b and b's forget stays.
+  REQUIRE(call(d.b, {{"op", "profile.forget"}, {"item", "22720"}}).ok());
+  const Answer from_a = call(d.a, {{"op", "sync.seal"}, {"now", kNow + 20}});
+  REQUIRE(call(d.b, {{"op", "sync.apply"}, {"now", kNow + 21}}, from_a.bytes).result().at("applied") == true);
+  const json eb = exported(d.b);
+  CHECK(eb.at("objected") == true);
+  CHECK_FALSE(eb.at("interests").at("items").contains("22720"));
+  CHECK_FALSE(eb.at("interests").at("items").contains("22423"));
+  CHECK(eb.at("interests").at("items").contains("71053"));
+  CHECK(eb.at("searches").empty());
+}
+
+TEST_CASE("the kept changes are bounded and end with sync", "[sync][merge]") {
+  TwoDevices d;
+  for (int k = 0; k < static_cast<int>(emma::kMaxPending) + 5; ++k) view(d.a, "22423", kNow + 10 + k);
+  CHECK(pending(d.a) == emma::kMaxPending);
+  const json kept = exported(d.a).at("sync").at("pending");
+  CHECK(kept.front().at("n") == 6);  // the oldest went first
+  REQUIRE(call(d.a, {{"op", "sync.disable"}}).ok());
+  CHECK(pending(d.a) == 0);
+  CHECK(exported(d.a).at("sync").at("pending").empty());
 }

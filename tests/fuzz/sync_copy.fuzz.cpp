@@ -1,6 +1,7 @@
 // libFuzzer target for sync copies and backups. Raw input goes to the header reader; the
 // same input sealed under the engine's kept sync key reaches the backup-document and
-// profile readers behind the AEAD, which must refuse malformed copies with an error answer.
+// profile readers behind the AEAD, which must refuse malformed copies with an error answer,
+// and (with "sync_seen") the merge, which replays this device's kept changes on top.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -37,6 +38,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (nlohmann::json::parse(joined.json).contains("error")) __builtin_trap();
     return e;
   }();
+  // A change of this device, kept for the merge: replayed when a copy with news is adopted.
+  engine->handle(R"({"op":"track","event":{"type":"view","item":"a"},"now":2})", nullptr, 0);
   must_answer(engine->handle(R"({"op":"sync.apply","now":2})", data, size));
   const auto sealed = emma::seal_backup(std::string(reinterpret_cast<const char*>(data), size), *key);
   must_answer(engine->handle(R"({"op":"sync.apply","now":2})", sealed.data(), sealed.size()));

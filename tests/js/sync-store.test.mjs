@@ -30,7 +30,7 @@ async function storeOnDisk(t, options = {}) {
   });
   const put = async (where) => (await fetch(base + where, { method: 'PUT', body: COPY })).status;
   const get = async (where) => (await fetch(base + where)).status;
-  return { clock, put, get, file };
+  return { clock, put, get, file, base };
 }
 
 test('a copy in use is kept; one unused for retainDays is deleted', async (t) => {
@@ -71,6 +71,24 @@ test('a pairing copy is given out once, and only for ten minutes', async (t) => 
   assert.equal(await s.get(`pair/${handle(5)}`), 404, 'once');
   s.clock.at += 2 * 60 * 1000;
   assert.equal(await s.get(`pair/${handle(6)}`), 404, 'after ten minutes');
+});
+
+test('a PUT replaces a copy only if it is still the one the device read (If-Match)', async (t) => {
+  const s = await storeOnDisk(t);
+  const url = (n) => s.base + handle(n);
+  const putWith = async (headers, body = COPY) => fetch(url(4), { method: 'PUT', body, headers });
+  assert.equal((await putWith({ 'If-None-Match': '*' })).status, 204, 'stored: there was none');
+  const conflict = await putWith({ 'If-None-Match': '*' });
+  assert.equal(conflict.status, 412, 'not stored: one appeared meanwhile');
+  assert.equal((await conflict.json()).error.code, 'CHANGED');
+  const first = await fetch(url(4));
+  const etag = first.headers.get('ETag');
+  assert.match(etag, /^"[0-9a-f]{32}"$/);
+  const other = Buffer.concat([Buffer.from('EMBK'), Buffer.alloc(76, 9)]);
+  assert.equal((await putWith({ 'If-Match': etag }, other)).status, 204, 'replaced: still the copy read');
+  assert.equal((await putWith({ 'If-Match': etag })).status, 412, 'refused: the copy read is gone');
+  assert.deepEqual(Buffer.from(await (await fetch(url(4))).arrayBuffer()), other, 'the newer copy stays');
+  assert.equal((await putWith({})).status, 204, 'no condition: replaced');
 });
 
 test('a store file from before copies had a day keeps its copies', async (t) => {

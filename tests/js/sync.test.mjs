@@ -74,7 +74,8 @@ test('a second device joins with sync id and passphrase, and changes travel both
   requests.length = 0;
   const { syncId } = await a.sync.enable({ passphrase: PASS });
   assert.match(syncId, /^[0-9a-f]{32}$/);
-  assert.deepEqual(syncRequests(), [`PUT /emma/sync/${syncId}`]);
+  // The first push reads first (there is no copy yet), then stores only if still none.
+  assert.deepEqual(syncRequests(), [`GET /emma/sync/${syncId}`, `PUT /emma/sync/${syncId}`]);
 
   const b = await device(t);
   await b.consent.grant('personalization', GRANT);
@@ -104,6 +105,45 @@ test('a second device joins with sync id and passphrase, and changes travel both
   await a.consent.withdraw('sync');
   assert.equal(await serverCopy(syncId), 404);
   assert.equal((await a.sync.state()).enabled, false);
+});
+
+test('two devices changing at the same time both keep every change', async (t) => {
+  const a = await device(t);
+  await a.consent.grant('personalization', GRANT);
+  await a.consent.grant('sync', SYNC);
+  await a.track({ type: 'view', item: '22720' });
+  const { syncId } = await a.sync.enable({ passphrase: PASS });
+  const b = await device(t);
+  await b.consent.grant('personalization', GRANT);
+  await b.consent.grant('sync', SYNC);
+  await b.sync.join({ syncId, passphrase: PASS });
+
+  // Both shop at once; each device's own pushes (about a second later) race on the server.
+  await Promise.all([
+    (async () => {
+      for (const item of ['22423', '37370', '71053']) await a.track({ type: 'view', item });
+    })(),
+    (async () => {
+      await b.track({ type: 'purchase', item: '85099B', quantity: 2 });
+      await b.track({ type: 'search', query: 'retrospot lantern' });
+    })(),
+  ]);
+  // Both pushes, then a's push once more if b's merge overtook it; then each device pulls.
+  await Promise.all([a.sync.push(), b.sync.push()]);
+  await a.sync.pull();
+  await b.sync.pull();
+  const [ea, eb] = [await a.profile.export(), await b.profile.export()];
+  assert.equal(ea.event_count, 6, 'a holds 1 + 3 + 2 events');
+  assert.equal(eb.event_count, 6, 'b holds 1 + 3 + 2 events');
+  // The same interests (read a few milliseconds apart, so decayed a hair differently).
+  const rounded = (weights) => Object.fromEntries(Object.entries(weights).map(([k, w]) => [k, w.toFixed(4)]));
+  assert.deepEqual(rounded(ea.interests.items), rounded(eb.interests.items));
+  assert.deepEqual(rounded(ea.interests.categories), rounded(eb.interests.categories));
+  assert.deepEqual(ea.searches.map((x) => x.query), ['retrospot lantern']);
+  assert.deepEqual(await top(a), await top(b));
+  assert.equal((await a.sync.state()).pending, 0, "a's changes are all in the server copy");
+  assert.equal((await b.sync.state()).pending, 0, "b's changes are all in the server copy");
+  assert.deepEqual([...a.errors, ...b.errors], []);
 });
 
 test('a one-time pairing code brings in a device; the code works once', async (t) => {
