@@ -25,7 +25,12 @@ bool forgotten(const json& ev, const std::string& kind, const std::string& what,
   const std::string path = normalize_category_path(what);
   const std::string cat = ev.value("category", "");
   if (!cat.empty()) {
-    const std::string norm = normalize_category_path(cat);
+    std::string norm;
+    try {
+      norm = normalize_category_path(cat);
+    } catch (const Error&) {
+      return false;  // not a path any forget can name
+    }
     return norm == path || norm.rfind(path + "/", 0) == 0;
   }
   const Item* item = catalog ? catalog->find(ev.value("item", "")) : nullptr;
@@ -40,13 +45,15 @@ void Engine::note_change(json change) {
     // Rectification reaches the kept changes too: what is forgotten is not kept for later.
     const std::string kind = change["forget"], what = change["what"];
     for (auto& kept : sync_.pending) {
-      json& events = kept["change"]["events"];
-      if (!events.is_array()) continue;
+      const auto c = kept.find("change");
+      if (c == kept.end() || !c->is_object()) continue;
+      const auto events = c->find("events");
+      if (events == c->end() || !events->is_array()) continue;  // a forget or an objection
       json left = json::array();
-      for (auto& ev : events) {
+      for (auto& ev : *events) {
         if (!forgotten(ev, kind, what, bundle_ ? &bundle_->catalog : nullptr)) left.push_back(std::move(ev));
       }
-      events = std::move(left);
+      *events = std::move(left);
     }
   }
   sync_.pending.push_back(Obj()("n", ++sync_.changes)("change", std::move(change)));

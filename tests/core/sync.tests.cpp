@@ -267,16 +267,24 @@ TEST_CASE("forgetting and objecting travel, and a forget clears the kept changes
   }
   REQUIRE(call(d.a, {{"op", "profile.object"}, {"object", true}}).ok());
 
-  // b held 22720 from before; b forgets it, a's copy arrives: a's changes land on b and b's forget stays.
+  // b forgets 22720 (both devices held it from before), then a search; a's copy, which still
+  // holds 22720, arrives: a's changes land on b, and both of b's forgets are replayed.
   REQUIRE(call(d.b, {{"op", "profile.forget"}, {"item", "22720"}}).ok());
+  REQUIRE(call(d.b, {{"op", "track"}, {"event", {{"type", "search"}, {"query", "lantern"}}}, {"now", kNow + 13}}).ok());
+  REQUIRE(call(d.b, {{"op", "profile.forget"}, {"search", "lantern"}}).ok());
   const Answer from_a = call(d.a, {{"op", "sync.seal"}, {"now", kNow + 20}});
   REQUIRE(call(d.b, {{"op", "sync.apply"}, {"now", kNow + 21}}, from_a.bytes).result().at("applied") == true);
   const json eb = exported(d.b);
+  CHECK(eb.at("sync").at("pending").size() == 3);
   CHECK(eb.at("objected") == true);
   CHECK_FALSE(eb.at("interests").at("items").contains("22720"));
   CHECK_FALSE(eb.at("interests").at("items").contains("22423"));
   CHECK(eb.at("interests").at("items").contains("71053"));
   CHECK(eb.at("searches").empty());
+  // The kept forget is stored as it was made (a later forget does not rewrite it).
+  for (const auto& k : eb.at("sync").at("pending")) {
+    if (k.at("change").contains("forget")) CHECK(k.at("change").size() == 2);
+  }
 }
 
 TEST_CASE("the kept changes are bounded and end with sync", "[sync][merge]") {
