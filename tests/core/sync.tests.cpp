@@ -297,3 +297,31 @@ TEST_CASE("the kept changes are bounded and end with sync", "[sync][merge]") {
   CHECK(pending(d.a) == 0);
   CHECK(exported(d.a).at("sync").at("pending").empty());
 }
+
+TEST_CASE("a sync copy with a malformed version vector or kept change is refused or skipped, nothing lost", "[sync][merge]") {
+  // A device that holds the key, and copies sealed under it by hand (what a buggy or newer
+  // engine on another device could send).
+  const emma::BackupKey key = emma::derive_backup_key(kPass, {emma::kMinOpslimit, emma::kMinMemlimitKib});
+  const auto copy = [&](const std::string& doc) { return emma::seal_backup(doc, key); };
+  const std::string head = R"({"format":"tante-emma-backup/1","shop":"test-shop","created_at":5,"profile":{},)";
+  emma::Engine e;
+  load_small(e);
+  grant_sync(e);
+  const auto first = copy(head + R"("sync_seen":{}})");
+  REQUIRE(call(e, {{"op", "sync.join"}, {"handle", std::string(32, 'a')}, {"passphrase", kPass}, {"now", kNow}}, first).ok());
+  view(e, "22720", kNow + 1);
+  view(e, "22423", kNow + 2);
+  const json before = exported(e);
+
+  for (const char* seen : {R"("x")", R"({"0123456789abcdef":-1})", R"({"short":1})", R"({"0123456789abcdef":"1"})"}) {
+    const Answer bad = call(e, {{"op", "sync.apply"}, {"now", kNow + 3}}, copy(head + R"("sync_seen":)" + seen + "}"));
+    CHECK(bad.code() == "BAD_BACKUP");
+    CHECK(bad.message().find("seen") != std::string::npos);
+  }
+  // A newer copy whose profile is malformed: refused before anything changes, kept list included.
+  const Answer broken = call(e, {{"op", "sync.apply"}, {"now", kNow + 3}},
+                             copy(R"({"format":"tante-emma-backup/1","shop":"test-shop","profile":{"items":7},"sync_seen":{"0123456789abcdef":9}})"));
+  CHECK(broken.code() == "BAD_BACKUP");
+  CHECK(exported(e) == before);
+  CHECK(pending(e) == 2);
+}
