@@ -382,7 +382,11 @@ class Emma {
     for (let attempt = 1; ; attempt++) {
       const { handle } = this.#call({ op: 'sync.state' });
       const remote = handle ? await t.get(handle) : null;
-      if (remote) this.#call({ op: 'sync.apply' }, remote.bytes);
+      if (remote) {
+        const r = this.#call({ op: 'sync.apply', before_push: true }, remote.bytes);
+        // The server copy did not open under the kept key; the engine chose to replace it.
+        if (r.replace) this.#emit('error', new EmmaError(r.code, `the sync copy on the server could not be read and is replaced by this device's: ${r.message}`));
+      }
       const answer = this.#call({ op: 'sync.seal' }, undefined, true);
       // (A store that sends no ETag gets an unconditional PUT: the engine's merge still keeps
       // this device's changes until a copy holds them, README "Sync".)

@@ -53,6 +53,7 @@ class Engine {
   void replay(const json& change, std::int64_t now);
   // What a sync copy holds: a backup document plus how many changes of each device it has.
   json sync_copy_document(std::int64_t now) const;
+  json apply_copy(const std::uint8_t* bytes, std::size_t size, std::int64_t now);
 
   std::string shop_;
   ProfileConfig profile_config_;

@@ -83,6 +83,53 @@ json Engine::sync_copy_document(std::int64_t now) const {
   return doc;
 }
 
+// sync.apply: takes in a copy from the server, merging it with this device's kept changes.
+json Engine::apply_copy(const std::uint8_t* bytes, std::size_t size, std::int64_t now) {
+  if (bytes == nullptr || size == 0) throw Error(code::bad_backup, "the sync copy is empty (0 bytes)");
+  const json doc = parse_json(open_backup(bytes, size, sync_.key), code::bad_backup, "the sync copy", backup_limits());
+  const std::int64_t made = Fields(doc, "sync copy", code::bad_backup).opt_int("created_at", 0, INT64_C(1) << 53).value_or(0);
+  if (!doc.contains("sync_seen")) {
+    // A copy from an engine before merging: the newest copy wins.
+    if (made <= sync_.updated_at) return Obj()("applied", false)("persist", false);
+    json r = restore_document(doc, now);
+    sync_.updated_at = made;
+    r["applied"] = true;
+    return r;
+  }
+  json theirs = check_seen(doc["sync_seen"], code::bad_backup);
+  // My changes the copy holds are safe on the server: they leave the kept list.
+  const std::uint64_t mine = theirs.value(sync_.device, std::uint64_t{0});
+  json pending = json::array();
+  for (const auto& p : sync_.pending) {
+    if (p.value("n", std::uint64_t{0}) > mine) pending.push_back(p);
+  }
+  const bool trimmed = pending.size() != sync_.pending.size();
+  theirs.erase(sync_.device);
+  bool news = false;
+  for (const auto& [device, n] : theirs.items()) news = news || n.get<std::uint64_t>() > sync_.seen.value(device, std::uint64_t{0});
+  if (!news) {
+    sync_.pending = std::move(pending);
+    return Obj()("applied", false)("persist", trimmed)("push", !sync_.pending.empty());
+  }
+  // Adopt the copy (a malformed one throws here, with nothing changed), then my changes it
+  // lacks on top, in the order they were made.
+  json r = restore_document(doc, now);
+  sync_.pending = std::move(pending);
+  for (const auto& p : sync_.pending) {
+    try {
+      replay(p.value("change", json::object()), now);
+    } catch (const Error&) {
+      // A change this engine cannot read (a newer format) is left out, not fatal.
+    }
+  }
+  profile_.enforce_retention(now);
+  sync_.seen = std::move(theirs);
+  sync_.updated_at = made;
+  r["applied"] = true;
+  r["push"] = !sync_.pending.empty();
+  return r;
+}
+
 json Engine::sync_op(const std::string& op, const Fields& f, const std::uint8_t* bytes, std::size_t size,
                      std::int64_t now, std::vector<std::uint8_t>& out_bytes) {
   if (op == "sync.state") {
@@ -143,49 +190,16 @@ json Engine::sync_op(const std::string& op, const Fields& f, const std::uint8_t*
     return Obj()("handle", sync_.handle)("bytes", out_bytes.size())("persist", true);
   }
   if (op == "sync.apply") {
-    if (bytes == nullptr || size == 0) throw Error(code::bad_backup, "the sync copy is empty (0 bytes)");
-    const json doc = parse_json(open_backup(bytes, size, sync_.key), code::bad_backup, "the sync copy", backup_limits());
-    const std::int64_t made = Fields(doc, "sync copy", code::bad_backup).opt_int("created_at", 0, INT64_C(1) << 53).value_or(0);
-    if (!doc.contains("sync_seen")) {
-      // A copy from an engine before merging: the newest copy wins.
-      if (made <= sync_.updated_at) return Obj()("applied", false)("persist", false);
-      json r = restore_document(doc, now);
-      sync_.updated_at = made;
-      r["applied"] = true;
-      return r;
+    try {
+      return apply_copy(bytes, size, now);
+    } catch (const Error& e) {
+      // Before a push, a copy that does not open or read under the kept key is of no use to
+      // any of the shopper's devices (damaged, or put there by someone who learnt the sync
+      // id): this device's copy replaces it, and the page hears why. A copy from a newer
+      // engine (UNSUPPORTED) is another device's data: it stays, and the push waits.
+      if (!f.opt_bool("before_push").value_or(false) || e.code() == code::unsupported) throw;
+      return Obj()("applied", false)("replace", true)("code", e.code())("message", e.what());
     }
-    json theirs = check_seen(doc["sync_seen"], code::bad_backup);
-    // My changes the copy holds are safe on the server: they leave the kept list.
-    const std::uint64_t mine = theirs.value(sync_.device, std::uint64_t{0});
-    json pending = json::array();
-    for (const auto& p : sync_.pending) {
-      if (p.value("n", std::uint64_t{0}) > mine) pending.push_back(p);
-    }
-    const bool trimmed = pending.size() != sync_.pending.size();
-    theirs.erase(sync_.device);
-    bool news = false;
-    for (const auto& [device, n] : theirs.items()) news = news || n.get<std::uint64_t>() > sync_.seen.value(device, std::uint64_t{0});
-    if (!news) {
-      sync_.pending = std::move(pending);
-      return Obj()("applied", false)("persist", trimmed)("push", !sync_.pending.empty());
-    }
-    // Adopt the copy (a malformed one throws here, with nothing changed), then my changes it
-    // lacks on top, in the order they were made.
-    json r = restore_document(doc, now);
-    sync_.pending = std::move(pending);
-    for (const auto& p : sync_.pending) {
-      try {
-        replay(p.value("change", json::object()), now);
-      } catch (const Error&) {
-        // A change this engine cannot read (a newer format) is left out, not fatal.
-      }
-    }
-    profile_.enforce_retention(now);
-    sync_.seen = std::move(theirs);
-    sync_.updated_at = made;
-    r["applied"] = true;
-    r["push"] = !sync_.pending.empty();
-    return r;
   }
   if (op == "sync.pair") {
     const std::string code = new_pairing_code();

@@ -325,3 +325,32 @@ TEST_CASE("a sync copy with a malformed version vector or kept change is refused
   CHECK(exported(e) == before);
   CHECK(pending(e) == 2);
 }
+
+TEST_CASE("before a push, a server copy that does not open is replaced; a newer engine's copy is kept", "[sync][merge]") {
+  TwoDevices d;
+  view(d.a, "22423", kNow + 10);
+  // Someone who learnt the sync id put their own copy there (another key), or it was damaged.
+  emma::Engine stranger;
+  load_small(stranger);
+  grant_sync(stranger);
+  REQUIRE(call(stranger, {{"op", "sync.enable"}, {"passphrase", "another passphrase"}}).ok());
+  const Answer foreign = call(stranger, {{"op", "sync.seal"}, {"now", kNow + 11}});
+  const json before = exported(d.a);
+  // On a pull it is an error, as before; before a push the engine answers: replace it.
+  CHECK(call(d.a, {{"op", "sync.apply"}, {"now", kNow + 12}}, foreign.bytes).code() == "WRONG_PASSPHRASE");
+  const Answer push = call(d.a, {{"op", "sync.apply"}, {"before_push", true}, {"now", kNow + 12}}, foreign.bytes);
+  REQUIRE(push.ok());
+  CHECK(push.result().at("replace") == true);
+  CHECK(push.result().at("code") == "WRONG_PASSPHRASE");
+  std::vector<std::uint8_t> damaged = call(d.b, {{"op", "sync.seal"}, {"now", kNow + 13}}).bytes;
+  damaged[damaged.size() / 2] ^= 1;
+  // (A flipped ciphertext byte fails authentication like a wrong key: WRONG_PASSPHRASE.)
+  CHECK(call(d.a, {{"op", "sync.apply"}, {"before_push", true}, {"now", kNow + 14}}, damaged).result().at("replace") == true);
+  CHECK(exported(d.a) == before);
+  CHECK(pending(d.a) == 1);
+
+  // A copy a newer engine wrote under the same key is another device's data: not replaced.
+  std::vector<std::uint8_t> newer = call(d.b, {{"op", "sync.seal"}, {"now", kNow + 15}}).bytes;
+  newer[4] = 99;  // the format version byte (README "Backup format")
+  CHECK(call(d.a, {{"op", "sync.apply"}, {"before_push", true}, {"now", kNow + 16}}, newer).code() == "UNSUPPORTED");
+}

@@ -146,6 +146,29 @@ test('two devices changing at the same time both keep every change', async (t) =
   assert.deepEqual([...a.errors, ...b.errors], []);
 });
 
+test('a server copy that does not open is replaced by the next push, and the page hears why', async (t) => {
+  const a = await device(t);
+  await a.consent.grant('personalization', GRANT);
+  await a.consent.grant('sync', SYNC);
+  await a.track({ type: 'view', item: '22720' });
+  const { syncId } = await a.sync.enable({ passphrase: PASS });
+  // Anyone who learns the sync id can put bytes there (the store cannot tell): a junk copy.
+  // ("EMBK", format 1, Argon2id, then junk; a copy with a newer format byte would be kept.)
+  const junk = new Uint8Array(120).fill(7);
+  junk.set([69, 77, 66, 75, 1, 1, 3, 0, 0, 0, 0, 0, 1, 0]);
+  assert.equal((await fetch(`${origin}/emma/sync/${syncId}`, { method: 'PUT', body: junk })).status, 204);
+  await a.track({ type: 'view', item: '22423' });
+  assert.deepEqual(await a.sync.push().then((r) => r.pushed), true);
+  assert.equal(a.errors.length, 1);
+  assert.ok(['WRONG_PASSPHRASE', 'BAD_BACKUP'].includes(a.errors[0].code), a.errors[0].code);
+  assert.match(a.errors[0].message, /could not be read and is replaced/);
+  // The server holds a's copy again: another device joins from it.
+  const b = await device(t);
+  await b.consent.grant('personalization', GRANT);
+  await b.consent.grant('sync', SYNC);
+  assert.equal((await b.sync.join({ syncId, passphrase: PASS })).events, 2);
+});
+
 test('a one-time pairing code brings in a device; the code works once', async (t) => {
   const a = await device(t);
   await a.consent.grant('personalization', GRANT);
