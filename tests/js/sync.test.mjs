@@ -47,6 +47,14 @@ async function device(t, extra = {}) {
   return emma;
 }
 
+// A device whose shopper granted personalization and sync.
+async function consentingDevice(t) {
+  const emma = await device(t);
+  await emma.consent.grant('personalization', GRANT);
+  await emma.consent.grant('sync', SYNC);
+  return emma;
+}
+
 const top = async (emma) => (await emma.recommend({ scenario: 'for_you', limit: 5 })).items.map((i) => i.id);
 const syncRequests = () => requests.filter((r) => r.includes('/emma/sync/'));
 const serverCopy = async (id) => (await fetch(`${origin}/emma/sync/${id}`)).status;
@@ -67,9 +75,7 @@ test('without the sync purpose nothing is sent', async (t) => {
 });
 
 test('a second device joins with sync id and passphrase, and changes travel both ways', async (t) => {
-  const a = await device(t);
-  await a.consent.grant('personalization', GRANT);
-  await a.consent.grant('sync', SYNC);
+  const a = await consentingDevice(t);
   for (const item of ['22720', '22423', '37370']) await a.track({ type: 'view', item });
   requests.length = 0;
   const { syncId } = await a.sync.enable({ passphrase: PASS });
@@ -108,14 +114,10 @@ test('a second device joins with sync id and passphrase, and changes travel both
 });
 
 test('two devices changing at the same time both keep every change', async (t) => {
-  const a = await device(t);
-  await a.consent.grant('personalization', GRANT);
-  await a.consent.grant('sync', SYNC);
+  const a = await consentingDevice(t);
   await a.track({ type: 'view', item: '22720' });
   const { syncId } = await a.sync.enable({ passphrase: PASS });
-  const b = await device(t);
-  await b.consent.grant('personalization', GRANT);
-  await b.consent.grant('sync', SYNC);
+  const b = await consentingDevice(t);
   await b.sync.join({ syncId, passphrase: PASS });
 
   // Both shop at once; each device's own pushes (about a second later) race on the server.
@@ -147,9 +149,7 @@ test('two devices changing at the same time both keep every change', async (t) =
 });
 
 test('a server copy that does not open is replaced by the next push, and the page hears why', async (t) => {
-  const a = await device(t);
-  await a.consent.grant('personalization', GRANT);
-  await a.consent.grant('sync', SYNC);
+  const a = await consentingDevice(t);
   await a.track({ type: 'view', item: '22720' });
   const { syncId } = await a.sync.enable({ passphrase: PASS });
   // Anyone who learns the sync id can put bytes there (the store cannot tell): a junk copy.
@@ -163,31 +163,23 @@ test('a server copy that does not open is replaced by the next push, and the pag
   assert.ok(['WRONG_PASSPHRASE', 'BAD_BACKUP'].includes(a.errors[0].code), a.errors[0].code);
   assert.match(a.errors[0].message, /could not be read and is replaced/);
   // The server holds a's copy again: another device joins from it.
-  const b = await device(t);
-  await b.consent.grant('personalization', GRANT);
-  await b.consent.grant('sync', SYNC);
+  const b = await consentingDevice(t);
   assert.equal((await b.sync.join({ syncId, passphrase: PASS })).events, 2);
 });
 
 test('a one-time pairing code brings in a device; the code works once', async (t) => {
-  const a = await device(t);
-  await a.consent.grant('personalization', GRANT);
-  await a.consent.grant('sync', SYNC);
+  const a = await consentingDevice(t);
   await a.track({ type: 'view', item: '85099B' });
   const { syncId } = await a.sync.enable();  // no passphrase: pairing is the only way in
   const { code } = await a.sync.pair();
   assert.match(code, /^([0-9A-HJKMNP-TV-Z]{4}-){5}[0-9A-HJKMNP-TV-Z]{4}$/);
 
-  const b = await device(t);
-  await b.consent.grant('personalization', GRANT);
-  await b.consent.grant('sync', SYNC);
+  const b = await consentingDevice(t);
   const joined = await b.sync.join({ code: code.toLowerCase() });
   assert.equal(joined.syncId, syncId);
   assert.deepEqual(await top(b), await top(a));
 
-  const c = await device(t);
-  await c.consent.grant('personalization', GRANT);
-  await c.consent.grant('sync', SYNC);
+  const c = await consentingDevice(t);
   await assert.rejects(c.sync.join({ code }), (e) => e.code === 'SYNC_FAILED' && /once/.test(e.message));
   await assert.rejects(c.sync.join({ code: 'ABCD' }), (e) => e.code === 'BAD_REQUEST');
 
@@ -197,9 +189,7 @@ test('a one-time pairing code brings in a device; the code works once', async (t
 });
 
 test('the sync store file holds no plaintext profile field', async (t) => {
-  const a = await device(t);
-  await a.consent.grant('personalization', GRANT);
-  await a.consent.grant('sync', SYNC);
+  const a = await consentingDevice(t);
   const catalog = smallCatalog();
   for (const it of catalog.items) await a.track({ type: 'view', item: it.id });
   await a.track({ type: 'search', query: 'retrospot lantern' });
