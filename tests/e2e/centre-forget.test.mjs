@@ -3,18 +3,13 @@
 // and what the centre shows, and the rest of the profile stays.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, startServer } from './harness.mjs';
+import { serverAndBrowser } from './harness.mjs';
 import { emmaCall, emmaSettled, watchedPage } from './embed-kit.mjs';
 
 const GRANT = { version: '2026-11', text: 'Emma may personalize this shop.', source: 'banner', lang: 'en' };
 
 test('privacy centre: Forget an item and Forget a category remove them from the profile', async (t) => {
-  const server = await startServer();
-  const browser = await launch();
-  t.after(async () => {
-    await browser.close();
-    await server.close();
-  });
+  const { server, browser } = await serverAndBrowser(t);
   const { page, seen } = await watchedPage(browser.context);
   await page.goto(`${server.origin}/`);
   assert.equal(await emmaSettled(page), 'ready');

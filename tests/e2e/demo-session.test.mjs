@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { launch, startServer } from './harness.mjs';
+import { serverAndBrowser } from './harness.mjs';
 import { emmaCall, emmaSettled, screenshot, storedAnything, watchedPage } from './embed-kit.mjs';
 
 const catalog = JSON.parse(await readFile(new URL('../../demo/catalog.json', import.meta.url), 'utf8'));
@@ -36,12 +36,7 @@ async function visit(page, origin, where) {
 const forYou = (page) => page.$$eval('#for-you [data-emma-slot] [data-emma-item]', (els) => els.map((e) => e.dataset.emmaItem));
 
 test('a shopping session: nothing before consent, personal after, kept on reload, cleared on withdrawal', async (t) => {
-  const server = await startServer();
-  const browser = await launch();
-  t.after(async () => {
-    await browser.close();
-    await server.close();
-  });
+  const { server, browser } = await serverAndBrowser(t);
   const { page, seen } = await watchedPage(browser.context);
 
   // --- before consent -------------------------------------------------------------------
@@ -119,12 +114,7 @@ test('a shopping session: nothing before consent, personal after, kept on reload
 });
 
 test('the demo pages: category order, search, cart, simulate a shopper', async (t) => {
-  const server = await startServer();
-  const browser = await launch();
-  t.after(async () => {
-    await browser.close();
-    await server.close();
-  });
+  const { server, browser } = await serverAndBrowser(t);
   const { page, seen } = await watchedPage(browser.context);
   const shopOrder = async () => page.$$eval('[data-emma-rerank] > li', (els) => els.map((e) => e.dataset.emmaItem));
 

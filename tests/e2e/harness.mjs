@@ -36,6 +36,17 @@ export async function launch() {
   };
 }
 
+// A demo server and a fresh browser profile for one test, both closed after it.
+export async function serverAndBrowser(t, serverOptions) {
+  const server = await startServer(serverOptions);
+  const browser = await launch();
+  t.after(async () => {
+    await browser.close();
+    await server.close();
+  });
+  return { server, browser };
+}
+
 // Every record of every IndexedDB database of the page's origin, with bytes as latin1
 // text so that a plaintext search can run over them. CryptoKeys are described, not read.
 export async function dumpIndexedDb(page) {

@@ -3,18 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { dumpIndexedDb, launch, startServer } from './harness.mjs';
+import { dumpIndexedDb, serverAndBrowser } from './harness.mjs';
 
 const catalog = JSON.parse(await readFile(new URL('../../demo/catalog.json', import.meta.url), 'utf8'));
 const GRANT = { version: '2026-11', text: 'Emma may personalize this shop from what I view here.', source: 'banner', lang: 'en' };
 
 test('views personalize, the sealed profile survives a reload, and storage holds no plaintext', async (t) => {
-  const server = await startServer();
-  const browser = await launch();
-  t.after(async () => {
-    await browser.close();
-    await server.close();
-  });
+  const { server, browser } = await serverAndBrowser(t);
   const page = await browser.context.newPage();
   await page.goto(`${server.origin}/test/slice.html`);
   await page.evaluate(() => window.emmaReady);
