@@ -59,14 +59,15 @@ export const DATA_DIR = process.env.EMMA_DATA_DIR || path.join(root, 'build/demo
 
 // mounts: extra [prefix, path] pairs tried first; headers: added to every answer;
 // catalog: the shop's catalog object (defaults to demo/catalog.json); dataDir: the stores;
-// insights: options of the opt-in statistics collector (demo/server/insights-collector.mjs).
-export function createDemoServer({ mounts = [], headers = {}, catalog, dataDir = DATA_DIR, insights = {} } = {}) {
+// insights: options of the opt-in statistics collector (demo/server/insights-collector.mjs);
+// sync: options of the sync store (demo/server/sync-store.mjs).
+export function createDemoServer({ mounts = [], headers = {}, catalog, dataDir = DATA_DIR, insights = {}, sync: syncOptions = {} } = {}) {
   const table = [...mounts, ...DEFAULT_MOUNTS];
   const collector = createInsightsCollector({ file: path.join(dataDir, 'insights.sqlite'),
     bundle: path.join(root, 'build/demo/shop.bundle'), pageHeaders: { 'Content-Security-Policy': DEMO_CSP, ...headers }, ...insights });
   const shop = new Shop(catalog || JSON.parse(readFileSync(path.join(root, 'demo/catalog.json'), 'utf8')));
   mkdirSync(dataDir, { recursive: true });
-  const sync = createSyncStore({ file: path.join(dataDir, 'sync.sqlite') });
+  const sync = createSyncStore({ file: path.join(dataDir, 'sync.sqlite'), ...syncOptions });
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, 'http://localhost');
     let pathname;
@@ -134,8 +135,14 @@ export function createDemoServer({ mounts = [], headers = {}, catalog, dataDir =
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const port = Number(process.env.PORT || 8080);
-  createDemoServer().listen(port, () => {
-    console.log(`Tante Emma demo shop: http://localhost:${port}/`);
+  const port = Number(process.env.PORT ?? 8080);
+  // A demo for one machine: only this machine can reach it, unless HOST says otherwise
+  // (HOST=0.0.0.0 for every interface).
+  const host = process.env.HOST || '127.0.0.1';
+  const server = createDemoServer();
+  server.listen(port, host, () => {
+    const { address, port: bound } = server.address();
+    const shown = address.includes(':') ? `[${address}]` : address;
+    console.log(`Tante Emma demo shop: http://${shown}:${bound}/ (listening on ${address} port ${bound}; HOST and PORT change it)`);
   });
 }

@@ -3,7 +3,8 @@
 export type ErrorCode =
   | 'BAD_REQUEST' | 'BAD_BUNDLE' | 'BAD_EVENT' | 'BAD_CONSENT' | 'NO_BUNDLE' | 'NO_CONSENT' | 'NO_KEY'
   | 'TAMPERED' | 'WRONG_KEY' | 'UNSUPPORTED' | 'OUT_OF_MEMORY' | 'INTERNAL' | 'WASM_LOAD' | 'ENGINE_FAILED'
-  | 'STORAGE_QUOTA' | 'STORAGE_FAILED' | 'STORAGE_UNAVAILABLE' | 'CLOSED' | 'INSIGHTS_FAILED';
+  | 'STORAGE_QUOTA' | 'STORAGE_FAILED' | 'STORAGE_UNAVAILABLE' | 'CLOSED' | 'INSIGHTS_FAILED'
+  | 'BAD_BACKUP' | 'WRONG_PASSPHRASE' | 'SYNC_FAILED';
 
 export class EmmaError extends Error {
   readonly name: 'EmmaError';
@@ -216,7 +217,8 @@ export interface RecommendRequest {
   rules?: RecommendRules;
 }
 
-export interface Recommendations { scenario: string; personalized: boolean; items: RecommendedItem[] }
+/** `window`: the popularity window the answer used ("7d", "30d", …), when the bundle has windows. */
+export interface Recommendations { scenario: string; personalized: boolean; items: RecommendedItem[]; window?: string }
 
 export interface PurposeState { granted: boolean; at?: number; version?: string; source?: string }
 export type ConsentState = Record<Purpose, PurposeState>;
@@ -224,6 +226,13 @@ export interface ConsentRecord { purpose: Purpose; granted: boolean; at: number;
 export interface ConsentDetails { version?: string; text?: string; source?: ConsentSource; lang?: string }
 
 export type EmmaEvent = 'error' | 'consent' | 'storage' | 'recommendations';
+
+/** What a consent source reported (see `consent.signal`). */
+export type ConsentSignal =
+  | { enabled: boolean }
+  | { personalization_storage?: 'granted' | 'denied' }
+  | { gdprApplies?: boolean; eventStatus?: string; cmpId?: number; tcfPolicyVersion?: number;
+      purpose?: { consents?: Record<string, boolean> }; publisher?: { consents?: Record<string, boolean> } };
 
 export interface Emma {
   /** `stored`: the change is on persistent storage (false without consent, in memory, or when the write failed). */
@@ -234,8 +243,13 @@ export interface Emma {
     withdraw(purpose: Purpose, details?: ConsentDetails): Promise<ConsentState>;
     state(): Promise<ConsentState>;
     records(): Promise<ConsentRecord[]>;
-    /** Relays a consent source's report; the engine decides what it means per purpose. */
-    signal(source: 'tcf' | 'consent-mode' | 'gpc', signal: Record<string, unknown>): Promise<ConsentState>;
+    /**
+     * Relays a consent source's report; the engine decides what it means per purpose.
+     * 'gpc': `{ enabled: boolean }` (navigator.globalPrivacyControl; true denies insights and sync);
+     * 'consent-mode': `{ personalization_storage: 'granted' | 'denied' }`;
+     * 'tcf': the TCData fields `{ gdprApplies, eventStatus, cmpId, tcfPolicyVersion, purpose: { consents }, publisher: { consents } }`.
+     */
+    signal(source: 'tcf' | 'consent-mode' | 'gpc', signal: ConsentSignal): Promise<ConsentState>;
   };
   profile: {
     /** Everything held, as JSON; `set_aside` lists set-aside records with their sealed bytes in base64. */
@@ -270,10 +284,12 @@ export interface Emma {
   sync: {
     /** `pending`: this device's changes not yet known to be in the server copy (kept for the merge). */
     state(): Promise<{ enabled: boolean; syncId: string | null; updatedAt: number; allowed: boolean; pending: number }>;
-    /** Without a passphrase only a pairing code can bring in another device. Sends the first copy. */
+    /** Without a passphrase only a pairing code can bring in another device. Sends the first copy.
+     *  `passphrase`: whether one was given (the sync id and it join another device). */
     enable(options?: { passphrase?: string }): Promise<{ syncId: string; passphrase: boolean }>;
     /** A one-time code (24 characters, valid 10 minutes) to type on the other device. */
     pair(): Promise<{ code: string }>;
+    /** A pairing code works once, for 10 minutes: used or expired, it is SYNC_FAILED. */
     join(how: { code: string } | { syncId: string; passphrase: string }): Promise<{ syncId: string; restored: boolean; events: number; stored: boolean }>;
     push(): Promise<{ pushed: boolean; bytes: number }>;
     pull(): Promise<{ applied: boolean; events?: number }>;

@@ -5,6 +5,7 @@
 // limiter keeps a keyed hash of it in memory, for a minute.
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { readLimitedBody } from './body.mjs';
 import { estimate, withholdBelow } from './insights-estimate.mjs';
 import { InsightsStore } from './insights-store.mjs';
 import { audiencePage } from './insights-page.mjs';
@@ -109,32 +110,9 @@ function sendJson(res, status, body, extra = {}) {
 
 const fail = (res, status, code, message, extra) => sendJson(res, status, { error: { code, message } }, extra);
 
-// Reads at most `limit` bytes; a longer body is refused without reading it all.
-function readBody(req, limit) {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) {
-      reject(new ReportError(413, 'TOO_LARGE', `the body is ${declared} bytes; at most ${limit} are accepted`));
-      req.resume();
-      return;
-    }
-    const parts = [];
-    let size = 0;
-    req.on('data', (chunk) => {
-      size += chunk.length;
-      if (size > limit) {
-        // Stop keeping it; the answer closes the connection, so the rest is not waited for.
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new ReportError(413, 'TOO_LARGE', `the body is over ${limit} bytes; at most ${limit} are accepted`));
-        return;
-      }
-      parts.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(parts)));
-    req.on('error', reject);
-  });
-}
+// A longer body is refused (413) without keeping it.
+const readBody = (req, limit) => readLimitedBody(req, limit, (size) =>
+  new ReportError(413, 'TOO_LARGE', `the body is ${size} bytes or more; at most ${limit} are accepted`));
 
 // options: { file: the SQLite file, domains: [domain] and/or bundle: a bundle file whose domain
 // the engine computes, k: the threshold (50), now: () => ms, requestsPerMinute, pageHeaders:

@@ -17,6 +17,7 @@
 // The in-memory rate limit forgets addresses after a minute.
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
+import { readLimitedBody } from './body.mjs';
 
 export const SYNC_PREFIX = '/emma/sync/';
 export const MAX_COPY_BYTES = 4 << 20;
@@ -39,7 +40,7 @@ function conditionHolds(req, current) {
 }
 
 function fail(res, status, code, message) {
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...(status === 413 ? { Connection: 'close' } : {}) });
   res.end(JSON.stringify({ error: { code, message } }));
 }
 
@@ -59,25 +60,12 @@ function rateLimiter(limit) {
   };
 }
 
-function readBody(req, max) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    let size = 0;
-    req.on('data', (c) => {
-      size += c.length;
-      if (size > max) {
-        reject(Object.assign(new Error(`the copy is larger than ${max} bytes`), { status: 413, code: 'TOO_LARGE' }));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
+// A copy over the limit is refused with 413 TOO_LARGE (and the connection closed), never
+// with a reset connection, so the page can tell "refused" from "unreachable".
+const readBody = (req, max) => readLimitedBody(req, max, (size) =>
+  Object.assign(new Error(`the copy is too large: ${size} bytes or more; at most ${max} are accepted`), { status: 413, code: 'TOO_LARGE' }));
 
-export function createSyncStore({ file, rateLimit = 600, retainDays = 395, now = () => Date.now() } = {}) {
+export function createSyncStore({ file, rateLimit = 600, retainDays = 395, maxCopyBytes = MAX_COPY_BYTES, now = () => Date.now() } = {}) {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.exec(`CREATE TABLE IF NOT EXISTS copies (handle TEXT PRIMARY KEY, copy BLOB NOT NULL, day INTEGER NOT NULL) WITHOUT ROWID;
@@ -133,7 +121,7 @@ export function createSyncStore({ file, rateLimit = 600, retainDays = 395, now =
       q.purge.run(now());
       purgeUnused();
       if (req.method === 'PUT') {
-        const body = await readBody(req, MAX_COPY_BYTES);
+        const body = await readBody(req, maxCopyBytes);
         if (body.length < MIN_COPY_BYTES || body.subarray(0, 4).toString('latin1') !== 'EMBK') {
           return fail(res, 400, 'BAD_COPY', `a sync copy is a sealed Tante Emma backup ("EMBK", at least ${MIN_COPY_BYTES} bytes); got ${body.length} bytes`);
         }

@@ -6,6 +6,55 @@ import { EmmaError } from './errors.js';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
+// What a message's fields are, for an error naming one: events, catalogs, consent details.
+const CODE_BY_OP = {
+  track: 'BAD_EVENT', 'catalog.load': 'BAD_BUNDLE',
+  'consent.grant': 'BAD_CONSENT', 'consent.withdraw': 'BAD_CONSENT', 'consent.signal': 'BAD_CONSENT',
+};
+// Deeper than the engine accepts (32, src/core/json_input.hpp) with room: only to bound the walk.
+const WALK_DEPTH = 64;
+
+// JSON text of a control message. JSON.stringify throws on a BigInt, a cycle, nesting deep
+// enough to exhaust the stack, or a getter/toJSON that throws: the caller's input, so an
+// EmmaError naming the field (`event.at: is a BigInt`), and the instance is untouched.
+function serialize(message) {
+  try {
+    return JSON.stringify(message);
+  } catch (err) {
+    let where;
+    try {
+      where = unserializable(message, '', []);
+    } catch (walkErr) {
+      where = `reading it failed (${walkErr.message})`;
+    }
+    throw new EmmaError(CODE_BY_OP[message.op] || 'BAD_REQUEST', where || `${message.op}: cannot be sent as JSON (${err.message})`, { cause: err });
+  }
+}
+
+// The first field JSON cannot carry, as "path: what is wrong", or null.
+function unserializable(value, path, ancestors) {
+  const at = path || 'the value';
+  if (typeof value === 'bigint') return `${at}: is a BigInt (${value}n); send a Number`;
+  if (value === null || typeof value !== 'object') return null;
+  if (ancestors.includes(value)) return `${at}: refers to an object that contains it (a cycle); send plain data`;
+  if (ancestors.length >= WALK_DEPTH) return `${at}: nests deeper than ${WALK_DEPTH} levels`;
+  ancestors.push(value);
+  try {
+    const plain = typeof value.toJSON === 'function' ? value.toJSON() : value;
+    if (plain !== value) return unserializable(plain, path, ancestors);
+    const entries = Array.isArray(value) ? value.map((v, i) => [`${path}[${i}]`, v]) : Object.entries(value).map(([k, v]) => [path ? `${path}.${k}` : k, v]);
+    for (const [childPath, child] of entries) {
+      const found = unserializable(child, childPath, ancestors);
+      if (found) return found;
+    }
+    return null;
+  } catch (err) {
+    return `${at}: reading it failed (${err.message})`;
+  } finally {
+    ancestors.pop();
+  }
+}
+
 export class Boundary {
   constructor(module) {
     this.module = module;
@@ -19,7 +68,7 @@ export class Boundary {
   call(message, bytes) {
     if (this.broken) throw this.broken;
     const m = this.module;
-    const text = encoder.encode(JSON.stringify(message));
+    const text = encoder.encode(serialize(message));
     let requestPtr = 0;
     let bytesPtr = 0;
     try {

@@ -79,6 +79,14 @@ function asBytes(v) {
   return v;
 }
 
+// After close() every method rejects with CLOSED before it reads or writes anything.
+const closedError = () => new EmmaError('CLOSED', 'this Emma instance was closed; create a new one with createEmma()');
+function guardGroup(group, isClosed) {
+  for (const [name, fn] of Object.entries(group)) {
+    group[name] = (...args) => (isClosed() ? Promise.reject(closedError()) : fn(...args));
+  }
+}
+
 const STORAGE_CODES = new Set(['STORAGE_QUOTA', 'STORAGE_FAILED', 'STORAGE_UNAVAILABLE', 'TAMPERED', 'UNSUPPORTED', 'BAD_REQUEST']);
 
 class Emma {
@@ -178,6 +186,8 @@ class Emma {
       join: async (how = {}) => {
         const t = self.#transport();
         if (how === null || typeof how !== 'object') throw new EmmaError('BAD_REQUEST', 'sync.join(how): how must be { code } or { syncId, passphrase }');
+        // Before anything is fetched (a pairing copy is given out once): both purposes.
+        if (!(await self.#read({ op: 'sync.state' })).allowed) throw new EmmaError('NO_CONSENT', 'sync needs both personalization and sync granted');
         let bytes;
         let message;
         if (how.code !== undefined) {
@@ -198,9 +208,10 @@ class Emma {
       },
       push: () => self.#syncing(() => self.#push()),
       pull: () => self.#syncing(() => self.#pull()),
+      // (#mutate deletes the server copy the engine names, once.)
       disable: async () => {
-        const { r } = await self.#mutate(() => self.#call({ op: 'sync.disable' }));
-        return { deleted: await self.#deleteServerCopy(r.sync_delete) };
+        const { deleted } = await self.#mutate(() => self.#call({ op: 'sync.disable' }));
+        return { deleted };
       },
     };
     // What storage is in use, and the records set aside (kept until deleted or erase()).
@@ -216,6 +227,7 @@ class Emma {
         return { rotated: stored, keyId: stored ? self.#keyId : null };
       })),
     };
+    for (const group of [this.consent, this.profile, this.sync, this.storage]) guardGroup(group, () => self.#closed);
   }
 
   // The engine's answer to one control message, with "now" supplied from here (`whole`:
@@ -236,8 +248,28 @@ class Emma {
     return this.#serial(() => this.#call(message));
   }
 
-  #locked(fn) {
-    return this.#tabs ? this.#tabs.withLock(fn) : fn();
+  // Browsers: a Web Lock across tabs; Node files: the store's lock file across processes.
+  // A lock that cannot be taken does not stop the change: on a full disk the write that
+  // follows fails and says so (the stored profile stays as it is); a writer stuck for over
+  // its wait is reported, and this change goes ahead unlocked.
+  async #locked(fn) {
+    if (this.#tabs) return this.#tabs.withLock(fn);
+    if (!this.#shared || typeof this.#storage.withLock !== 'function') return fn();
+    let ran = false;
+    try {
+      return await this.#storage.withLock(() => {
+        ran = true;
+        return fn();
+      });
+    } catch (err) {
+      if (ran) throw err;
+      const e = asEmmaError(err, 'STORAGE_FAILED', 'locking the store');
+      if (e.code !== 'STORAGE_QUOTA') {
+        this.#emit('storage', { ok: false, code: e.code, message: e.message });
+        this.#emit('error', e);
+      }
+      return fn();
+    }
   }
 
   // Read-modify-write of the stored profile: under the cross-tab lock, take in what another
@@ -251,8 +283,8 @@ class Emma {
       let stored = false;
       if (r.erase_storage) await this.#eraseStorage();
       else if (r.persist) stored = await this.#write();
-      if (r.sync_delete) await this.#deleteServerCopy(r.sync_delete);
-      return { r, stored };
+      const deleted = r.sync_delete ? await this.#deleteServerCopy(r.sync_delete) : false;
+      return { r, stored, deleted };
     }));
   }
 
@@ -276,21 +308,25 @@ class Emma {
   // `stored`: the change is on persistent storage (false without consent, in memory mode,
   // or when the write failed).
   async track(event) {
+    if (this.#closed) throw closedError();
     const { r, stored } = await this.#mutate(() => this.#call({ op: 'track', event }));
     return { recorded: r.recorded, stored };
   }
 
   // Why `item` would be recommended now, from this shopper's own signals.
   explain(item) {
+    if (this.#closed) return Promise.reject(closedError());
     return this.#read({ op: 'explain', item });
   }
 
   // Art. 30: { json, markdown } generated from the live configuration.
   processingRecord() {
+    if (this.#closed) return Promise.reject(closedError());
     return this.#read({ op: 'processing.record' });
   }
 
   recommend(request = {}) {
+    if (this.#closed) return Promise.reject(closedError());
     return this.#serial(() => {
       const r = this.#call({ op: 'recommend', request });
       this.#emit('recommendations', r);
@@ -300,8 +336,14 @@ class Emma {
 
   async #consentChange(op, purpose, details) {
     if (details === null || typeof details !== 'object') throw new EmmaError('BAD_CONSENT', `${op}: details must be an object`);
+    let message;
+    try {
+      message = purpose === undefined ? { op, ...details } : { op, ...details, purpose };
+    } catch (err) {
+      throw new EmmaError('BAD_CONSENT', `${op}: reading the details failed (${err.message})`, { cause: err });
+    }
     const { r } = await this.#mutate(
-      () => this.#call(purpose === undefined ? { op, ...details } : { op, ...details, purpose }),
+      () => this.#call(message),
       (answer) => {
         if (!answer.changed || answer.changed.length) this.#emit('consent', answer.state);
       },
@@ -310,6 +352,7 @@ class Emma {
   }
 
   async erase() {
+    if (this.#closed) throw closedError();
     await this.#serial(() => this.#locked(async () => {
       const r = this.#call({ op: 'erase' });
       await this.#eraseStorage();
@@ -327,6 +370,7 @@ class Emma {
       on: (event, handler) => this.on(event, handler),
       emit: (event, detail) => this.#emit(event, detail),
     }, fetchImpl);
+    guardGroup(api, () => this.#closed);
     this.insights = api;
     this.#stopInsights = stop;
   }
@@ -391,6 +435,8 @@ class Emma {
       // (A store that sends no ETag gets an unconditional PUT: the engine's merge still keeps
       // this device's changes until a copy holds them, README "Sync".)
       if (await t.put(answer.result.handle, answer.bytes, remote ? remote.version ?? undefined : null)) {
+        // The store holds this copy: the changes in it leave the kept list now.
+        this.#call({ op: 'sync.pushed', holds: answer.result.holds });
         await this.#write({ schedule: false });  // what was merged, and what was pushed
         return { pushed: true, bytes: answer.bytes.length };
       }
@@ -404,7 +450,10 @@ class Emma {
   async #pull() {
     const t = this.#transport();
     const state = this.#call({ op: 'sync.state' });
-    if (!state.enabled || !state.allowed) return { applied: false };
+    // One rule for every sync.* that moves a copy (enable, pair, join, push, pull): both
+    // purposes granted, else NO_CONSENT; state() and disable() always answer.
+    if (!state.allowed) throw new EmmaError('NO_CONSENT', 'sync needs both personalization and sync granted');
+    if (!state.enabled) return { applied: false };
     const copy = await t.get(state.handle);
     if (!copy) return { applied: false };
     const r = this.#call({ op: 'sync.apply' }, copy.bytes);
@@ -426,7 +475,7 @@ class Emma {
 
   _pullAtStart() {
     if (!this.#sync) return;
-    this.#syncing(() => this.#pull()).catch((err) => this.#emit('error', asEmmaError(err, 'SYNC_FAILED', 'fetching the sync copy')));
+    this.#syncing(() => (this.#call({ op: 'sync.state' }).allowed ? this.#pull() : null)).catch((err) => this.#emit('error', asEmmaError(err, 'SYNC_FAILED', 'fetching the sync copy')));
   }
 
   // Sync ended (withdrawal, GPC, erase, disable, expiry): the server copy is deleted. If the
@@ -463,7 +512,8 @@ class Emma {
     this.#storage = storage;
     this.#keys = new KeyKeeper(storage);
     this.#shared = storage.shared === true && tabSync;
-    if (this.#shared) this.#tabs = new TabSync(`tante-emma:${shop}`, () => this.#otherTabWrote());
+    // A storage with its own lock (Node files) needs no tab messages: it is re-read before every change.
+    if (this.#shared && typeof storage.withLock !== 'function') this.#tabs = new TabSync(`tante-emma:${shop}`, () => this.#otherTabWrote());
     if (storage.persistent !== false && this.#keys.protection === 'raw') {
       this.#emit('storage', {
         ok: true,
@@ -493,7 +543,8 @@ class Emma {
       kind: s.kind || 'custom',
       persistent,
       keyProtection: persistent ? this.#keys.protection : 'memory',
-      crossTab: this.#tabs ? (this.#tabs.locking ? 'locked' : 'unlocked') : 'none',
+      // locked: other tabs (Web Locks) or processes (Node's lock file) wait for each change.
+      crossTab: this.#tabs ? (this.#tabs.locking ? 'locked' : 'unlocked') : this.#shared && typeof s.withLock === 'function' ? 'locked' : 'none',
     };
   }
 

@@ -82,7 +82,7 @@ fi
 # run was interrupted before its apt-get update finished).
 if ! apt-cache showsrc libsodium 2>/dev/null | grep -q '^Package:'; then
   log "apt-get update (to index the deb-src entry)"
-  apt-get update
+  bash "$(dirname "$0")/apt-install.sh" --update
 fi
 # libsodium-dev not installed: take the source version apt offers.
 [[ -n "$ver" ]] || ver=$(apt-cache showsrc libsodium | awk '/^Version:/ { print $2; exit }')

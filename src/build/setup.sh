@@ -26,8 +26,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
   log "installing Debian packages: ${missing[*]}"
-  apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+  bash src/build/apt-install.sh --update "${missing[@]}"
 fi
 
 # --- 2. npm modules, only when the lock file changed -----------------------------------

@@ -190,7 +190,9 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
         }
       }
     } else {
-      const json* raw = f.opt_object("event");
+      // Any event that is not an object (missing, null, a string) is the page's event
+      // gone wrong: BAD_EVENT, as for a malformed object.
+      const json* raw = Fields(msg, "", code::bad_event).opt_object("event");
       if (!raw) throw Error(code::bad_event, "event: is required (an object with a type)");
       take(*raw);
     }

@@ -187,7 +187,18 @@ json Engine::sync_op(const std::string& op, const Fields& f, const std::uint8_t*
   if (op == "sync.seal") {
     out_bytes = seal_backup(sync_copy_document(now).dump(), sync_.key);
     sync_.updated_at = now;
-    return Obj()("handle", sync_.handle)("bytes", out_bytes.size())("persist", true);
+    return Obj()("handle", sync_.handle)("bytes", out_bytes.size())("holds", sync_.changes)("persist", true);
+  }
+  if (op == "sync.pushed") {
+    // The store took the copy sealed when this device had made `holds` changes: those are on
+    // the server now, so they leave the kept list at once (not only at the next pull).
+    const auto holds = static_cast<std::uint64_t>(f.opt_int("holds", 0, INT64_C(1) << 53).value_or(0));
+    json pending = json::array();
+    for (const auto& p : sync_.pending) {
+      if (p.value("n", std::uint64_t{0}) > holds) pending.push_back(p);
+    }
+    sync_.pending = std::move(pending);
+    return Obj()("pending", sync_.pending.size())("persist", true);
   }
   if (op == "sync.apply") {
     try {

@@ -38,7 +38,7 @@ test('file storage says that its data key is kept unwrapped', async (t) => {
   const dir = await tempDir(t);
   const seen = { storage: [], error: [] };
   const emma = await start(`fs:${dir}`, seen);
-  assert.deepEqual(await emma.storage.info(), { kind: 'fs', persistent: true, keyProtection: 'raw', crossTab: 'none' });
+  assert.deepEqual(await emma.storage.info(), { kind: 'fs', persistent: true, keyProtection: 'raw', crossTab: 'locked' });
   assert.equal(seen.storage[0].keyProtection, 'raw');
   assert.match(seen.storage[0].message, /unwrapped/);
   assert.deepEqual(seen.error, []);

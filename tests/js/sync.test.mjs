@@ -67,8 +67,13 @@ test('without the sync purpose nothing is sent', async (t) => {
   await assert.rejects(a.sync.enable({ passphrase: PASS }), (e) => e.code === 'NO_CONSENT');
   await assert.rejects(a.sync.pair(), (e) => e.code === 'NO_CONSENT');
   await assert.rejects(a.sync.push(), (e) => e.code === 'NO_CONSENT');
-  assert.deepEqual(await a.sync.pull(), { applied: false });
+  // One rule for every sync.* that moves a copy: NO_CONSENT without both purposes.
+  await assert.rejects(a.sync.pull(), (e) => e.code === 'NO_CONSENT');
+  await assert.rejects(a.sync.join({ syncId: 'a'.repeat(32), passphrase: PASS }), (e) => e.code === 'NO_CONSENT');
+  assert.deepEqual(await a.sync.state(), { enabled: false, syncId: null, updatedAt: 0, allowed: false, pending: 0 });
+  assert.deepEqual(await a.sync.disable(), { deleted: false });
   assert.deepEqual(syncRequests(), []);
+  assert.deepEqual(a.errors, [], 'no error event at start or since');
   const noEndpoint = await createEmma({ bundle: smallCatalog(), shop: 'shop', storage: 'memory' });
   await assert.rejects(noEndpoint.sync.enable({ passphrase: PASS }), (e) => e.code === 'BAD_REQUEST' && /endpoint/.test(e.message));
   await noEndpoint.close();
@@ -216,8 +221,12 @@ test('the sync store refuses bad requests clearly and keeps serving', async () =
   assert.match((await res2.json()).error.message, /EMBK/);
   const big = new Uint8Array((4 << 20) + 1);
   big.set([69, 77, 66, 75]);
-  const res3 = await fetch(`${origin}/emma/sync/${id}`, { method: 'PUT', body: big }).catch((e) => e);
-  assert.ok(res3 instanceof Error || res3.status === 413, 'oversized copies are refused');
+  // Refused with an answer, not a reset connection (which a page sees as "unreachable").
+  const res3 = await fetch(`${origin}/emma/sync/${id}`, { method: 'PUT', body: big });
+  assert.equal(res3.status, 413);
+  const refusal = await res3.json();
+  assert.equal(refusal.error.code, 'TOO_LARGE');
+  assert.match(refusal.error.message, /too large.*at most 4194304/);
   const res4 = await fetch(`${origin}/emma/sync/pair/${id}`, { method: 'DELETE' });
   assert.equal(res4.status, 405);
   const ok = new Uint8Array(80);
@@ -226,4 +235,39 @@ test('the sync store refuses bad requests clearly and keeps serving', async () =
   assert.equal(await serverCopy(id), 200);
   assert.equal((await fetch(`${origin}/emma/sync/${id}`, { method: 'DELETE' })).status, 204);
   assert.equal(await serverCopy(id), 404);
+});
+
+test('a copy over the store limit is refused as too large, and the page hears why', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'emma-small-store-'));
+  const small = createDemoServer({ dataDir: dir, sync: { maxCopyBytes: 600 } });
+  await new Promise((resolve) => small.listen(0, '127.0.0.1', resolve));
+  t.after(async () => {
+    await new Promise((resolve) => small.close(resolve));
+    await rm(dir, { recursive: true, force: true });
+  });
+  const endpoint = `http://127.0.0.1:${small.address().port}/emma/sync`;
+  const a = await device(t, { sync: { endpoint } });
+  await a.consent.grant('personalization', GRANT);
+  await a.consent.grant('sync', SYNC);
+  for (const it of smallCatalog().items) await a.track({ type: 'view', item: it.id });
+  await assert.rejects(a.sync.enable({ passphrase: PASS }), (e) => e.code === 'SYNC_FAILED' && /413.*too large/.test(e.message) && !/reached/.test(e.message));
+  // The automatic push after a change says the same through the error event.
+  a.errors.length = 0;
+  await a.track({ type: 'view', item: '22720' });
+  const deadline = Date.now() + 5000;
+  while (!a.errors.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.ok(a.errors.some((e) => e.code === 'SYNC_FAILED' && /too large/.test(e.message)), a.errors.map((e) => e.message).join('; '));
+});
+
+test('a push that the store took leaves nothing pending, and disabling sends one DELETE', async (t) => {
+  const a = await consentingDevice(t);
+  const { syncId } = await a.sync.enable({ passphrase: PASS });
+  for (const item of ['22423', '37370']) await a.track({ type: 'view', item });
+  assert.equal((await a.sync.state()).pending, 2, 'two changes wait for the server');
+  assert.equal((await a.sync.push()).pushed, true);
+  assert.equal((await a.sync.state()).pending, 0, 'the pushed copy holds them: nothing is kept for a merge');
+  requests.length = 0;
+  assert.deepEqual(await a.sync.disable(), { deleted: true });
+  assert.deepEqual(syncRequests(), [`DELETE /emma/sync/${syncId}`]);
+  assert.equal(await serverCopy(syncId), 404);
 });

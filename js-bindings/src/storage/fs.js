@@ -24,6 +24,26 @@ const HEAD = MAGIC.length + 1 + 4;
 export const STORE_FILE = 'store.emma';
 const TMP_SUFFIX = '.tmp';
 const STALE_TMP_MS = 60_000;
+export const LOCK_FILE = 'store.lock';
+// How long a writer waits for another to finish its read-modify-write (one write takes
+// milliseconds; a holder that takes this long is stuck and is named in the error).
+const LOCK_WAIT_MS = 10_000;
+// A lock file older than this whose process cannot be checked is taken over.
+const STALE_LOCK_MS = 30_000;
+
+// The lock files this process holds now: a lock naming this process but not in here was left
+// by a write that failed to remove it, and is stale.
+const heldHere = new Set();
+
+// Whether process `pid` runs on this machine (signal 0 checks without sending anything).
+function processAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
+}
 
 function fsError(err, what) {
   if (err instanceof EmmaError) return err;
@@ -89,9 +109,10 @@ export class FsStorage {
   constructor(dir, fs = realFs) {
     this.kind = 'fs';
     this.persistent = true;
-    // Other processes may use the same folder, but there is no lock between them: one
-    // writer per shop folder (see README, Limits).
-    this.shared = false;
+    // Other instances, in this process or another, may use the same folder: Emma then
+    // re-reads the store before every change, under withLock() (a lock file), as tabs do in
+    // browsers, so two writers merge instead of overwriting each other.
+    this.shared = true;
     this.canHoldCryptoKeys = false;
     this.dir = dir;
     this.file = path.join(dir, STORE_FILE);
@@ -278,5 +299,78 @@ export class FsStorage {
 
   async close() {
     await this.queue;
+  }
+
+  // Runs fn holding the folder's lock file (created exclusively; it names the process). A
+  // lock left by a process that is gone (crashed mid-write) is taken over; one held by a live
+  // process longer than LOCK_WAIT_MS fails with STORAGE_FAILED naming that process.
+  async withLock(fn) {
+    const fs = this.fs;
+    const lock = path.join(this.dir, LOCK_FILE);
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
+      // The lock appears whole or not at all: written under a temporary name, then linked
+      // (link fails if the lock exists), so no writer ever sees a lock without its owner.
+      const tmp = `${lock}.${process.pid}.${Math.random().toString(36).slice(2)}${TMP_SUFFIX}`;
+      let taken = false;
+      try {
+        const fh = await fs.open(tmp, 'wx', 0o600);
+        try {
+          await fh.writeFile(JSON.stringify({ pid: process.pid, at: Date.now() }));
+        } finally {
+          await fh.close();
+        }
+        await fs.link(tmp, lock);
+        taken = true;
+      } catch (err) {
+        // No folder yet: nothing stored to merge with, and a lock must not be what creates
+        // it (nothing is written before consent). Only two first writes can race here.
+        if (err && err.code === 'ENOENT') return fn();
+        if (!err || err.code !== 'EEXIST') {
+          await fs.rm(tmp, { force: true }).catch(() => {});
+          throw fsError(err, 'lock the store');
+        }
+      } finally {
+        if (taken) await fs.rm(tmp, { force: true }).catch(() => {});
+      }
+      if (taken) break;
+      await fs.rm(tmp, { force: true }).catch(() => {});
+      const holder = await this.#lockHolder(lock);
+      if (holder.stale) {
+        await fs.rm(lock, { force: true }).catch(() => {});
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new EmmaError('STORAGE_FAILED', `${this.dir} is locked by process ${holder.pid ?? '?'} (${lock}) for more than ${LOCK_WAIT_MS / 1000} s; ` +
+          'another program is writing this shop\'s store');
+      }
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    heldHere.add(lock);
+    try {
+      return await fn();
+    } finally {
+      heldHere.delete(lock);
+      await fs.rm(lock, { force: true }).catch(() => {});
+    }
+  }
+
+  async #lockHolder(lock) {
+    let text;
+    let st;
+    try {
+      [text, st] = await Promise.all([this.fs.readFile(lock, 'utf8'), this.fs.stat(lock)]);
+    } catch (err) {
+      return { stale: false };  // just released (or being written): try again
+    }
+    let pid = null;
+    try {
+      pid = JSON.parse(text).pid;
+    } catch {
+      // being written, or damaged: judged by its age
+    }
+    if (pid === process.pid) return { pid, stale: !heldHere.has(lock) };
+    if (Number.isInteger(pid)) return { pid, stale: !processAlive(pid) };
+    return { pid, stale: Date.now() - st.mtimeMs > STALE_LOCK_MS };
   }
 }
