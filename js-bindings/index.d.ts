@@ -235,6 +235,8 @@ export type ConsentSignal =
       purpose?: { consents?: Record<string, boolean> }; publisher?: { consents?: Record<string, boolean> } };
 
 export interface Emma {
+  /** The package's semver, e.g. '0.2.0'. */
+  readonly version: string;
   /** `stored`: the change is on persistent storage (false without consent, in memory, or when the write failed). */
   track(event: EmmaEventInput): Promise<{ recorded: boolean; stored: boolean }>;
   recommend(request?: RecommendRequest): Promise<Recommendations>;

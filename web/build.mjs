@@ -5,7 +5,8 @@
 //
 // usage: node web/build.mjs            (setup.sh runs it; skipped when nothing changed)
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, readdirSync, statSync, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,7 +26,7 @@ function newest(p) {
   return s.isDirectory() ? Math.max(0, ...readdirSync(p).map((n) => newest(path.join(p, n)))) : s.mtimeMs;
 }
 
-const targets = ['emma.js', 'emma.css', 'emma.wasm'].map((f) => path.join(out, f));
+const targets = ['emma.js', 'emma.css', 'emma.wasm', 'manifest.json'].map((f) => path.join(out, f));
 const upToDate = targets.every(existsSync) && Math.min(...targets.map((t) => statSync(t).mtimeMs)) >= Math.max(...inputs.map(newest));
 if (upToDate && !process.argv.includes('--force')) process.exit(0);
 
@@ -59,8 +60,25 @@ const embedEngine = {
     b.onResolve({ filter: /\/dist\/emma\.mjs$/ }, () => ({ path: engine.glue }));
   },
 };
-await build({
+// Content-hashed names (immutable caching: a new version is a new URL) and SRI hashes. The
+// wasm and CSS come first: emma.js carries their names and hashes (EMMA_FILES).
+// sha256 inside emma.js (every byte there is on every shop page), sha384 in the snippet.
+const sri = (bytes, alg = 'sha384') => `${alg}-${createHash(alg).update(bytes).digest('base64')}`;
+const hashed = (name, bytes) => name.replace(/\.(\w+)$/, `.${createHash('sha256').update(bytes).digest('hex').slice(0, 12)}.$1`);
+for (const old of readdirSync(out)) if (/^emma\.[0-9a-f]{12}\.(js|css|wasm)$/.test(old)) rmSync(path.join(out, old));
+const files = {};
+const emit = (name, bytes) => {
+  const file = hashed(name, bytes);
+  writeFileSync(path.join(out, name), bytes);  // also unhashed, for pages that name it so
+  writeFileSync(path.join(out, file), bytes);
+  files[name] = { file, integrity: sri(bytes), bytes: bytes.length };
+};
+emit('emma.wasm', readFileSync(engine.wasm));
+const css = await build({ ...common, entryPoints: [path.join(root, 'web/src/emma.css')], write: false, outfile: 'emma.css' });
+emit('emma.css', css.outputFiles[0].contents);
+const js = await build({
   ...common,
+  write: false,
   entryPoints: [path.join(root, 'web/src/embed.js')],
   outfile: path.join(out, 'emma.js'),
   format: 'iife',
@@ -69,10 +87,21 @@ await build({
   target: ['chrome95', 'firefox100', 'safari15.2'],
   // The package finds the engine relative to import.meta.url; a classic script has none.
   // The embed passes wasmUrl itself (beside emma.js); this only keeps the default well-formed.
-  define: { 'import.meta.url': 'document.baseURI' },
+  define: {
+    'import.meta.url': 'document.baseURI',
+    // The CSS is not checked: it runs no code, and its hash would cost every page 60 bytes.
+    EMMA_FILES: JSON.stringify({ wasm: files['emma.wasm'].file, wasmSri: sri(readFileSync(engine.wasm), 'sha256'), css: files['emma.css'].file }),
+  },
   conditions: ['browser'],
   plugins: [noWorker, noSync, embedEngine],
 });
-await build({ ...common, entryPoints: [path.join(root, 'web/src/emma.css')], outfile: path.join(out, 'emma.css') });
-copyFileSync(engine.wasm, path.join(out, 'emma.wasm'));
-console.error('web: built web/dist (emma.js, emma.css, emma.wasm)');
+emit('emma.js', js.outputFiles[0].contents);
+// What a shop deploys and how it includes it: manifest.json for its tooling, snippet.html to
+// paste (the stylesheet and the script with their SRI hashes, so the script does not add the
+// stylesheet itself; emma.js checks the wasm against the hash it carries).
+writeFileSync(path.join(out, 'manifest.json'), `${JSON.stringify({ files }, null, 2)}\n`);
+writeFileSync(path.join(out, 'snippet.html'),
+  `<!-- Tante Emma: serve web/dist as /emma/ (hashed names: Cache-Control: public, max-age=31536000, immutable) -->\n` +
+  `<link rel="stylesheet" href="/emma/${files['emma.css'].file}" integrity="${files['emma.css'].integrity}" crossorigin="anonymous">\n` +
+  `<script src="/emma/${files['emma.js'].file}" integrity="${files['emma.js'].integrity}" crossorigin="anonymous" data-bundle="/emma/shop.bundle" data-css="none" async></script>\n`);
+console.error(`web: built web/dist (${Object.values(files).map((f) => f.file).join(', ')}, manifest.json, snippet.html)`);

@@ -9,10 +9,11 @@ import { MemoryStorage } from './storage/memory.js';
 
 const DEFAULT_WASM_URL = new URL('../dist/emma.wasm', import.meta.url);
 
-async function fetchBytes(url, what) {
+// `integrity`: an SRI hash the browser checks the bytes against (the embed's own engine).
+async function fetchBytes(url, what, integrity) {
   let res;
   try {
-    res = await fetch(url, { credentials: 'same-origin' });
+    res = await fetch(url, { credentials: 'same-origin', integrity });
   } catch (err) {
     throw new EmmaError(what === 'engine' ? 'WASM_LOAD' : 'BAD_BUNDLE', `could not fetch the ${what} from ${url}: ${err.message}`, { cause: err });
   }
@@ -24,13 +25,13 @@ async function fetchBytes(url, what) {
 
 // Loads the glue and the wasm ourselves, so every failure (404, HTML instead of wasm,
 // CSP, an old browser) becomes one WASM_LOAD error naming the URL.
-async function loadModule(loadGlue, { wasmUrl = DEFAULT_WASM_URL } = {}) {
+async function loadModule(loadGlue, { wasmUrl = DEFAULT_WASM_URL, _wasmIntegrity } = {}) {
   const where = String(wasmUrl);
   if (typeof WebAssembly !== 'object') throw new EmmaError('WASM_LOAD', 'this browser has no WebAssembly');
   let compiled;
   let glue;
   try {
-    const bytes = await fetchBytes(where, 'engine');
+    const bytes = await fetchBytes(where, 'engine', _wasmIntegrity);
     checkWasmBytes(bytes, where);
     compiled = await WebAssembly.compile(bytes);
     glue = await loadGlue();

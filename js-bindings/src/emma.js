@@ -8,6 +8,7 @@ import { SyncTransport } from './sync.js';
 import { MemoryStorage } from './storage/memory.js';
 import { TabSync, digest } from './storage/tabs.js';
 import { bytesToBase64, sameBytes } from './storage/values.js';
+import { VERSION } from './version.js';
 
 const PROFILE_RECORD = 'profile';
 // A record that could not be opened is kept as `quarantine.<id>.profile` (+ `.key`, `.reason`).
@@ -114,6 +115,11 @@ class Emma {
   #stopInsights = () => {};
   #sync = null;  // SyncTransport when the shop configured a sync endpoint
   #pushTimer = null;
+
+  // The package's semver (README "Versions"), e.g. to report with a bug.
+  get version() {
+    return VERSION;
+  }
 
   constructor(env, boundary, now) {
     this.#env = env;

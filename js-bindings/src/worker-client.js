@@ -9,6 +9,7 @@
 // Errors travel as data (worker-wire.js) and become EmmaErrors again with the same code and
 // message. The page's consent tools are read here, on the page, and relayed through
 // consent.signal, as on the main thread.
+import { VERSION } from './version.js';
 import { checkConsentOption, startConsentSources } from './consent-sources.js';
 import { EmmaError } from './errors.js';
 import { EVENTS, errorFromWire } from './worker-wire.js';
@@ -128,7 +129,7 @@ export async function createWorkerEmma(options) {
   }
   started = true;
 
-  const emma = { on };
+  const emma = { on, version: VERSION };
   for (const path of paths) {
     const fn = (...args) => send({ t: 'call', path, args });
     const dot = path.indexOf('.');

@@ -1,12 +1,17 @@
-// The npm package as users get it: `npm pack`, unpacked into a fresh app's node_modules.
+// The npm package as a stranger gets it: `npm pack`, then `npm install <tarball>` into a fresh
+// project with PATH reduced to node and npm (no compiler: nothing can be built at install).
 // 1. A tiny Vite app (no config file) is built and run in Chromium: Vite finds the wasm
 //    through `new URL('../dist/emma.wasm', import.meta.url)` and the browser export condition,
 //    and the worker of `worker: true` through `new Worker(new URL('./worker.js', …))`.
 // 2. A plain Node script uses it with file storage (the node export condition).
+// 3. The embed, deployed from node_modules/tante-emma/web/dist with the generated snippet
+//    (Subresource Integrity on every file), fills a slot; a changed engine file is refused.
+// 4. `tante-emma/react` in a Vite React app: the slot's fallback first (also from the
+//    server-side render), the engine's items after.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,20 +22,58 @@ const run = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BUNDLE = path.join(root, 'build/demo/shop.bundle');
 const BAGS = ['85099B', '20725', '22383', '20727'];
+const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'";
+// What the tarball may weigh (gzip): the package's engine, the embed's (plain and hashed names), the JS.
+const MAX_TARBALL_BYTES = 800_000;
 
-// A folder with node_modules/tante-emma unpacked from the tarball npm would publish.
+let packed = null;
+// The tarball npm would publish, made once per run.
+async function tarball() {
+  packed ??= (async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'emma-pack-'));
+    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: root });
+    const [info] = JSON.parse(stdout);
+    return { dir, file: path.join(dir, info.filename), info };
+  })();
+  return packed;
+}
+
+// A fresh project with tante-emma installed from the tarball by npm, offline, with only node
+// and npm on PATH.
 async function appWithPackage(t) {
+  const { file } = await tarball();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'emma-pkg-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: root });
-  const tarball = path.join(dir, JSON.parse(stdout)[0].filename);
+  const bin = path.join(dir, 'bin');
+  await mkdir(bin);
+  await symlink(process.execPath, path.join(bin, 'node'));
+  await symlink('/usr/bin/npm', path.join(bin, 'npm'));
   const app = path.join(dir, 'app');
-  const pkg = path.join(app, 'node_modules/tante-emma');
-  await mkdir(pkg, { recursive: true });
-  await run('tar', ['xzf', tarball, '--strip-components=1', '-C', pkg]);
+  await mkdir(app);
   await writeFile(path.join(app, 'package.json'), JSON.stringify({ name: 'smoke-app', private: true, type: 'module' }));
+  await run(path.join(bin, 'npm'), ['install', file, '--offline', '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd: app, env: { PATH: bin, HOME: dir, npm_config_cache: path.join(dir, 'npm-cache') },
+  });
   return app;
 }
+
+test('the tarball holds the package and its licence, and nothing of tests, build or demo', async () => {
+  const { info, file } = await tarball();
+  const names = info.files.map((f) => f.path);
+  for (const must of ['package.json', 'LICENSE', 'CHANGELOG.md', 'README.md', 'js-bindings/index.d.ts', 'js-bindings/react.d.ts',
+    'js-bindings/src/react.js', 'js-bindings/dist/emma.wasm', 'web/dist/emma.js', 'web/dist/snippet.html', 'web/dist/manifest.json']) {
+    assert.ok(names.includes(must), `${must} is in the tarball`);
+  }
+  assert.deepEqual(names.filter((n) => /^(tests|build|demo|src|node_modules)\//.test(n)), []);
+  const bytes = (await readFile(file)).length;
+  assert.ok(bytes < MAX_TARBALL_BYTES, `the tarball is ${bytes} bytes`);
+  const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
+  assert.equal(pkg.license, 'Apache-2.0');
+  assert.equal(pkg.private, undefined);
+  const { VERSION } = await import('../../js-bindings/src/version.js');
+  assert.equal(VERSION, pkg.version, 'js-bindings/src/version.js says the package.json version');
+  assert.match(await readFile(path.join(root, 'CHANGELOG.md'), 'utf8'), new RegExp(`^## ${pkg.version.replace(/\./g, '\\.')}$`, 'm'));
+});
 
 test('the packed package in a Vite app (no config) runs in Chromium', async (t) => {
   const app = await appWithPackage(t);
@@ -68,7 +111,7 @@ Promise.all([main(false), main(true)]).then(([page, worker]) => { document.body.
   assert.ok(assets.some((f) => f.endsWith('.wasm')), `Vite emitted the engine: ${assets.join(', ')}`);
   assert.ok(assets.some((f) => /^worker-.*\.js$/.test(f)), `Vite emitted the worker: ${assets.join(', ')}`);
 
-  const server = await startServer({ mounts: [['/', path.join(app, 'dist')]], headers: { 'Content-Security-Policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'" } });
+  const server = await startServer({ mounts: [['/', path.join(app, 'dist')]], headers: { 'Content-Security-Policy': CSP } });
   const browser = await launch();
   t.after(async () => {
     await browser.close();
@@ -101,9 +144,119 @@ const again = await open();
 const second = await again.recommend({ limit: 4 });
 let bad = null;
 try { await createEmma({ bundle, shop: '' }); } catch (err) { bad = err instanceof EmmaError ? err.code : String(err); }
-console.log(JSON.stringify({ personalized: second.personalized, same: JSON.stringify(first.items.map((i) => i.id)) === JSON.stringify(second.items.map((i) => i.id)), categories: second.items.map((i) => i.category[0]), bad }));
+console.log(JSON.stringify({ version: again.version, personalized: second.personalized, same: JSON.stringify(first.items.map((i) => i.id)) === JSON.stringify(second.items.map((i) => i.id)), categories: second.items.map((i) => i.category[0]), bad }));
 await again.close();
 `);
   const { stdout } = await run(process.execPath, ['index.mjs', BUNDLE, store], { cwd: app });
-  assert.deepEqual(JSON.parse(stdout), { personalized: true, same: true, categories: ['Bags', 'Bags', 'Bags', 'Bags'], bad: 'BAD_REQUEST' });
+  const { version } = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
+  assert.deepEqual(JSON.parse(stdout), { version, personalized: true, same: true, categories: ['Bags', 'Bags', 'Bags', 'Bags'], bad: 'BAD_REQUEST' });
+});
+
+// A shop page that includes the embed exactly as web/dist/snippet.html says.
+async function embedPage(dist, snippet) {
+  await writeFile(path.join(dist, '..', 'index.html'), `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Embed from the package</title>
+${snippet}</head>
+<body><div id="slot" data-emma-slot="trending" data-emma-limit="4"><p>Our bestsellers</p></div></body></html>
+`);
+}
+
+test('the embed deployed from the package with its snippet (SRI on every file) fills a slot; a changed engine is refused', async (t) => {
+  const app = await appWithPackage(t);
+  const site = path.join(app, 'site');
+  const dist = path.join(site, 'emma');
+  await cp(path.join(app, 'node_modules/tante-emma/web/dist'), dist, { recursive: true });
+  await copyFile(BUNDLE, path.join(dist, 'shop.bundle'));
+  const snippet = (await readFile(path.join(dist, 'snippet.html'), 'utf8')).replace(/<!--.*?-->\n/, '');
+  const manifest = JSON.parse(await readFile(path.join(dist, 'manifest.json'), 'utf8'));
+  assert.match(snippet, new RegExp(`src="/emma/${manifest.files['emma.js'].file}" integrity="sha384-`));
+  assert.match(snippet, new RegExp(`href="/emma/${manifest.files['emma.css'].file}" integrity="sha384-`));
+  await embedPage(dist, snippet);
+  const server = await startServer({ mounts: [['/', site]], headers: { 'Content-Security-Policy': CSP } });
+  const browser = await launch();
+  t.after(async () => {
+    await browser.close();
+    await server.close();
+  });
+  const page = await browser.context.newPage();
+  const fetched = [];
+  page.on('requestfinished', (r) => fetched.push(new URL(r.url()).pathname));
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${server.origin}/index.html`);
+  await page.waitForFunction(() => document.getElementById('slot').dataset.emmaState, null, { timeout: 20000 });
+  assert.equal(await page.evaluate(() => document.getElementById('slot').dataset.emmaState), 'filled');
+  assert.ok(fetched.includes(`/emma/${manifest.files['emma.wasm'].file}`), `the engine came by its hashed name: ${fetched.join(', ')}`);
+  assert.deepEqual(errors, []);
+
+  // One byte of the engine changed (a compromised CDN): emma.js refuses it and the shop's
+  // fallback stays.
+  const wasmFile = path.join(dist, manifest.files['emma.wasm'].file);
+  const wasm = await readFile(wasmFile);
+  wasm[wasm.length - 1] ^= 1;
+  await writeFile(wasmFile, wasm);
+  const second = await browser.context.newPage();
+  await second.goto(`${server.origin}/index.html`);
+  await second.waitForFunction(() => document.getElementById('slot').dataset.emmaState, null, { timeout: 20000 });
+  assert.deepEqual(await second.evaluate(() => ({ state: document.getElementById('slot').dataset.emmaState, text: document.getElementById('slot').textContent })),
+    { state: 'fallback', text: 'Our bestsellers' });
+});
+
+test('tante-emma/react: the fallback first (also rendered on the server), the engine\'s items after', async (t) => {
+  const app = await appWithPackage(t);
+  // React itself, as the app would have it (from this repository's dev dependencies).
+  for (const dep of ['react', 'react-dom', 'scheduler']) {
+    await symlink(path.join(root, 'node_modules', dep), path.join(app, 'node_modules', dep)).catch(() => {});
+  }
+  const appCode = `import { createElement as h } from 'react';
+import { EmmaProvider, EmmaSlot } from 'tante-emma/react';
+
+export function App({ bundle }) {
+  return h(EmmaProvider, { options: { bundle, shop: 'react-smoke', storage: 'memory' } },
+    h(EmmaSlot, { id: 'slot', request: { scenario: 'trending', limit: 4 }, renderItem: (item) => h('p', { className: 'rec' }, item.title) },
+      h('p', { id: 'fallback' }, 'Our bestsellers')));
+}
+`;
+  await writeFile(path.join(app, 'app.js'), appCode);
+  // Server-side rendering in Node: nothing touches window; the fallback is what is rendered.
+  await writeFile(path.join(app, 'ssr.mjs'), `import { createElement as h } from 'react';
+import { renderToString } from 'react-dom/server';
+import { App } from './app.js';
+console.log(renderToString(h(App, { bundle: '/shop.bundle' })));
+`);
+  const { stdout: html } = await run(process.execPath, ['ssr.mjs'], { cwd: app });
+  assert.match(html, /<div id="slot"><p id="fallback">Our bestsellers<\/p><\/div>/);
+
+  await writeFile(path.join(app, 'index.html'), `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>React smoke test</title></head>
+<body><div id="root">${html}</div><script type="module" src="/main.js"></script></body></html>
+`);
+  await writeFile(path.join(app, 'main.js'), `import { createElement as h } from 'react';
+import { hydrateRoot } from 'react-dom/client';
+import { App } from './app.js';
+hydrateRoot(document.getElementById('root'), h(App, { bundle: '/shop.bundle' }));
+`);
+  await mkdir(path.join(app, 'public'));
+  await copyFile(BUNDLE, path.join(app, 'public/shop.bundle'));
+  await run(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: app });
+  const server = await startServer({ mounts: [['/', path.join(app, 'dist')]], headers: { 'Content-Security-Policy': CSP } });
+  const browser = await launch();
+  t.after(async () => {
+    await browser.close();
+    await server.close();
+  });
+  const page = await browser.context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  // (the browser's own favicon request is not the app's)
+  page.on('response', (r) => r.status() >= 400 && !r.url().endsWith('/favicon.ico') && errors.push(`${r.status()} ${r.url()}`));
+  await page.addInitScript(() => document.addEventListener('DOMContentLoaded', () => {
+    window.firstText = document.getElementById('slot').textContent;
+  }));
+  await page.goto(`${server.origin}/`);
+  assert.equal(await page.evaluate(() => window.firstText), 'Our bestsellers', 'the server-rendered fallback is there first');
+  await page.waitForSelector('#slot .rec', { timeout: 20000 });
+  const shown = await page.evaluate(() => ({ filled: document.getElementById('slot').dataset.emmaFilled, recs: document.querySelectorAll('#slot .rec').length, fallback: !!document.getElementById('fallback') }));
+  assert.deepEqual(shown, { filled: 'true', recs: 4, fallback: false });
+  assert.deepEqual(errors, []);
 });

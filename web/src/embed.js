@@ -31,8 +31,12 @@ function readConfig() {
   const sources = (d.consentSources || SOURCES.join(' ')).split(/[\s,]+/).filter(Boolean);
   return {
     bundle: d.bundle ? page(d.bundle) : new URL('shop.bundle', base).href,
-    wasmUrl: d.wasm ? page(d.wasm) : new URL('emma.wasm', base).href,
-    css: d.css === 'none' ? null : d.css ? page(d.css) : new URL('emma.css', base).href,
+    // Beside emma.js by default, under the content-hashed names web/build.mjs gave them
+    // (EMMA_FILES); the wasm is checked against its SRI hash: emma.js, itself loaded with
+    // `integrity`, vouches for the engine.
+    wasmUrl: d.wasm ? page(d.wasm) : new URL(EMMA_FILES.wasm, base).href,
+    wasmIntegrity: d.wasm ? undefined : EMMA_FILES.wasmSri,
+    css: d.css === 'none' ? null : d.css ? page(d.css) : new URL(EMMA_FILES.css, base).href,
     shop: d.shop || location.host || 'shop',
     storage: d.storage || 'indexeddb',
     version: d.consentVersion || TEXT_VERSION,
@@ -86,6 +90,7 @@ function start() {
         shop: config.shop,
         storage: config.storage,
         wasmUrl: config.wasmUrl,
+        _wasmIntegrity: config.wasmIntegrity,
         consent: { sources: config.sources },
         insights: config.insights,
         on: { error: (e) => warn(`${e.code}: ${e.message}`) },
