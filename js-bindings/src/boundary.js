@@ -1,7 +1,7 @@
 // Calls into the wasm engine. Memory ownership follows src/wasm/exports.cpp:
 // every input buffer allocated here is freed here, on success and on error; the answer is
 // owned by the session and copied out before the next call.
-import { EmmaError } from './errors.js';
+import { EmmaError, closedError } from './errors.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -104,7 +104,7 @@ export class Boundary {
   destroy() {
     if (this.session) this.module._emma_session_destroy(this.session);
     this.session = 0;
-    this.broken = new EmmaError('CLOSED', 'this Emma instance was closed');
+    this.broken = closedError();
   }
 
   #copyIn(data) {

@@ -1,7 +1,7 @@
 // The public API (see README "API"). It moves bytes between the page, storage and the
 // engine; every decision about the shopper is the engine's (src/core).
 import { Boundary } from './boundary.js';
-import { EmmaError, asEmmaError } from './errors.js';
+import { EmmaError, asEmmaError, closedError } from './errors.js';
 import { attachInsights, insightsOptions } from './insights.js';
 import { KEY_RECORD, KeyKeeper } from './keys.js';
 import { SyncTransport } from './sync.js';
@@ -81,7 +81,6 @@ function asBytes(v) {
 }
 
 // After close() every method rejects with CLOSED before it reads or writes anything.
-const closedError = () => new EmmaError('CLOSED', 'this Emma instance was closed; create a new one with createEmma()');
 function guardGroup(group, isClosed) {
   for (const [name, fn] of Object.entries(group)) {
     group[name] = (...args) => (isClosed() ? Promise.reject(closedError()) : fn(...args));

@@ -15,3 +15,6 @@ export function asEmmaError(err, code, context) {
   const detail = err && err.message ? err.message : String(err);
   return new EmmaError(code, `${context}: ${detail}`, { cause: err });
 }
+
+// What every method of a closed instance rejects with (page, worker and engine alike).
+export const closedError = () => new EmmaError('CLOSED', 'this Emma instance was closed; create a new one with createEmma()');

@@ -11,7 +11,7 @@
 // consent.signal, as on the main thread.
 import { VERSION } from './version.js';
 import { checkConsentOption, startConsentSources } from './consent-sources.js';
-import { EmmaError } from './errors.js';
+import { EmmaError, closedError } from './errors.js';
 import { EVENTS, errorFromWire } from './worker-wire.js';
 
 // The worker script is found beside this file; bundlers that understand
@@ -147,7 +147,7 @@ export async function createWorkerEmma(options) {
         await close();
       } finally {
         worker.terminate();
-        breakWith(new EmmaError('CLOSED', 'this Emma instance was closed'));
+        breakWith(closedError());
       }
     })();
     return closed;

@@ -176,7 +176,13 @@ test('a lock held by a live process is waited for and then named; one left by a 
   assert.deepEqual((await readdir(path.join(dir, 's'))).includes(LOCK_FILE), false);
   // This process holds it (a live pid): the other writer waits, and runs once it is released.
   let released = false;
-  const holding = store.withLock(() => new Promise((resolve) => setTimeout(() => { released = true; resolve(); }, 200)));
+  let held;
+  const holds = new Promise((resolve) => { held = resolve; });
+  const holding = store.withLock(() => {
+    held();
+    return new Promise((resolve) => setTimeout(() => { released = true; resolve(); }, 200));
+  });
+  await holds;
   const waiting = new FsStorage(path.join(dir, 's')).withLock(async () => released);
   assert.equal(await waiting, true, 'the second writer ran only after the first released the lock');
   await holding;
