@@ -354,3 +354,23 @@ TEST_CASE("before a push, a server copy that does not open is replaced; a newer 
   newer[4] = 99;  // the format version byte (README "Backup format")
   CHECK(call(d.a, {{"op", "sync.apply"}, {"before_push", true}, {"now", kNow + 16}}, newer).code() == "UNSUPPORTED");
 }
+
+TEST_CASE("a copy the store took clears the kept changes it holds, not later ones", "[sync]") {
+  emma::Engine a;
+  load_small(a);
+  grant_sync(a);
+  REQUIRE(call(a, {{"op", "sync.enable"}, {"passphrase", kPass}, {"now", kNow + 1}}).ok());
+  view(a, "22720", kNow + 2);
+  view(a, "22423", kNow + 3);
+  CHECK(call(a, {{"op", "sync.state"}}).result().at("pending") == 2);
+  const Answer copy = call(a, {{"op", "sync.seal"}, {"now", kNow + 4}});
+  REQUIRE(copy.ok());
+  const auto holds = copy.result().at("holds").get<std::int64_t>();
+  CHECK(holds == 2);
+  view(a, "37370", kNow + 5);  // made after the copy was sealed: stays kept
+  const Answer pushed = call(a, {{"op", "sync.pushed"}, {"holds", holds}});
+  REQUIRE(pushed.ok());
+  CHECK(pushed.result().at("pending") == 1);
+  CHECK(call(a, {{"op", "sync.state"}}).result().at("pending") == 1);
+  CHECK(call(a, {{"op", "sync.pushed"}, {"holds", -1}}).code() == "BAD_REQUEST");
+}
