@@ -57,6 +57,9 @@ export function judge(method, outcome, { codes, EmmaError }) {
     if (!codes.has(err.code)) return `${how} with the undocumented code ${describeError(err)}`;
     if (typeof err.message !== 'string' || !err.message) return `${how} with an EmmaError without a message (${err.code})`;
     if (how === 'threw' && method !== 'on') return `threw synchronously instead of rejecting: ${describeError(err)}`;
+    // Emma writes the request JSON itself: an engine that cannot parse it says nothing about
+    // which field of the caller's input was wrong.
+    if (/not valid JSON/.test(err.message)) return `${how} with a parse error of Emma's own request instead of naming the field: ${describeError(err)}`;
     return null;
   }
   return how === 'timeout' ? 'did not settle in time' : `${how}`;
