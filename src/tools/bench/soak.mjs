@@ -2,9 +2,10 @@
 //
 // A long-run soak of one Node instance on fs storage, through the real wasm engine: mixed
 // calls (track of every event type, recommend of every scenario, explain, export, forget,
-// objection on and off, consent withdrawn and granted again, a reload every 5,000 calls, a
-// key rotation now and then), on a clock that runs 90 s per call (200,000 calls: ~208 days,
-// so decay, the 180-day raw-event window and automatic key rotation all happen).
+// objection on and off, consent withdrawn and granted again, a reload every 5,000 calls or
+// every window when shorter, a key rotation now and then), on a clock that runs 90 s per
+// call (200,000 calls: ~208 days, so decay, the 180-day raw-event window and automatic key
+// rotation all happen).
 // Per window of calls it prints the engine's heap in use, the process RSS, the size of the
 // store file and p50/p95/p99 latency per call kind; the last line is JSON.
 //
@@ -26,7 +27,7 @@ const opt = (name, dflt) => {
 };
 const CALLS = opt('calls', 200_000);
 const WINDOW = opt('window', Math.min(10_000, Math.max(500, Math.round(CALLS / 10))));
-const RELOAD_EVERY = 5000;
+const RELOAD_EVERY = Math.min(5000, WINDOW);
 const GROWTH_LIMIT = 1.2;
 const json = args.includes('--json');
 
@@ -134,18 +135,18 @@ for (let n = 1; n <= CALLS; n++) {
   let kind;
   let t0;
   try {
-    if (n % RELOAD_EVERY === 0) {
-      kind = 'reload';
-      t0 = performance.now();
-      await emma.close();
-      emma = await open();
-    } else if (n === RESTART_AT) {
+    if (n === RESTART_AT) {
       kind = 'withdraw_grant';
       t0 = performance.now();
       await emma.consent.withdraw('personalization');
       await emma.consent.grant('personalization', GRANT);
       resetSent();
       capsAt = null;
+    } else if (n % RELOAD_EVERY === 0) {
+      kind = 'reload';
+      t0 = performance.now();
+      await emma.close();
+      emma = await open();
     } else {
       const k = drawKind();
       kind = k.kind;
