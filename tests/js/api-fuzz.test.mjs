@@ -21,7 +21,7 @@ import { callArbitrary, validCalls } from './api-fuzz/hostile.mjs';
 import { closedRun, documentedCodes, fuzzRun } from './api-fuzz/check.mjs';
 import { REGRESSIONS } from './api-fuzz/regressions.mjs';
 
-const RUNS = Number(process.env.EMMA_FUZZ_RUNS || 60);
+const RUNS = Number(process.env.EMMA_FUZZ_RUNS || 150);
 const SEED = Number(process.env.EMMA_FUZZ_SEED || 20261114);
 const REPORT = process.env.EMMA_FUZZ_REPORT === '1';
 const PASS = 'a sync passphrase';

@@ -66,6 +66,7 @@ export function throwingProxy() {
       if (key === fc.toStringMethod) return () => 'throwingProxy()';
       throw new Error('proxy says no');
     },
+    has(_, key) { return key === fc.toStringMethod; },
     ownKeys() { throw new Error('proxy says no'); },
   });
 }

@@ -27,8 +27,11 @@ export const REGRESSIONS = [
   { name: 'profile.forget: a Proxy that throws on every read', method: 'profile.forget', args: () => [throwingProxy()] },
   { name: 'consent.grant: details a Proxy that throws on every read', method: 'consent.grant', args: () => ['personalization', throwingProxy()] },
   { name: 'on: a Symbol as the event name', method: 'on', args: () => [Symbol('error'), () => {}] },
+  { name: 'on: a null-prototype object as the event name', method: 'on', args: () => [Object.create(null), () => {}] },
+  { name: 'storage.deleteSetAside: a BigInt id (the error message serialises it)', method: 'storage.deleteSetAside', args: () => [1n] },
   // After close(), methods that resolved or answered another code.
   { name: 'after close: storage.info', closed: true, storage: 'memory', method: 'storage.info', args: () => [] },
+  { name: 'after close: storage.setAside', closed: true, storage: 'memory', method: 'storage.setAside', args: () => [] },
   { name: 'after close: storage.rotateKey', closed: true, storage: 'memory', method: 'storage.rotateKey', args: () => [] },
   { name: 'after close: storage.deleteSetAside', closed: true, storage: 'memory', method: 'storage.deleteSetAside', args: () => ['quarantine.1'] },
   { name: 'after close: sync.push without a sync endpoint', closed: true, storage: 'memory', method: 'sync.push', args: () => [] },
