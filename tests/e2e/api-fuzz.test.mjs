@@ -2,7 +2,7 @@
 // (tests/js/api-fuzz/), bundled with fast-check by esbuild and run in a page against the npm
 // package's browser entry with IndexedDB and memory storage. Hostile values (BigInt, cycles,
 // symbols, functions) are built in the page: they cannot cross page.evaluate.
-//   EMMA_FUZZ_RUNS, EMMA_FUZZ_SEED: as in the Node fuzz (default here: 50 runs);
+//   EMMA_FUZZ_RUNS, EMMA_FUZZ_SEED: as in the Node fuzz (default here: 80 runs);
 //   EMMA_FUZZ_REPORT=1 lists every distinct failure instead of stopping at the first.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +15,7 @@ import { documentedCodes } from '../js/api-fuzz/check.mjs';
 import { serverAndBrowser } from './harness.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const RUNS = Number(process.env.EMMA_FUZZ_RUNS || 50);
+const RUNS = Number(process.env.EMMA_FUZZ_RUNS || 80);
 const SEED = Number(process.env.EMMA_FUZZ_SEED || 20261114);
 const REPORT = process.env.EMMA_FUZZ_REPORT === '1';
 

@@ -58,6 +58,6 @@ export async function runBrowserFuzz({ createEmma, EmmaError, codes, seed, numRu
     async (call) => judgeRun(await closedRun({ open: () => instance(`fuzz-closed-${++shopNo}`, 'memory'), call, codes, EmmaError })),
   ), { seed, numRuns: methods.length * 2, endOnFailure: !report });
 
-  const message = (d) => (d.failed ? fc.defaultReportMessage(d) : null);
+  const message = (d) => (d.failed ? `${d.errorInstance?.message ?? ''}\n${fc.defaultReportMessage(d)}` : null);
   return { fuzz: message(fuzz), afterClose: message(afterClose), found: [...found.values()].sort((a, b) => a.signature.localeCompare(b.signature)) };
 }
