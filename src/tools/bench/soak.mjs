@@ -10,7 +10,8 @@
 // store file and p50/p95/p99 latency per call kind; the last line is JSON.
 //
 // The profile's documented caps (src/core/profile.hpp: items, categories, recent views,
-// purchase lines, searches, cart) bound what it holds. Once the calls sent have passed every
+// purchase lines, searches, cart; src/core/consent.cpp: the consent proof log) bound what
+// it holds. Once the calls sent have passed every
 // cap (counted since the last time personalization was granted), the file and the heap must
 // plateau: the run fails (exit 1) when the last window's file size or heap is more than 1.2x
 // its value at the window where the caps were reached. Runs too short to reach the caps are
@@ -35,6 +36,9 @@ const json = args.includes('--json');
 const header = await readFile(new URL('../../core/profile.hpp', import.meta.url), 'utf8');
 const cap = (name) => Number(new RegExp(`${name}\\s*=\\s*(\\d+)`).exec(header)[1]);
 const CAPS = { items: cap('max_items'), categories: cap('max_categories'), recent: cap('max_recent'), purchases: cap('max_purchases'), searches: cap('max_searches'), cart: cap('max_cart') };
+// The consent proof log has its own cap (src/core/consent.cpp), reached last here: every
+// withdrawal and grant adds a proof.
+CAPS.consent_records = Number(/kMaxRecords\s*=\s*(\d+)/.exec(await readFile(new URL('../../core/consent.cpp', import.meta.url), 'utf8'))[1]);
 
 // A deterministic generator (mulberry32) so that two runs send the same calls.
 let seed = opt('seed', 1) >>> 0;
@@ -65,10 +69,10 @@ const errors = [];
 
 // What the calls sent since personalization was last granted add up to, per cap.
 let sent;
-const resetSent = () => { sent = { items: new Set(), categories: new Set(), recent: 0, purchases: 0, searches: 0, cart: new Set() }; };
+const resetSent = () => { sent = { items: new Set(), categories: new Set(), recent: 0, purchases: 0, searches: 0, cart: new Set(), consent_records: 0 }; };
 resetSent();
 const capsPassed = () => sent.items.size > CAPS.items && sent.categories.size > CAPS.categories && sent.recent > CAPS.recent &&
-  sent.purchases > CAPS.purchases && sent.searches > CAPS.searches && sent.cart.size > CAPS.cart;
+  sent.purchases > CAPS.purchases && sent.searches > CAPS.searches && sent.cart.size > CAPS.cart && sent.consent_records > CAPS.consent_records;
 
 const viewed = [];
 // Each kind: [weight, call]. The call returns the promise of one public method.
@@ -93,7 +97,11 @@ const KINDS = {
   forget: [1, (e) => e.profile.forget(pick([{ item: viewed.length ? pick(viewed) : 'i1' }, { category: pick(CATEGORIES) }, { search: 'query 1' }]))],
   // Objection (Art. 21) on and off again: profiling pauses, nothing is lost.
   object: [1, (e) => e.profile.object(true).then(() => e.profile.object(false))],
-  consent: [1, (e) => (random() < 0.5 ? e.consent.withdraw('insights').then(() => e.consent.grant('insights', GRANT)) : e.consent.state())],
+  consent: [1, (e) => {
+    if (random() < 0.5) return e.consent.state();
+    sent.consent_records += 2;
+    return e.consent.withdraw('insights').then(() => e.consent.grant('insights', GRANT));
+  }],
   rotate_key: [0.05, (e) => e.storage.rotateKey()],
 };
 const table = [];
