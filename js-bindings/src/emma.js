@@ -74,6 +74,30 @@ function normalizeSecret(passphrase) {
   return passphrase.normalize('NFC');
 }
 
+// The named fields of an options argument, read once here: a missing argument is {}, and
+// anything a getter or Proxy throws while they are read is the caller's input, so an
+// EmmaError naming the call (code: BAD_REQUEST, or the given one).
+function fields(value, what, keys, code = 'BAD_REQUEST') {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object') throw new EmmaError(code, `${what}: expected an object, got ${typeof value}`);
+  const out = {};
+  try {
+    for (const k of keys) out[k] = value[k];
+  } catch (err) {
+    throw new EmmaError(code, `${what}: reading it failed (${err && err.message})`, { cause: err });
+  }
+  return out;
+}
+
+// A value named in an error message, whatever it is (a Symbol, a BigInt, a cycle).
+function describe(value) {
+  try {
+    return typeof value === 'string' ? JSON.stringify(value) : String(value);
+  } catch {
+    return typeof value;
+  }
+}
+
 function asBytes(v) {
   if (v instanceof Uint8Array) return v;
   if (v instanceof ArrayBuffer) return new Uint8Array(v);
@@ -152,12 +176,13 @@ class Emma {
       // Art. 16: { item } | { category } | { search }; the engine decides what goes with it.
       // A copy the shopper keeps, sealed under their passphrase (Argon2id; README, "Backup
       // format"): bytes to save as a file. `kdf`: { opslimit, memlimit_kib } above the floor.
-      backup: ({ passphrase, kdf } = {}) => self.#serial(() => {
-        const answer = self.#call({ op: 'backup.seal', purpose: 'export', passphrase: normalizeSecret(passphrase), kdf }, undefined, true);
-        return answer.bytes;
-      }),
+      backup: async (options) => {
+        const { passphrase, kdf } = fields(options, 'profile.backup(options)', ['passphrase', 'kdf']);
+        return self.#serial(() => self.#call({ op: 'backup.seal', purpose: 'export', passphrase: normalizeSecret(passphrase), kdf }, undefined, true).bytes);
+      },
       // Replaces this device's profile with a backup's (personalization must be granted here).
-      restore: async (bytes, { passphrase } = {}) => {
+      restore: async (bytes, options) => {
+        const { passphrase } = fields(options, 'profile.restore(bytes, options)', ['passphrase']);
         const data = asBytes(bytes);
         if (!(data instanceof Uint8Array)) throw new EmmaError('BAD_BACKUP', 'profile.restore(bytes): bytes must be a Uint8Array or ArrayBuffer');
         const { r, stored } = await self.#mutate(() => self.#call({ op: 'backup.open', passphrase: normalizeSecret(passphrase) }, data));
@@ -165,7 +190,8 @@ class Emma {
       },
       forget: async (what = {}) => {
         if (what === null || typeof what !== 'object') throw new EmmaError('BAD_REQUEST', 'profile.forget(what): what must be { item }, { category } or { search }');
-        const { r, stored } = await self.#mutate(() => self.#call({ op: 'profile.forget', item: what.item, category: what.category, search: what.search }));
+        const { item, category, search } = fields(what, 'profile.forget(what)', ['item', 'category', 'search']);
+        const { r, stored } = await self.#mutate(() => self.#call({ op: 'profile.forget', item, category, search }));
         return { forgotten: r.forgotten, stored };
       },
     };
@@ -173,7 +199,8 @@ class Emma {
     // decides and seals; here the copies travel to the shop's sync endpoint.
     this.sync = {
       state: () => self.#read({ op: 'sync.state' }).then((s) => ({ enabled: s.enabled, syncId: s.handle, updatedAt: s.updated_at, allowed: s.allowed, pending: s.pending })),
-      enable: async ({ passphrase } = {}) => {
+      enable: async (options) => {
+        const { passphrase } = fields(options, 'sync.enable(options)', ['passphrase']);
         self.#transport();
         const secret = passphrase === undefined ? undefined : normalizeSecret(passphrase);
         const { r } = await self.#mutate(() => self.#call({ op: 'sync.enable', passphrase: secret }));
@@ -191,6 +218,7 @@ class Emma {
       join: async (how = {}) => {
         const t = self.#transport();
         if (how === null || typeof how !== 'object') throw new EmmaError('BAD_REQUEST', 'sync.join(how): how must be { code } or { syncId, passphrase }');
+        how = fields(how, 'sync.join(how)', ['code', 'syncId', 'passphrase']);
         // Before anything is fetched (a pairing copy is given out once): both purposes.
         if (!(await self.#read({ op: 'sync.state' })).allowed) throw new EmmaError('NO_CONSENT', 'sync needs both personalization and sync granted');
         let bytes;
@@ -295,7 +323,7 @@ class Emma {
 
   on(event, handler) {
     const set = this.#handlers.get(event);
-    if (!set) throw new EmmaError('BAD_REQUEST', `on(): "${event}" is not an event; use ${EVENTS.join(', ')}`);
+    if (!set) throw new EmmaError('BAD_REQUEST', `on(): ${describe(event)} is not an event; use ${EVENTS.join(', ')}`);
     set.add(handler);
     return () => set.delete(handler);
   }
@@ -725,7 +753,7 @@ class Emma {
 
   async #deleteSetAside(id) {
     if (typeof id !== 'string' || !id.startsWith(ASIDE)) {
-      throw new EmmaError('BAD_REQUEST', `storage.deleteSetAside(id): id must be one of the ids storage.setAside() lists ("${ASIDE}…"); got ${JSON.stringify(id)}`);
+      throw new EmmaError('BAD_REQUEST', `storage.deleteSetAside(id): id must be one of the ids storage.setAside() lists ("${ASIDE}…"); got ${describe(id)}`);
     }
     let found = false;
     for (const s of [this.#storage, ...this.#retired.map((r) => r.storage)]) {
