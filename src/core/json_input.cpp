@@ -1,10 +1,68 @@
 #include "json_input.hpp"
 
 #include <cmath>
+#include <vector>
 
 #include "error.hpp"
 
 namespace emma {
+
+namespace {
+
+// Four hex digits at `at` as a number; -1 when they are not there.
+int hex4(std::string_view t, std::size_t at) {
+  if (at + 4 > t.size()) return -1;
+  int v = 0;
+  for (std::size_t k = at; k < at + 4; ++k) {
+    const int c = t[k] | 0x20;  // folds 'A'-'F' to 'a'-'f' and leaves digits alone
+    const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (d < 0) return -1;
+    v = v * 16 + d;
+  }
+  return v;
+}
+
+// The field path ("event.item", "catalog.items[3].title") of the value at byte `stop`. A second
+// scan, made only for an error message, so the scan every message pays for stays a few compares.
+std::string path_at(std::string_view text, std::size_t stop) {
+  struct Level {
+    bool array;
+    std::size_t index;
+    std::string_view key;  // empty between a ',' and the next key's ':'
+  };
+  std::vector<Level> levels;
+  std::string_view last;
+  bool in_string = false;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < stop && i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false, last = text.substr(start, i - start);
+    } else if (c == '"') {
+      in_string = true, start = i + 1;
+    } else if (c == '{' || c == '[') {
+      levels.push_back({c == '[', 0, {}});
+    } else if (!levels.empty()) {
+      if (c == '}' || c == ']') levels.pop_back();
+      else if (c == ':') levels.back().key = last;
+      else if (c == ',') ++levels.back().index, levels.back().key = {};
+    }
+  }
+  std::string path;
+  for (const auto& l : levels) {
+    if (l.array) {
+      path += "[" + std::to_string(l.index) + "]";
+    } else {
+      if (l.key.empty()) break;
+      if (!path.empty()) path += '.';
+      path.append(l.key.substr(0, 64));
+    }
+  }
+  return path;
+}
+
+}  // namespace
 
 json parse_json(std::string_view text, const char* error_code, const char* what,
                 JsonLimits limits) {
@@ -20,36 +78,62 @@ json parse_json(std::string_view text, const char* error_code, const char* what,
   // discarded values each time an object ends, which made a 10,000-item catalog quadratic
   // (4.4 s in wasm). Brackets inside strings do not count; anything else malformed is left
   // to the parser, which says where.
+  //
+  // The same scan mends lone UTF-16 surrogates: JSON.stringify writes a string cut in the
+  // middle of an emoji (common in shop feeds) with an escape of half a pair (U+D83D), which
+  // nlohmann refuses, and one such title would sink a whole catalog. Each escape of a surrogate
+  // that is not half of a high+low pair becomes the escape of U+FFFD (same length, so the copy
+  // is patched in place): text keeps a visible U+FFFD, and ids, which must match exactly,
+  // refuse it by name (Fields::id).
+  std::string mended;  // a copy of `text`, made only when something needs mending
+  const std::size_t n = text.size();
   bool in_string = false;
   int depth = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
+  for (std::size_t i = 0; i < n; ++i) {
     const char c = text[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\') {
+        const int u = i + 1 < n && text[i + 1] == 'u' ? hex4(text, i + 2) : -1;
+        const int low = i + 12 <= n && text[i + 6] == '\\' && text[i + 7] == 'u' ? hex4(text, i + 8) : -1;
+        if (u < 0xD800 || u > 0xDFFF) {
+          i += u < 0 ? 1 : 5;
+        } else if (u <= 0xDBFF && low >= 0xDC00 && low <= 0xDFFF) {
+          i += 11;  // a whole pair
+        } else {
+          if (mended.empty()) mended.assign(text);
+          mended.replace(i + 2, 4, "FFFD");
+          i += 5;
+        }
+      } else if (c == '"') {
+        in_string = false;
+      }
     } else if (c == '"') {
       in_string = true;
     } else if (c == '{' || c == '[') {
       if (depth >= limits.max_depth) {
-        throw Error(error_code, std::string(what) + " nests deeper than " + std::to_string(limits.max_depth) +
-                                    " levels (byte " + std::to_string(i + 1) + ")");
+        const std::string path = path_at(text, i);
+        throw Error(error_code, std::string(what) + (path.empty() ? "" : ": " + path) +
+                                    " nests deeper than " + std::to_string(limits.max_depth) + " levels (byte " +
+                                    std::to_string(i + 1) + ")");
       }
       ++depth;
     } else if ((c == '}' || c == ']') && depth > 0) {
       --depth;
     }
   }
+  const std::string_view source = mended.empty() ? text : std::string_view(mended);
   try {
-    return json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/true,
+    return json::parse(source.begin(), source.end(), nullptr, /*allow_exceptions=*/true,
                        /*ignore_comments=*/false);
   } catch (const json::parse_error& e) {
     // e.byte is the 1-based offset where parsing stopped; the text says what was wrong
-    // (including ill-formed UTF-8).
+    // (including ill-formed UTF-8), the path which field it was in.
     std::string detail = e.what();
     const auto cut = detail.find("syntax error");
     if (cut != std::string::npos) detail = detail.substr(cut);
-    throw Error(error_code, std::string(what) + " is not valid JSON at byte " +
-                                std::to_string(e.byte) + ": " + detail);
+    const std::string path = e.byte > 0 ? path_at(source, e.byte - 1) : std::string();
+    throw Error(error_code, std::string(what) + " is not valid JSON at byte " + std::to_string(e.byte) +
+                                (path.empty() ? "" : " (in " + path + ")") + ": " + detail);
   }
 }
 
@@ -104,6 +188,26 @@ std::string Fields::str(const char* key, std::size_t max_len) const {
   if (!s) fail(key, "is required (a string)");
   if (s->empty()) fail(key, "must not be empty");
   return *s;
+}
+
+void Fields::check_id(const char* key, const std::string& id, std::size_t index) const {
+  if (id.find("\xEF\xBF\xBD") != std::string::npos) {
+    const std::string where = index == std::string::npos ? key : key + ("[" + std::to_string(index) + "]");
+    fail(where.c_str(), "contains a broken character (U+FFFD, e.g. from a lone UTF-16 surrogate: text cut in the "
+                      "middle of an emoji); ids must be intact");
+  }
+}
+
+std::optional<std::string> Fields::opt_id(const char* key, std::size_t max_len) const {
+  auto s = opt_str(key, max_len);
+  if (s) check_id(key, *s);
+  return s;
+}
+
+std::string Fields::id(const char* key, std::size_t max_len) const {
+  std::string s = str(key, max_len);
+  check_id(key, s);
+  return s;
 }
 
 std::optional<double> Fields::opt_num(const char* key) const {

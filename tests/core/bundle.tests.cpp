@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "test_engine.hpp"
 
 #include "core/bundle.hpp"
@@ -73,6 +75,46 @@ TEST_CASE("a damaged or foreign bundle is refused with what is wrong", "[bundle]
   refuse(with("ITEM", items.substr(0, items.size() - 3)), "BAD_BUNDLE", "ITEM");
   refuse(with("POPW", std::string("\x01\x00\x00\x00", 4)), "BAD_BUNDLE", "POPW");
   refuse(with("STRS", std::string("\x00\x00\x00\x00", 4)), "BAD_BUNDLE", "STRS");
+}
+
+TEST_CASE("every header byte is checked: each flipped bit is refused", "[bundle]") {
+  // The checksum covers bytes 32 on; the header's own fields are each validated instead.
+  const auto bytes = small_bundle();
+  for (std::size_t at = 0; at < 32; ++at) {
+    for (int bit = 0; bit < 8; ++bit) {
+      auto flipped = bytes;
+      flipped[at] ^= static_cast<std::uint8_t>(1u << bit);
+      INFO("byte " << at << " bit " << bit);
+      CHECK_THROWS_AS(emma::read_bundle(flipped), emma::Error);
+    }
+  }
+  auto flagged = bytes;
+  flagged[11] = 0x04;
+  try {
+    emma::read_bundle(flagged);
+    FAIL("accepted");
+  } catch (const emma::Error& err) {
+    CHECK(std::string(err.code()) == "BAD_BUNDLE");
+    CHECK_THAT(err.what(), Catch::Contains("bytes 10-11 (reserved flags) are 1024, expected 0"));
+  }
+}
+
+TEST_CASE("a bundle string that is not UTF-8 is refused naming the item and field", "[bundle]") {
+  const auto bytes = small_bundle();
+  std::vector<std::pair<std::string, std::string>> sections;
+  for (const auto& s : emma::read_container(bytes.data(), bytes.size())) sections.emplace_back(s.tag, std::string(s.payload));
+  auto strs = std::find_if(sections.begin(), sections.end(), [](auto& s) { return s.first == "STRS"; });
+  const auto at = strs->second.find("WHITE METAL LANTERN");  // item 1's title
+  REQUIRE(at != std::string::npos);
+  strs->second[at] = '\xFF';  // same length: the offsets still hold
+  try {
+    emma::read_bundle(emma::write_container(sections));
+    FAIL("accepted");
+  } catch (const emma::Error& err) {
+    CHECK(std::string(err.code()) == "BAD_BUNDLE");
+    CHECK_THAT(err.what(), Catch::Contains("\"ITEM\"") && Catch::Contains("item 1's title") &&
+                               Catch::Contains("is not valid UTF-8"));
+  }
 }
 
 TEST_CASE("a bundle with neighbours and windows round-trips", "[bundle]") {
