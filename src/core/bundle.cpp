@@ -1,6 +1,5 @@
 #include "bundle.hpp"
 
-#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <unordered_map>
@@ -89,9 +88,8 @@ std::vector<BundleSection> read_container(const std::uint8_t* data, std::size_t 
                                        "); update tante-emma");
   }
   if (version == 0) throw Error(code::bad_bundle, "bundle format version 0 at byte 8 is invalid");
-  if (const int flags = data[10] | (data[11] << 8)) {
-    throw Error(code::bad_bundle, "bundle header bytes 10-11 (reserved flags) are " + std::to_string(flags) +
-                                      ", expected 0: the file is damaged");
+  if (data[10] | data[11]) {
+    throw Error(code::bad_bundle, "bundle header bytes 10-11 (reserved flags) are not 0: the file is damaged");
   }
   std::uint8_t sum[kChecksum];
   checksum(data + kHeader, size - kHeader, sum);
@@ -239,23 +237,15 @@ class BundleReader {
     r.popularity(find("POPW", true));
     r.neighbours(find("NBRS", false));
     r.repurchase(find("RPCH", false));
-    if (!r.not_utf8_.empty()) {
-      throw Error(code::bad_bundle, "bundle section \"STRS\": string " + std::to_string(r.not_utf8_[0]) + " is not valid UTF-8");
-    }
     return b;
   }
 
  private:
   explicit BundleReader(Bundle& b) : b_(b), c_(b.catalog) {}
 
-  // `field` of record `at_` (e.g. item 3's title) names the string in errors.
-  std::string_view str(ByteReader& r, const char* field) {
+  std::string_view str(ByteReader& r) {
     const std::uint32_t i = r.u32();
-    const char* problem = i >= strings_.size() ? "is out of range"
-                          : !not_utf8_.empty() && std::binary_search(not_utf8_.begin(), not_utf8_.end(), i)
-                              ? "is not valid UTF-8"
-                              : nullptr;
-    if (problem) r.fail(std::string(record_) + " " + std::to_string(at_) + "'s " + field + " (string " + std::to_string(i) + ") " + problem);
+    if (i >= strings_.size()) r.fail("string index " + std::to_string(i) + " is out of range");
     return strings_[i];
   }
 
@@ -273,9 +263,8 @@ class BundleReader {
         r.fail("string " + std::to_string(i) + " has a negative length or ends past the blob");
       }
       strings_.push_back(blob.substr(offsets[i], offsets[i + 1] - offsets[i]));
-      // Every string reaches the page as JSON text: each must be UTF-8 on its own. Refused
-      // where it is used, so that the error names the item and field.
-      if (!is_valid_utf8(strings_.back())) not_utf8_.push_back(i);
+      // Every string reaches the page as JSON text: each must be UTF-8 on its own.
+      if (!is_valid_utf8(strings_.back())) r.fail("string " + std::to_string(i) + " is not valid UTF-8");
     }
   }
 
@@ -283,12 +272,10 @@ class BundleReader {
     ByteReader r(data, "CATS");
     const std::uint32_t n = r.count(12);
     c_.categories_.reserve(n);
-    record_ = "category";
-    for (at_ = 0; at_ < n; ++at_) {
-      const std::uint32_t i = at_;
+    for (std::uint32_t i = 0; i < n; ++i) {
       Category cat;
-      cat.path = str(r, "path");
-      cat.name = str(r, "name");
+      cat.path = str(r);
+      cat.name = str(r);
       cat.parent = r.u32();
       if (cat.parent != kNone && cat.parent >= i) r.fail("category " + std::to_string(i) + " names a parent that does not come before it");
       cat.depth = cat.parent == kNone ? 0 : static_cast<std::uint16_t>(c_.categories_[cat.parent].depth + 1);
@@ -302,8 +289,7 @@ class BundleReader {
     ByteReader r(data, "TAGS");
     const std::uint32_t n = r.count(4);
     c_.tags_.reserve(n);
-    record_ = "tag";
-    for (at_ = 0; at_ < n; ++at_) c_.tags_.push_back(str(r, "text"));
+    for (std::uint32_t i = 0; i < n; ++i) c_.tags_.push_back(str(r));
   }
 
   void items(std::string_view data) {
@@ -311,17 +297,15 @@ class BundleReader {
     const std::uint32_t n = r.count(48);
     c_.items_.reserve(n);
     c_.by_id_.reserve(n);
-    record_ = "item";
-    for (at_ = 0; at_ < n; ++at_) {
-      const std::uint32_t i = at_;
+    for (std::uint32_t i = 0; i < n; ++i) {
       Item it;
-      it.id = str(r, "id");
-      it.title = str(r, "title");
-      it.url = str(r, "url");
-      it.image = str(r, "image");
-      it.brand = str(r, "brand");
-      it.currency = str(r, "currency");
-      it.attributes = str(r, "attributes");
+      it.id = str(r);
+      it.title = str(r);
+      it.url = str(r);
+      it.image = str(r);
+      it.brand = str(r);
+      it.currency = str(r);
+      it.attributes = str(r);
       it.category = r.u32();
       it.tag_begin = r.u32();
       it.tag_count = r.u16();
@@ -346,10 +330,9 @@ class BundleReader {
     ByteReader r(data, "POPW");
     const std::uint32_t w = r.count(8);
     const std::size_t n = c_.items_.size();
-    record_ = "window";
-    for (at_ = 0; at_ < w; ++at_) {
+    for (std::uint32_t k = 0; k < w; ++k) {
       PopularityWindow win;
-      win.name = std::string(str(r, "name"));
+      win.name = std::string(str(r));
       win.days = r.u32();
       b_.model.windows.push_back(win);
     }
@@ -410,9 +393,6 @@ class BundleReader {
   Bundle& b_;
   Catalog& c_;
   std::vector<std::string_view> strings_;
-  std::vector<std::uint32_t> not_utf8_;  // indices of strings that are not UTF-8, ascending
-  const char* record_ = "";              // what is being read, for errors: item, category, ...
-  std::uint32_t at_ = 0;                 // and which one
 };
 
 std::unique_ptr<Bundle> read_bundle(std::vector<std::uint8_t> bytes) { return BundleReader::read(std::move(bytes)); }

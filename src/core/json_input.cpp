@@ -1,7 +1,7 @@
 #include "json_input.hpp"
 
 #include <cmath>
-#include <vector>
+#include <cstring>
 
 #include "error.hpp"
 
@@ -9,11 +9,11 @@ namespace emma {
 
 namespace {
 
-// Four hex digits at `at` as a number; -1 when they are not there.
-int hex4(std::string_view t, std::size_t at) {
-  if (at + 4 > t.size()) return -1;
+// The UTF-16 code unit escaped at `at` (a backslash, "u", four hex digits); -1 when none is.
+int escaped_unit(std::string_view t, std::size_t at) {
+  if (at + 6 > t.size() || t[at] != '\\' || t[at + 1] != 'u') return -1;
   int v = 0;
-  for (std::size_t k = at; k < at + 4; ++k) {
+  for (std::size_t k = at + 2; k < at + 6; ++k) {
     const int c = t[k] | 0x20;  // folds 'A'-'F' to 'a'-'f' and leaves digits alone
     const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
     if (d < 0) return -1;
@@ -22,44 +22,42 @@ int hex4(std::string_view t, std::size_t at) {
   return v;
 }
 
-// The field path ("event.item", "catalog.items[3].title") of the value at byte `stop`. A second
-// scan, made only for an error message, so the scan every message pays for stays a few compares.
-std::string path_at(std::string_view text, std::size_t stop) {
-  struct Level {
-    bool array;
-    std::size_t index;
-    std::string_view key;  // empty between a ',' and the next key's ':'
-  };
-  std::vector<Level> levels;
-  std::string_view last;
+// " at byte N (in catalog.items[3].title)": where byte `stop` is, with the field path of the
+// value it is in. A second scan, made only for an error message, so the scan every message
+// pays for stays a few compares.
+std::string where(std::string_view text, std::size_t stop) {
+  constexpr int kMax = 64;
+  std::string path;
+  std::size_t cut[kMax];    // where the part naming each open level's current child starts
+  std::size_t index[kMax];  // SIZE_MAX for an object, else the array's current index
+  int depth = 0;
   bool in_string = false;
   std::size_t start = 0;
+  std::string_view last;
   for (std::size_t i = 0; i < stop && i < text.size(); ++i) {
     const char c = text[i];
+    const int d = depth - 1;
     if (in_string) {
       if (c == '\\') ++i;
       else if (c == '"') in_string = false, last = text.substr(start, i - start);
     } else if (c == '"') {
       in_string = true, start = i + 1;
-    } else if (c == '{' || c == '[') {
-      levels.push_back({c == '[', 0, {}});
-    } else if (!levels.empty()) {
-      if (c == '}' || c == ']') levels.pop_back();
-      else if (c == ':') levels.back().key = last;
-      else if (c == ',') ++levels.back().index, levels.back().key = {};
+    } else if ((c == '{' || c == '[') && depth < kMax) {
+      cut[depth] = path.size();
+      index[depth++] = c == '{' ? SIZE_MAX : 0;
+      if (c == '[') path += "[0]";
+    } else if (d < 0) {
+    } else if (c == '}' || c == ']') {
+      path.resize(cut[d]);
+      --depth;
+    } else if (c == ':' || c == ',') {
+      path.resize(cut[d]);
+      if (index[d] != SIZE_MAX) path += "[" + std::to_string(++index[d]) + "]";
+      else if (c == ':') (path += '.').append(last.substr(0, 64));
     }
   }
-  std::string path;
-  for (const auto& l : levels) {
-    if (l.array) {
-      path += "[" + std::to_string(l.index) + "]";
-    } else {
-      if (l.key.empty()) break;
-      if (!path.empty()) path += '.';
-      path.append(l.key.substr(0, 64));
-    }
-  }
-  return path;
+  return " at byte " + std::to_string(stop + 1) +
+         (path.empty() ? "" : " (in " + path.substr(path[0] == '.') + ")");
 }
 
 }  // namespace
@@ -93,17 +91,17 @@ json parse_json(std::string_view text, const char* error_code, const char* what,
     const char c = text[i];
     if (in_string) {
       if (c == '\\') {
-        const int u = i + 1 < n && text[i + 1] == 'u' ? hex4(text, i + 2) : -1;
-        const int low = i + 12 <= n && text[i + 6] == '\\' && text[i + 7] == 'u' ? hex4(text, i + 8) : -1;
-        if (u < 0xD800 || u > 0xDFFF) {
-          i += u < 0 ? 1 : 5;
-        } else if (u <= 0xDBFF && low >= 0xDC00 && low <= 0xDFFF) {
-          i += 11;  // a whole pair
-        } else {
-          if (mended.empty()) mended.assign(text);
-          mended.replace(i + 2, 4, "FFFD");
-          i += 5;
+        const int u = escaped_unit(text, i);
+        if (u >= 0xD800 && u <= 0xDFFF) {
+          const int low = escaped_unit(text, i + 6);
+          if (u < 0xDC00 && low >= 0xDC00 && low <= 0xDFFF) {
+            i += 6;  // a whole pair: on to its second half
+          } else {
+            if (mended.empty()) mended.assign(text);
+            std::memcpy(&mended[i + 2], "FFFD", 4);
+          }
         }
+        ++i;  // the escaped character; hex digits after it are never '"' or '\\'
       } else if (c == '"') {
         in_string = false;
       }
@@ -111,10 +109,8 @@ json parse_json(std::string_view text, const char* error_code, const char* what,
       in_string = true;
     } else if (c == '{' || c == '[') {
       if (depth >= limits.max_depth) {
-        const std::string path = path_at(text, i);
-        throw Error(error_code, std::string(what) + (path.empty() ? "" : ": " + path) +
-                                    " nests deeper than " + std::to_string(limits.max_depth) + " levels (byte " +
-                                    std::to_string(i + 1) + ")");
+        throw Error(error_code, std::string(what) + " nests deeper than " + std::to_string(limits.max_depth) +
+                                    " levels" + where(text, i));
       }
       ++depth;
     } else if ((c == '}' || c == ']') && depth > 0) {
@@ -131,9 +127,7 @@ json parse_json(std::string_view text, const char* error_code, const char* what,
     std::string detail = e.what();
     const auto cut = detail.find("syntax error");
     if (cut != std::string::npos) detail = detail.substr(cut);
-    const std::string path = e.byte > 0 ? path_at(source, e.byte - 1) : std::string();
-    throw Error(error_code, std::string(what) + " is not valid JSON at byte " + std::to_string(e.byte) +
-                                (path.empty() ? "" : " (in " + path + ")") + ": " + detail);
+    throw Error(error_code, std::string(what) + " is not valid JSON" + where(source, e.byte - 1) + ": " + detail);
   }
 }
 
@@ -192,9 +186,8 @@ std::string Fields::str(const char* key, std::size_t max_len) const {
 
 void Fields::check_id(const char* key, const std::string& id, std::size_t index) const {
   if (id.find("\xEF\xBF\xBD") != std::string::npos) {
-    const std::string where = index == std::string::npos ? key : key + ("[" + std::to_string(index) + "]");
-    fail(where.c_str(), "contains a broken character (U+FFFD, e.g. from a lone UTF-16 surrogate: text cut in the "
-                      "middle of an emoji); ids must be intact");
+    const std::string at = index == std::string::npos ? key : key + ("[" + std::to_string(index) + "]");
+    fail(at.c_str(), "contains a broken character (U+FFFD: half an emoji?); ids must be intact");
   }
 }
 

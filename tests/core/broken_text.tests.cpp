@@ -79,10 +79,10 @@ TEST_CASE("too deep nesting names the field path where it happened", "[boundary]
   CHECK(a.code() == "BAD_REQUEST");
   std::string path = "request.rules.boost[0].value";
   for (int k = 0; k < 27; ++k) path += "[0]";  // 5 levels above value, 27 arrays inside it reach 32
-  CHECK_THAT(a.message(), Catch::Contains(path + " nests deeper than 32 levels (byte "));
+  CHECK_THAT(a.message(), Catch::Contains("nests deeper than 32 levels at byte 100 (in " + path + ")"));
   // Keys after a sibling count from that sibling: the index and key are the current ones.
   a = call_raw(e, R"({"op":"track","events":[{"type":"view","item":"a"},{"type":"view","x":)" + deep + "}]}");
-  CHECK_THAT(a.message(), Catch::Contains(": events[1].x[0]"));
+  CHECK_THAT(a.message(), Catch::Contains("(in events[1].x[0]"));
   CHECK(call(e, {{"op", "recommend"}, {"request", {{"limit", 3}}}, {"now", kNow}}).ok());
 }
 
@@ -91,7 +91,7 @@ TEST_CASE("ill-formed UTF-8 and other syntax errors name the field", "[boundary]
   load_small(e);
   auto a = call_raw(e, std::string(R"({"op":"track","event":{"type":"view","item":")") + "\xC3\x28" + "\"}}");
   CHECK(a.code() == "BAD_REQUEST");
-  CHECK_THAT(a.message(), Catch::Contains("(in event.item)") && Catch::Contains("UTF-8"));
+  CHECK_THAT(a.message(), Catch::Contains("not valid JSON at byte 47 (in event.item)") && Catch::Contains("UTF-8"));
   a = call_raw(e, R"({"op":"recommend","request":{"items":["a",tru]}})");
   CHECK_THAT(a.message(), Catch::Contains("(in request.items[1])"));
 }
