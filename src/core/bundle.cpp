@@ -88,6 +88,9 @@ std::vector<BundleSection> read_container(const std::uint8_t* data, std::size_t 
                                        "); update tante-emma");
   }
   if (version == 0) throw Error(code::bad_bundle, "bundle format version 0 at byte 8 is invalid");
+  if (data[10] | data[11]) {
+    throw Error(code::bad_bundle, "bundle header bytes 10-11 (reserved flags) are not 0: the file is damaged");
+  }
   std::uint8_t sum[kChecksum];
   checksum(data + kHeader, size - kHeader, sum);
   if (std::memcmp(sum, data + 16, kChecksum) != 0) {

@@ -5,9 +5,11 @@
 // Container (little-endian):
 //   0  8  magic "EMMABNDL"
 //   8  2  format version (1)
-//  10  2  flags (0; reserved)
+//  10  2  flags (reserved: must be 0, so a writer that needs flags must raise the version)
 //  12  4  section count
 //  16 16  BLAKE2b-128 of every byte after offset 32 (corruption check, not a signature)
+// The header is outside the checksum, so each of its fields is checked instead: a damaged byte
+// anywhere in the file is refused (tests/core/bundle.tests.cpp flips each one).
 //  32 ..  sections: 4-byte tag, u32 length, payload
 // Unknown section tags are skipped, so later writers can add sections older engines ignore.
 //

@@ -67,7 +67,7 @@ std::string normalize_category_path(const std::string& raw) {
 ItemInput parse_item(const json& raw, const std::string& path, const CatalogLimits& limits) {
   Fields f(raw, path, code::bad_bundle);
   ItemInput item;
-  item.id = f.str("id", limits.max_id);
+  item.id = f.id("id", limits.max_id);
   item.title = f.opt_str("title", limits.max_title).value_or(item.id);
   item.url = f.opt_str("url", limits.max_url).value_or("");
   item.image = f.opt_str("image", limits.max_url).value_or("");

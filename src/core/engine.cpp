@@ -143,7 +143,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
   if (op == "processing.record") return processing_record(shop_, controller_, profile_config_, consent_, now);
   if (op == "profile.forget") {
     std::size_t n = 0;
-    if (auto item = f.opt_str("item", 256)) n += profile_.forget_item(*item);
+    if (auto item = f.opt_id("item", 256)) n += profile_.forget_item(*item);
     else if (auto cat = f.opt_str("category", 1024)) {
       const std::string path = normalize_category_path(*cat);
       n += profile_.forget_category(path, bundle_ ? &bundle_->catalog : nullptr);
@@ -212,7 +212,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     return recommend(bundle(), personalizing() ? &profile_ : nullptr, req, now);
   }
   if (op == "explain") {
-    return explain(bundle(), personalizing() ? &profile_ : nullptr, f.str("item", 256), now);
+    return explain(bundle(), personalizing() ? &profile_ : nullptr, f.id("item", 256), now);
   }
   if (op == "consent.grant") {
     const auto& rec = consent_.grant(msg, now);

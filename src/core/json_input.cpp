@@ -1,10 +1,66 @@
 #include "json_input.hpp"
 
 #include <cmath>
+#include <cstring>
 
 #include "error.hpp"
 
 namespace emma {
+
+namespace {
+
+// The UTF-16 code unit escaped at `at` (a backslash, "u", four hex digits); -1 when none is.
+int escaped_unit(std::string_view t, std::size_t at) {
+  if (at + 6 > t.size() || t[at] != '\\' || t[at + 1] != 'u') return -1;
+  int v = 0;
+  for (std::size_t k = at + 2; k < at + 6; ++k) {
+    const int c = t[k] | 0x20;  // folds 'A'-'F' to 'a'-'f' and leaves digits alone
+    const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (d < 0) return -1;
+    v = v * 16 + d;
+  }
+  return v;
+}
+
+// " at byte N (in catalog.items[3].title)": where byte `stop` is, with the field path of the
+// value it is in. A second scan, made only for an error message, so the scan every message
+// pays for stays a few compares.
+std::string where(std::string_view text, std::size_t stop) {
+  constexpr int kMax = 64;
+  std::string path;
+  std::size_t cut[kMax];    // where the part naming each open level's current child starts
+  std::size_t index[kMax];  // SIZE_MAX for an object, else the array's current index
+  int depth = 0;
+  bool in_string = false;
+  std::size_t start = 0;
+  std::string_view last;
+  for (std::size_t i = 0; i < stop && i < text.size(); ++i) {
+    const char c = text[i];
+    const int d = depth - 1;
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false, last = text.substr(start, i - start);
+    } else if (c == '"') {
+      in_string = true, start = i + 1;
+    } else if ((c == '{' || c == '[') && depth < kMax) {
+      cut[depth] = path.size();
+      index[depth++] = c == '{' ? SIZE_MAX : 0;
+      if (c == '[') path += "[0]";
+    } else if (d < 0) {
+    } else if (c == '}' || c == ']') {
+      path.resize(cut[d]);
+      --depth;
+    } else if (c == ':' || c == ',') {
+      path.resize(cut[d]);
+      if (index[d] != SIZE_MAX) path += "[" + std::to_string(++index[d]) + "]";
+      else if (c == ':') (path += '.').append(last.substr(0, 64));
+    }
+  }
+  return " at byte " + std::to_string(stop + 1) +
+         (path.empty() ? "" : " (in " + path.substr(path[0] == '.') + ")");
+}
+
+}  // namespace
 
 json parse_json(std::string_view text, const char* error_code, const char* what,
                 JsonLimits limits) {
@@ -20,36 +76,58 @@ json parse_json(std::string_view text, const char* error_code, const char* what,
   // discarded values each time an object ends, which made a 10,000-item catalog quadratic
   // (4.4 s in wasm). Brackets inside strings do not count; anything else malformed is left
   // to the parser, which says where.
+  //
+  // The same scan mends lone UTF-16 surrogates: JSON.stringify writes a string cut in the
+  // middle of an emoji (common in shop feeds) with an escape of half a pair (U+D83D), which
+  // nlohmann refuses, and one such title would sink a whole catalog. Each escape of a surrogate
+  // that is not half of a high+low pair becomes the escape of U+FFFD (same length, so the copy
+  // is patched in place): text keeps a visible U+FFFD, and ids, which must match exactly,
+  // refuse it by name (Fields::id).
+  std::string mended;  // a copy of `text`, made only when something needs mending
+  const std::size_t n = text.size();
   bool in_string = false;
   int depth = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
+  for (std::size_t i = 0; i < n; ++i) {
     const char c = text[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\') {
+        const int u = escaped_unit(text, i);
+        if (u >= 0xD800 && u <= 0xDFFF) {
+          const int low = escaped_unit(text, i + 6);
+          if (u < 0xDC00 && low >= 0xDC00 && low <= 0xDFFF) {
+            i += 6;  // a whole pair: on to its second half
+          } else {
+            if (mended.empty()) mended.assign(text);
+            std::memcpy(&mended[i + 2], "FFFD", 4);
+          }
+        }
+        ++i;  // the escaped character; hex digits after it are never '"' or '\\'
+      } else if (c == '"') {
+        in_string = false;
+      }
     } else if (c == '"') {
       in_string = true;
     } else if (c == '{' || c == '[') {
       if (depth >= limits.max_depth) {
         throw Error(error_code, std::string(what) + " nests deeper than " + std::to_string(limits.max_depth) +
-                                    " levels (byte " + std::to_string(i + 1) + ")");
+                                    " levels" + where(text, i));
       }
       ++depth;
     } else if ((c == '}' || c == ']') && depth > 0) {
       --depth;
     }
   }
+  const std::string_view source = mended.empty() ? text : std::string_view(mended);
   try {
-    return json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/true,
+    return json::parse(source.begin(), source.end(), nullptr, /*allow_exceptions=*/true,
                        /*ignore_comments=*/false);
   } catch (const json::parse_error& e) {
     // e.byte is the 1-based offset where parsing stopped; the text says what was wrong
-    // (including ill-formed UTF-8).
+    // (including ill-formed UTF-8), the path which field it was in.
     std::string detail = e.what();
     const auto cut = detail.find("syntax error");
     if (cut != std::string::npos) detail = detail.substr(cut);
-    throw Error(error_code, std::string(what) + " is not valid JSON at byte " +
-                                std::to_string(e.byte) + ": " + detail);
+    throw Error(error_code, std::string(what) + " is not valid JSON" + where(source, e.byte - 1) + ": " + detail);
   }
 }
 
@@ -104,6 +182,25 @@ std::string Fields::str(const char* key, std::size_t max_len) const {
   if (!s) fail(key, "is required (a string)");
   if (s->empty()) fail(key, "must not be empty");
   return *s;
+}
+
+void Fields::check_id(const char* key, const std::string& id, std::size_t index) const {
+  if (id.find("\xEF\xBF\xBD") != std::string::npos) {
+    const std::string at = index == std::string::npos ? key : key + ("[" + std::to_string(index) + "]");
+    fail(at.c_str(), "contains a broken character (U+FFFD: half an emoji?); ids must be intact");
+  }
+}
+
+std::optional<std::string> Fields::opt_id(const char* key, std::size_t max_len) const {
+  auto s = opt_str(key, max_len);
+  if (s) check_id(key, *s);
+  return s;
+}
+
+std::string Fields::id(const char* key, std::size_t max_len) const {
+  std::string s = str(key, max_len);
+  check_id(key, s);
+  return s;
 }
 
 std::optional<double> Fields::opt_num(const char* key) const {

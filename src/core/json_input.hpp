@@ -19,7 +19,9 @@ struct JsonLimits {
 };
 
 // Parses `text` as one JSON document. Throws Error(error_code, ...) on invalid JSON,
-// invalid UTF-8, a document over the size limit or nesting deeper than the limit.
+// invalid UTF-8, a document over the size limit or nesting deeper than the limit; the message
+// names the field path where it happened. An escaped lone UTF-16 surrogate (half an emoji)
+// becomes U+FFFD instead of failing the whole document.
 json parse_json(std::string_view text, const char* error_code, const char* what,
                 JsonLimits limits = {});
 
@@ -31,6 +33,12 @@ class Fields {
   bool has(const char* key) const;
   std::string str(const char* key, std::size_t max_len) const;
   std::optional<std::string> opt_str(const char* key, std::size_t max_len) const;
+  // An identifier (item, variant, segment): a string like str()/opt_str(), refused when it holds
+  // U+FFFD, because a broken id can never match the intact one it was cut from.
+  std::string id(const char* key, std::size_t max_len) const;
+  std::optional<std::string> opt_id(const char* key, std::size_t max_len) const;
+  // The same check for an id already read; `index` names its place in the array `key`.
+  void check_id(const char* key, const std::string& id, std::size_t index = std::string::npos) const;
   double num(const char* key) const;
   std::optional<double> opt_num(const char* key) const;
   std::optional<std::int64_t> opt_int(const char* key, std::int64_t lo, std::int64_t hi) const;

@@ -62,7 +62,7 @@ Event parse_event(const json& raw, std::int64_t now_ms) {
       e.category = f.str("category", 1024);
       break;
     default:
-      e.item = f.str("item", 256);
+      e.item = f.id("item", 256);
   }
   if (e.type == EventType::purchase || e.type == EventType::add_to_cart) {
     if (auto q = f.opt_num("quantity")) {

@@ -18,7 +18,8 @@ constexpr std::size_t kMaxList = 1000;  // rerank lists, carts, pins, excludes
 constexpr std::size_t kMaxReasons = 3;
 
 
-std::vector<std::string> string_list(const Fields& f, const char* key, std::size_t max_len) {
+// `ids`: the entries are item ids, which must be intact (Fields::check_id).
+std::vector<std::string> string_list(const Fields& f, const char* key, std::size_t max_len, bool ids = false) {
   std::vector<std::string> out;
   const json* a = f.opt_array(key);
   if (!a) return out;
@@ -26,6 +27,7 @@ std::vector<std::string> string_list(const Fields& f, const char* key, std::size
   for (const auto& v : *a) {
     if (!v.is_string() || v.get_ref<const std::string&>().size() > max_len) f.fail(key, "expected an array of short strings");
     out.push_back(v.get<std::string>());
+    if (ids) f.check_id(key, out.back(), out.size() - 1);
   }
   return out;
 }
@@ -69,7 +71,7 @@ Rules parse_rules(const Fields& f) {
     r.repurchase_window_days = days;
     r.exclude_purchased = true;
   }
-  r.exclude_items = string_list(f, "excludeItems", 256);
+  r.exclude_items = string_list(f, "excludeItems", 256, true);
   r.exclude_current = f.opt_bool("excludeCurrent").value_or(true);
   r.exclude_cart = f.opt_bool("excludeCart").value_or(true);
   if (const json* boosts = f.opt_array("boost")) {
@@ -89,7 +91,7 @@ Rules parse_rules(const Fields& f) {
     if (pins->size() > kMaxLimit) f.fail("pin", "has more entries than a page can show");
     for (std::size_t k = 0; k < pins->size(); ++k) {
       Fields p((*pins)[k], "request.rules.pin[" + std::to_string(k) + "]", code::bad_request);
-      r.pins.push_back({p.str("item", 256), static_cast<std::size_t>(p.opt_int("position", 0, kMaxLimit - 1).value_or(0))});
+      r.pins.push_back({p.id("item", 256), static_cast<std::size_t>(p.opt_int("position", 0, kMaxLimit - 1).value_or(0))});
     }
   }
   if (f.has("diversity")) {
@@ -377,8 +379,8 @@ RecommendRequest parse_recommend_request(const json& raw) {
                            "pick_variant or segments");
   }
   r.limit = static_cast<std::size_t>(f.opt_int("limit", 1, kMaxLimit).value_or(8));
-  r.item = f.opt_str("item", 256);
-  r.items = string_list(f, "items", 256);
+  r.item = f.opt_id("item", 256);
+  r.items = string_list(f, "items", 256, true);
   r.query = f.opt_str("query", 256);
   r.window = f.opt_str("window", 16).value_or("");
   if (auto seed = f.opt_int("seed", 0, (INT64_C(1) << 53))) r.seed = static_cast<std::uint64_t>(*seed);

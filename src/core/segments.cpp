@@ -91,7 +91,7 @@ json compute_segments(const Bundle& bundle, const Profile* profile, const json& 
     for (std::size_t k = 0; k < definitions.size(); ++k) {
       const std::string path = "request.definitions[" + std::to_string(k) + "]";
       Fields d(definitions[k], path, code::bad_request);
-      const std::string id = d.str("id", 64);
+      const std::string id = d.id("id", 64);
       const json* when = d.opt_object("when");
       if (!when) d.fail("when", "is required (the conditions of the segment)");
       Fields w(*when, path + ".when", code::bad_request);
@@ -132,7 +132,7 @@ json pick_variant(const Bundle& bundle, const Profile* profile, const json& vari
   for (std::size_t k = 0; k < variants.size(); ++k) {
     const std::string path = "request.variants[" + std::to_string(k) + "]";
     Fields v(variants[k], path, code::bad_request);
-    const std::string id = v.str("id", 128);
+    const std::string id = v.id("id", 128);
     double score = 0;
     json reasons = json::array();
     if (const json* cats = v.opt_array("categories")) {

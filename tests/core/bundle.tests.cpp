@@ -75,6 +75,28 @@ TEST_CASE("a damaged or foreign bundle is refused with what is wrong", "[bundle]
   refuse(with("STRS", std::string("\x00\x00\x00\x00", 4)), "BAD_BUNDLE", "STRS");
 }
 
+TEST_CASE("every header byte is checked: each flipped bit is refused", "[bundle]") {
+  // The checksum covers bytes 32 on; the header's own fields are each validated instead.
+  const auto bytes = small_bundle();
+  for (std::size_t at = 0; at < 32; ++at) {
+    for (int bit = 0; bit < 8; ++bit) {
+      auto flipped = bytes;
+      flipped[at] ^= static_cast<std::uint8_t>(1u << bit);
+      INFO("byte " << at << " bit " << bit);
+      CHECK_THROWS_AS(emma::read_bundle(flipped), emma::Error);
+    }
+  }
+  auto flagged = bytes;
+  flagged[11] = 0x04;
+  try {
+    emma::read_bundle(flagged);
+    FAIL("accepted");
+  } catch (const emma::Error& err) {
+    CHECK(std::string(err.code()) == "BAD_BUNDLE");
+    CHECK_THAT(err.what(), Catch::Contains("bytes 10-11 (reserved flags) are not 0"));
+  }
+}
+
 TEST_CASE("a bundle with neighbours and windows round-trips", "[bundle]") {
   std::vector<emma::ItemInput> items(3);
   items[0].id = "a";
