@@ -65,7 +65,7 @@ const embedEngine = {
 // sha256 inside emma.js (every byte there is on every shop page), sha384 in the snippet.
 const sri = (bytes, alg = 'sha384') => `${alg}-${createHash(alg).update(bytes).digest('base64')}`;
 const hashed = (name, bytes) => name.replace(/\.(\w+)$/, `.${createHash('sha256').update(bytes).digest('hex').slice(0, 12)}.$1`);
-for (const old of readdirSync(out)) if (/^emma\.[0-9a-f]{12}\.(js|css|wasm)$/.test(old)) rmSync(path.join(out, old));
+for (const old of readdirSync(out)) if (/^emma(-centre)?\.[0-9a-f]{12}\.(js|css|wasm)$/.test(old)) rmSync(path.join(out, old));
 const files = {};
 const emit = (name, bytes) => {
   const file = hashed(name, bytes);
@@ -76,6 +76,16 @@ const emit = (name, bytes) => {
 emit('emma.wasm', readFileSync(engine.wasm));
 const css = await build({ ...common, entryPoints: [path.join(root, 'web/src/emma.css')], write: false, outfile: 'emma.css' });
 emit('emma.css', css.outputFiles[0].contents);
+// The privacy centre, loaded by emma.js only when a shopper opens it.
+const centreJs = await build({
+  ...common,
+  write: false,
+  entryPoints: [path.join(root, 'web/src/centre-chunk.js')],
+  outfile: 'emma-centre.js',
+  format: 'iife',
+  target: ['chrome95', 'firefox100', 'safari15.2'],
+});
+emit('emma-centre.js', centreJs.outputFiles[0].contents);
 const js = await build({
   ...common,
   write: false,
@@ -90,7 +100,8 @@ const js = await build({
   define: {
     'import.meta.url': 'document.baseURI',
     // The CSS is not checked: it runs no code, and its hash would cost every page 60 bytes.
-    EMMA_FILES: JSON.stringify({ wasm: files['emma.wasm'].file, wasmSri: sri(readFileSync(engine.wasm), 'sha256'), css: files['emma.css'].file }),
+    EMMA_FILES: JSON.stringify({ wasm: files['emma.wasm'].file, wasmSri: sri(readFileSync(engine.wasm), 'sha256'), css: files['emma.css'].file,
+      centre: files['emma-centre.js'].file, centreSri: sri(centreJs.outputFiles[0].contents, 'sha256') }),
   },
   conditions: ['browser'],
   plugins: [noWorker, noSync, embedEngine],

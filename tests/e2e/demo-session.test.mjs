@@ -15,8 +15,9 @@ const bags = catalog.items.filter((i) => i.category === 'Bags').slice(0, 4).map(
 const baking = catalog.items.find((i) => i.category === 'Kitchen > Baking').id;
 
 // The shop's pages and the files a page of it loads: nothing else may be requested.
-// (emma.js loads the engine and stylesheet under their content-hashed names)
-const STATIC = /^\/(shop\.(js|css)|favicon\.svg|emma\/(emma\.([0-9a-f]{12}\.)?(js|css|wasm)|shop\.bundle))$/;
+// (emma.js loads the engine and stylesheet under their content-hashed names, and the
+// privacy centre's script when the shopper opens it)
+const STATIC = /^\/(shop\.(js|css)|favicon\.svg|emma\/(emma\.([0-9a-f]{12}\.)?(js|css|wasm)|emma-centre\.[0-9a-f]{12}\.js|shop\.bundle))$/;
 const PAGE = /^\/(|category\/[a-z0-9-]+|product\/[A-Za-z0-9]+|privacy|cart|search)$/;
 
 function checkRequests(requests, origin) {

@@ -118,7 +118,7 @@ test('strict CSP page: queued calls run, slots fill from templates, bad input is
   assert.deepEqual(seen.errors, []);
 });
 
-test('a nonce on the embed script is copied to the stylesheet it adds', async (t) => {
+test('a nonce on the embed script is copied to the stylesheet it adds and to the privacy centre, loaded only when opened', async (t) => {
   const csp = "default-src 'self'; script-src 'nonce-r4nd0m' 'wasm-unsafe-eval'; style-src 'nonce-r4nd0m'";
   const { origin, browser } = await site(t, { 'p.html': shopPage({ nonce: 'r4nd0m' }) }, { headers: { 'Content-Security-Policy': csp } });
   const { page, seen } = await watchedPage(browser.context);
@@ -126,6 +126,13 @@ test('a nonce on the embed script is copied to the stylesheet it adds', async (t
   assert.equal(await emmaSettled(page), 'ready');
   assert.equal(await page.$eval('link[href*="/emma/emma."][href$=".css"]', (l) => l.nonce), 'r4nd0m');
   assert.equal(await page.$eval('[data-emma-ui="banner"]', (b) => getComputedStyle(b).position), 'fixed');
+  // The centre's code is not part of a page view: it comes when the shopper opens it.
+  const centreRequested = () => page.evaluate(() => performance.getEntriesByType('resource').some((r) => /\/emma-centre\.[0-9a-f]{12}\.js$/.test(r.name)));
+  assert.equal(await centreRequested(), false);
+  await page.evaluate(() => window.emma('privacy'));
+  await page.waitForSelector('dialog.emma-centre[open]');
+  assert.equal(await centreRequested(), true);
+  assert.equal(await page.$eval('script[src*="/emma/emma-centre."]', (s) => s.nonce), 'r4nd0m');
   assert.deepEqual(await page.evaluate(() => window.__violations), []);
   assert.deepEqual(seen.errors, []);
 });

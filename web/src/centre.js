@@ -3,7 +3,7 @@
 // recommendation on the page is there, and the shopper's rights: forget, export, erase,
 // withdraw and object. Every figure and word about the shopper comes from the engine.
 import { downloadJson, h, svg } from './dom.js';
-import { reasonText } from './i18n.js';
+import { reasonText } from './i18n.js';  // (bundled into emma-centre.js as well)
 
 let dialog = null;
 

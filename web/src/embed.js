@@ -6,7 +6,6 @@
 // (blocked, 404, old browser), nothing on the page changes: slots keep the shop's content.
 import { createEmma, EmmaError } from 'tante-emma';
 import { showBanner } from './banner.js';
-import { open as openCentre } from './centre.js';
 import { TEXT_VERSION, pickLang, texts } from './i18n.js';
 import { fillSlot, rerank } from './slots.js';
 import { clickEvent, pageEvent } from './track.js';
@@ -44,12 +43,37 @@ function readConfig() {
     t: texts(lang),
     sources,
     nonce: (script && script.nonce) || '',
+    // The privacy centre, loaded when first opened (beside emma.js, checked like the engine).
+    centreUrl: new URL(EMMA_FILES.centre, base).href,
     // Opt-in audience statistics; data-insights-jitter-ms="max" or "min max" is a test hook (README "Insights").
     insights: d.insightsEndpoint ? { endpoint: page(d.insightsEndpoint), jitterMs: /^\d+( \d+)?$/.test(d.insightsJitterMs || '') ? d.insightsJitterMs.split(' ').map(Number) : undefined } : undefined,
   };
 }
 
 const warn = (message) => console.warn(`Emma: ${message}`);
+
+// The privacy centre's code and texts come on demand (web/build.mjs, emma-centre.js): a
+// script element, so the page's CSP applies (its nonce is copied), with its SRI hash.
+let centre = null;
+function openCentre(ctx, opener) {
+  centre ||= new Promise((resolve, reject) => {
+    const s = document.createElement('script');
+    s.src = ctx.centreUrl;
+    s.integrity = EMMA_FILES.centreSri;
+    s.crossOrigin = 'anonymous';
+    if (ctx.nonce) s.nonce = ctx.nonce;
+    s.onload = () => resolve(window[Symbol.for('tante-emma.centre')]);
+    s.onerror = () => {
+      centre = null;  // the next click tries again
+      reject(new Error(`the privacy centre could not be loaded from ${s.src}`));
+    };
+    document.head.append(s);
+  });
+  return centre.then((open) => open(ctx, opener), (err) => {
+    warn(err.message);
+    throw err;
+  });
+}
 
 // A second copy of emma.js on the same page must not start a second engine.
 if (window.emma && window.emma.loaded) warn('emma.js is included twice on this page; only the first copy runs');

@@ -1,0 +1,61 @@
+// The privacy centre's texts in German and English. They travel with the centre, which the
+// embed loads only when a shopper opens it (web/build.mjs: emma-centre.js), so a page view
+// does not download them.
+const TEXTS = {
+  en: {
+    centreTitle: 'Privacy centre',
+    close: 'Close',
+    personalisation: 'Personalisation',
+    statusOn: 'Personalisation is on: Emma keeps an encrypted profile in this browser.',
+    statusOff: 'Personalisation is off: Emma stores nothing and shows what is popular.',
+    statusVia: 'Decided via',
+    grant: 'Allow personalisation',
+    withdraw: 'Withdraw consent',
+    object: 'Pause profiling (objection): show non-personalised recommendations',
+    knows: 'What Emma knows',
+    interests: 'Interests by category',
+    items: 'Products you looked at',
+    nothing: 'Nothing: Emma has no profile of you.',
+    forget: 'Forget',
+    why: 'Why you see these recommendations',
+    noRecs: 'No recommendations are shown on this page.',
+    yourData: 'Your data',
+    exportBtn: 'Download my data (JSON)',
+    erase: 'Erase everything',
+    erased: 'Everything Emma stored was erased.',
+    records: 'Consent records',
+    granted: 'granted',
+    refused: 'refused',
+    unavailable: 'Personalisation is not available on this page, so Emma has stored nothing.',
+  },
+  de: {
+    centreTitle: 'Datenschutz-Center',
+    close: 'Schließen',
+    personalisation: 'Personalisierung',
+    statusOn: 'Personalisierung ist an: Emma führt ein verschlüsseltes Profil in diesem Browser.',
+    statusOff: 'Personalisierung ist aus: Emma speichert nichts und zeigt, was beliebt ist.',
+    statusVia: 'Entschieden über',
+    grant: 'Personalisierung erlauben',
+    withdraw: 'Einwilligung widerrufen',
+    object: 'Profilbildung pausieren (Widerspruch): nicht personalisierte Empfehlungen zeigen',
+    knows: 'Was Emma weiß',
+    interests: 'Interessen nach Kategorie',
+    items: 'Angesehene Produkte',
+    nothing: 'Nichts: Emma hat kein Profil von Ihnen.',
+    forget: 'Vergessen',
+    why: 'Warum Sie diese Empfehlungen sehen',
+    noRecs: 'Auf dieser Seite werden keine Empfehlungen gezeigt.',
+    yourData: 'Ihre Daten',
+    exportBtn: 'Meine Daten herunterladen (JSON)',
+    erase: 'Alles löschen',
+    erased: 'Alles, was Emma gespeichert hatte, wurde gelöscht.',
+    records: 'Einwilligungsprotokoll',
+    granted: 'erteilt',
+    refused: 'abgelehnt',
+    unavailable: 'Personalisierung ist auf dieser Seite nicht verfügbar; Emma hat nichts gespeichert.',
+  },
+};
+
+export function centreTexts(lang) {
+  return TEXTS[lang] || TEXTS.en;
+}
