@@ -26,31 +26,33 @@ void discover_scores(const Bundle& bundle, const Profile* profile, const Persona
   for (std::uint32_t i = 0; i < n; ++i) score[i] = 0.5 * s.affinity_of(c.item(i)) + 0.5 * pop[i] * 0.999;
   if (!profile) return;
 
-  // Anchors in a fixed order (newest first), so that sums and ties are the same on every build.
-  std::vector<std::pair<std::uint32_t, double>> anchors;
-  std::vector<char> seen(n, 0);
-  auto anchor = [&](const std::string& id, double w) {
-    const std::uint32_t i = c.index_of(id);
-    if (i != kNone && !seen[i]) {
-      seen[i] = 1;
-      anchors.emplace_back(i, w);
-    }
-  };
+  // Anchor weights, dense: the loops below then visit anchors in catalog order, so that sums
+  // and ties are the same on every build.
+  std::vector<double> w(n, 0), knn(n, 0), best(n, 0);
+  bool dated = false;
   const auto& lines = profile->purchases();
-  for (std::size_t k = 0; k < lines.size() && k < kAnchorLines; ++k) anchor(lines[lines.size() - 1 - k].item, 1);
-  if (anchors.empty()) {
-    for (const auto& kv : profile->folded_baskets()) anchor(kv.first, 1);  // only undated purchases left
-    std::sort(anchors.begin(), anchors.end());
+  for (std::size_t k = 0; k < lines.size() && k < kAnchorLines; ++k) {
+    const std::uint32_t i = c.index_of(lines[lines.size() - 1 - k].item);
+    if (i != kNone) w[i] = 1, dated = true;
   }
-  for (const auto& r : profile->recent()) anchor(r.first, kViewAnchor);
+  if (!dated) {  // only undated purchases left
+    for (const auto& kv : profile->folded_baskets()) {
+      const std::uint32_t i = c.index_of(kv.first);
+      if (i != kNone) w[i] = 1;
+    }
+  }
+  for (const auto& r : profile->recent()) {
+    const std::uint32_t i = c.index_of(r.first);
+    if (i != kNone && w[i] == 0) w[i] = kViewAnchor;
+  }
 
   // B(i): the item's baskets in the bundle's all-time window (1 without one).
   const std::size_t all = m.window("all");
   auto baskets = [&](std::uint32_t i) { return std::max(1.0, static_cast<double>(m.popularity_of(all, i))); };
-  std::vector<double> knn(n, 0), best(n, 0);
-  for (const auto& [a, w] : anchors) {
+  for (std::uint32_t a = 0; a < n; ++a) {
+    if (w[a] == 0) continue;
     const double ba = baskets(a);
-    const double scale = w * (ba + kNeighbourShrink) / std::pow(ba, kAnchorExp);  // s(a->j) (B(a) + shrink) = B(a,j)
+    const double scale = w[a] * (ba + kNeighbourShrink) / std::pow(ba, kAnchorExp);  // s(a->j) (B(a) + shrink) = B(a,j)
     auto [b, e] = m.neighbours_of(a);
     for (auto it = b; it != e; ++it) {
       const double part = scale * it->score / std::pow(baskets(it->item), kCandidateExp);
