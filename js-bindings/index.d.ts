@@ -188,7 +188,9 @@ export interface RecommendRules {
   brands?: string[] | { include?: string[]; exclude?: string[] };
   tags?: string[] | { include?: string[]; exclude?: string[] };
   price?: { min?: number; max?: number };
+  /** Nothing the profile knows was bought, including purchases folded into counts past retention. */
   excludePurchased?: boolean;
+  /** With excludePurchased: only purchases this recent (undated, folded ones count as recent as they may be). */
   repurchaseWindowDays?: number;
   excludeItems?: string[];
   /** Default true: not the page's own item. */
@@ -201,7 +203,8 @@ export interface RecommendRules {
 }
 
 export interface RecommendRequest {
-  scenario?: 'for_you' | 'trending' | 'similar' | 'bought_together' | 'recently_viewed' | 'rerank';
+  /** discover: "new for you", items the shopper never bought (excludePurchased is implied). */
+  scenario?: 'for_you' | 'discover' | 'trending' | 'similar' | 'bought_together' | 'recently_viewed' | 'rerank';
   /** 1–100, default 8. */
   limit?: number;
   /** The page's item (required for similar). */

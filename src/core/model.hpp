@@ -13,6 +13,10 @@ struct PopularityWindow {
   std::uint32_t days; // 0: not a time window
 };
 
+// Baskets added to B(i) in a neighbour's score s(i->j) = B(i,j) / (B(i) + shrink): rare
+// items' neighbours count less. Scorers multiply it back to get the pair's basket count.
+inline constexpr double kNeighbourShrink = 10;
+
 struct Neighbour {
   std::uint32_t item;
   float score;  // similarity in [0, 1]

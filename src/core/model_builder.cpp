@@ -10,7 +10,6 @@ namespace {
 
 constexpr std::int64_t kDayMs = 86'400'000;
 constexpr std::size_t kMaxIntervalsPerItem = 256;  // a sample is enough for a median
-constexpr double kShrink = 10;  // baskets added to B(i): rare items' neighbours count less
 
 std::uint64_t fnv1a(std::string_view s) {  // stable across builds and machines
   std::uint64_t h = 1469598103934665603ull;
@@ -157,8 +156,8 @@ ModelInput ModelBuilder::finish() {
     }
     ++stats_.pairs_kept;
     const auto i = static_cast<std::uint32_t>(key >> 32), j = static_cast<std::uint32_t>(key & 0xFFFFFFFFu);
-    nb[i].push_back({j, static_cast<float>(s.baskets / (item_baskets_[i] + kShrink))});
-    nb[j].push_back({i, static_cast<float>(s.baskets / (item_baskets_[j] + kShrink))});
+    nb[i].push_back({j, static_cast<float>(s.baskets / (item_baskets_[i] + kNeighbourShrink))});
+    nb[j].push_back({i, static_cast<float>(s.baskets / (item_baskets_[j] + kNeighbourShrink))});
   }
   for (auto& list : nb) {
     // Best first; ties by item index so that builds are reproducible.

@@ -133,7 +133,9 @@ void Profile::apply(const Event& e, const Catalog* catalog) {
     auto pos = std::upper_bound(purchases_.begin(), purchases_.end(), e.at,
                                 [](std::int64_t at, const Purchase& x) { return at < x.at; });
     purchases_.insert(pos, std::move(p));
-    if (purchases_.size() > config_.max_purchases) purchases_.pop_front();
+    // Past the cap the oldest baskets are folded into counts, never dropped: what was
+    // bought stays known (for_you, excludePurchased) however long the history.
+    while (purchases_.size() > config_.max_purchases) fold_oldest_basket();
   }
   if (e.type == EventType::add_to_cart) {
     if (std::find(cart_.begin(), cart_.end(), e.item) == cart_.end() && cart_.size() < config_.max_cart) cart_.push_back(e.item);
@@ -210,24 +212,26 @@ std::size_t Profile::forget_search(const std::string& query) {
   return before - searches_.size();
 }
 
+// Purchases become per-item basket counts: what the ranking needs, without dates. Lines
+// of one basket share a time; an item counts once per basket.
+void Profile::fold_oldest_basket() {
+  const std::int64_t at = purchases_.front().at;
+  std::vector<std::string> in_basket;
+  while (!purchases_.empty() && purchases_.front().at == at) {
+    const std::string& item = purchases_.front().item;
+    if (std::find(in_basket.begin(), in_basket.end(), item) == in_basket.end()) {
+      in_basket.push_back(item);
+      folded_baskets_[item] += 1;
+    }
+    purchases_.pop_front();
+  }
+}
+
 bool Profile::enforce_retention(std::int64_t now) {
   const auto limit = now - static_cast<std::int64_t>(config_.raw_event_days * kMsPerDay);
   bool changed = false;
-  // Purchases become per-item basket counts: what the ranking needs, without dates. Lines
-  // of one basket share a time; an item counts once per basket.
-  std::int64_t basket_at = -1;
-  std::vector<std::string> in_basket;
   while (!purchases_.empty() && purchases_.front().at < limit) {
-    const Purchase& p = purchases_.front();
-    if (p.at != basket_at) {
-      basket_at = p.at;
-      in_basket.clear();
-    }
-    if (std::find(in_basket.begin(), in_basket.end(), p.item) == in_basket.end()) {
-      in_basket.push_back(p.item);
-      folded_baskets_[p.item] += 1;
-    }
-    purchases_.pop_front();
+    fold_oldest_basket();
     changed = true;
   }
   while (!recent_.empty() && recent_.back().second < limit) {

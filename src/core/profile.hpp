@@ -92,6 +92,7 @@ class Profile {
   static Profile from_json(const json& doc, ProfileConfig config = {}, const char* error_code = "TAMPERED");
 
  private:
+  void fold_oldest_basket();
   void add(std::unordered_map<std::string, Signal>& map, const std::string& key, double delta,
            std::int64_t at, std::size_t cap);
 

@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "discover.hpp"
 #include "error.hpp"
 #include "json_build.hpp"
 #include "personal.hpp"
@@ -177,9 +178,21 @@ class Eligibility {
       for (auto i : ctx.cart) exclude(i);
     }
     if (r_.exclude_purchased && ctx.profile) {
-      for (const auto& line : ctx.profile->purchases()) {
-        const double age_days = static_cast<double>(ctx.now - line.at) / 86'400'000.0;
-        if (!r_.repurchase_window_days || age_days <= *r_.repurchase_window_days) exclude(ctx.c.index_of(line.item));
+      const Profile& p = *ctx.profile;
+      auto within = [&](std::int64_t at) {
+        return !r_.repurchase_window_days || static_cast<double>(ctx.now - at) / 86'400'000.0 <= *r_.repurchase_window_days;
+      };
+      for (const auto& line : p.purchases()) {
+        if (within(line.at)) exclude(ctx.c.index_of(line.item));
+      }
+      // Purchases folded into counts (past retention or the line cap) are known but undated:
+      // none is newer than the oldest dated line, or, with none left, than the retention
+      // limit. They count as bought at that latest possible time, so no item is shown as
+      // "not bought lately" that might have been.
+      const std::int64_t latest = p.purchases().empty()
+          ? ctx.now - static_cast<std::int64_t>(p.config().raw_event_days * 86'400'000.0) : p.purchases().front().at;
+      if (within(latest)) {
+        for (const auto& kv : p.folded_baskets()) exclude(ctx.c.index_of(kv.first));
       }
     }
     // Most requests filter on nothing but stock and exclusions: keep that path short.
@@ -244,7 +257,8 @@ json reasons_for(const Context& ctx, const RecommendRequest& req, const Candidat
   };
   if (cand.pinned) add(Obj()("kind", "pinned")("text", "Featured by the shop"));
   if (cand.promoted) add(Obj()("kind", "promoted")("text", "Promoted by the shop"));
-  if (cand.source != kNone && (req.scenario == "similar" || req.scenario == "bought_together")) {
+  const bool sourced = req.scenario == "similar" || req.scenario == "bought_together" || req.scenario == "discover";
+  if (cand.source != kNone && sourced) {
     const Item& src = ctx.c.item(cand.source);
     auto [b, e] = ctx.m.neighbours_of(cand.source);
     const bool bought = std::any_of(b, e, [&](const Neighbour& x) { return x.item == cand.item; });
@@ -259,7 +273,7 @@ json reasons_for(const Context& ctx, const RecommendRequest& req, const Candidat
       add(Obj()("kind", bought ? "bought_before" : "viewed")("text", bought ? "You bought this before" : "You looked at this before"));
     }
     const AssocSignal assoc = p.assoc_of(cand.item);
-    if (assoc.value > 0.05 && assoc.source != kNone && req.scenario != "similar" && req.scenario != "bought_together") {
+    if (assoc.value > 0.05 && assoc.source != kNone && !sourced) {
       const Item& src = ctx.c.item(assoc.source);
       add(Obj()("kind", "bought_with")("text", "Often bought with " + std::string(src.title))("item", src.id));
     }
@@ -375,7 +389,7 @@ RecommendRequest parse_recommend_request(const json& raw) {
   if (auto s = f.opt_str("scenario", 32)) r.scenario = *s;
   if (std::none_of(std::begin(kScenarios), std::end(kScenarios), [&](const char* k) { return r.scenario == k; })) {
     f.fail("scenario", "\"" + r.scenario +
-                           "\" is not a scenario; use for_you, similar, bought_together, trending, recently_viewed, rerank, "
+                           "\" is not a scenario; use for_you, discover, similar, bought_together, trending, recently_viewed, rerank, "
                            "pick_variant or segments");
   }
   r.limit = static_cast<std::size_t>(f.opt_int("limit", 1, kMaxLimit).value_or(8));
@@ -398,6 +412,11 @@ RecommendRequest parse_recommend_request(const json& raw) {
     if (const json* d = f.opt_array("definitions")) r.variants = *d;  // definitions ride along here
   }
   if (f.has("rules")) r.rules = parse_rules(f.object("rules"));
+  if (r.scenario == "discover") {
+    // New means never bought, as far as the profile knows: no window lets a purchase back in.
+    r.rules.exclude_purchased = true;
+    r.rules.repurchase_window_days.reset();
+  }
   return r;
 }
 
@@ -433,6 +452,8 @@ json recommend(const Bundle& bundle, const Profile* profile, const RecommendRequ
     } else {
       for (std::uint32_t i = 0; i < n; ++i) score[i] = ctx.pop[i];
     }
+  } else if (req.scenario == "discover") {
+    discover_scores(bundle, profile, ctx.personal, ctx.pop_raw, ctx.pop, score, source);
   } else if (req.scenario == "trending") {
     for (std::uint32_t i = 0; i < n; ++i) score[i] = ctx.pop[i];
   } else if (req.scenario == "similar") {

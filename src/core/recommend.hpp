@@ -51,7 +51,7 @@ struct RecommendRequest {
   Rules rules;
 };
 
-inline constexpr const char* kScenarios[] = {"for_you", "similar", "bought_together", "trending", "recently_viewed",
+inline constexpr const char* kScenarios[] = {"for_you", "discover", "similar", "bought_together", "trending", "recently_viewed",
                                             "rerank", "pick_variant", "segments"};
 
 RecommendRequest parse_recommend_request(const json& raw);

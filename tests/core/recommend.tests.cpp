@@ -187,6 +187,88 @@ TEST_CASE("rules: purchased items and the repurchase window", "[recommend][rules
   CHECK_FALSE(has(recent, "k1"));
 }
 
+TEST_CASE("rules: purchases folded past retention stay excluded, at the retention edges", "[recommend][rules]") {
+  Shop s;
+  REQUIRE(call(s.e, {{"op", "configure"}, {"shop", "s"}, {"retention", {{"raw_event_days", 30}}}}).ok());
+  s.personalize();
+  const std::int64_t day = 86'400'000;
+  s.track({{"type", "purchase"}, {"item", "c1"}, {"at", kNow - 31 * day}});  // past the 30 days: folded into counts
+  s.track({{"type", "purchase"}, {"item", "k1"}, {"at", kNow - 29 * day}});  // the oldest line kept with its date
+  s.track({{"type", "purchase"}, {"item", "d1"}, {"at", kNow - day}});
+  const auto ex = call(s.e, {{"op", "profile.export"}, {"now", kNow}}).result();
+  REQUIRE(ex.at("purchases").size() == 2);
+  REQUIRE(ex.at("purchases_counted").at("c1") == 1);
+  auto top = [&](json rules) { return s.ids({{"limit", 10}, {"rules", rules}}); };
+  auto has = [](const V& v, const char* id) { return std::find(v.begin(), v.end(), id) != v.end(); };
+  const auto none = top({{"excludePurchased", true}});
+  CHECK_FALSE(has(none, "c1"));
+  CHECK_FALSE(has(none, "k1"));
+  CHECK_FALSE(has(none, "d1"));
+  // The folded purchase has no date; it is no newer than the oldest dated line (29 days).
+  const auto w20 = top({{"repurchaseWindowDays", 20}});
+  CHECK(has(w20, "c1"));
+  CHECK(has(w20, "k1"));
+  CHECK_FALSE(has(w20, "d1"));
+  const auto w29 = top({{"repurchaseWindowDays", 29}});
+  CHECK_FALSE(has(w29, "c1"));
+  CHECK_FALSE(has(w29, "k1"));
+  // discover never shows a bought item, whatever the window asked for.
+  const auto d = s.ids({{"scenario", "discover"}, {"limit", 10}, {"rules", {{"repurchaseWindowDays", 1}}}});
+  CHECK_FALSE(has(d, "c1"));
+  CHECK_FALSE(has(d, "k1"));
+  CHECK_FALSE(has(d, "d1"));
+  // Forgetting the item forgets the folded purchase too: it may be shown again.
+  REQUIRE(call(s.e, {{"op", "profile.forget"}, {"item", "c1"}, {"now", kNow}}).ok());
+  CHECK(has(top({{"excludePurchased", true}}), "c1"));
+  // Only folded purchases left: they count as bought at the retention limit.
+  REQUIRE(call(s.e, {{"op", "track"}, {"event", {{"type", "view"}, {"item", "b1"}}}, {"now", kNow + 30 * day}}).ok());
+  auto later = [&](int days) {
+    auto a = call(s.e, {{"op", "recommend"}, {"request", {{"limit", 10}, {"rules", {{"repurchaseWindowDays", days}}}}}, {"now", kNow + 30 * day}});
+    REQUIRE(a.ok());
+    return ids_of(a);
+  };
+  REQUIRE(call(s.e, {{"op", "profile.export"}, {"now", kNow}}).result().at("purchases").empty());
+  CHECK_FALSE(has(later(30), "k1"));
+  CHECK_FALSE(has(later(30), "d1"));
+  CHECK(has(later(29), "k1"));
+  CHECK(has(later(29), "d1"));
+}
+
+TEST_CASE("rules: purchase lines past the cap are folded, not forgotten", "[recommend][rules]") {
+  Shop s;
+  s.personalize();
+  json events = json::array();
+  events.push_back({{"type", "purchase"}, {"item", "b1"}, {"at", kNow - 100'000}});
+  for (int k = 0; k < 2000; ++k) events.push_back({{"type", "purchase"}, {"item", "c2"}, {"at", kNow - 99'000 + k}});
+  REQUIRE(call(s.e, {{"op", "track"}, {"events", events}, {"now", kNow}}).ok());
+  const auto ex = call(s.e, {{"op", "profile.export"}, {"now", kNow}}).result();
+  CHECK(ex.at("purchases").size() == 2000);
+  CHECK(ex.at("purchases_counted").at("b1") == 1);
+  const auto v = s.ids({{"limit", 10}, {"rules", {{"excludePurchased", true}}}});
+  CHECK(std::find(v.begin(), v.end(), "b1") == v.end());
+  CHECK(std::find(v.begin(), v.end(), "c2") == v.end());
+}
+
+TEST_CASE("discover: neighbours of the newest purchases and views, never a bought item", "[recommend][discover]") {
+  Shop s;
+  CHECK(s.ids({{"scenario", "discover"}, {"limit", 3}}) == V{"c1", "c2", "c3"});  // no profile: the shop's popularity
+  s.personalize();
+  s.track({{"type", "purchase"}, {"item", "c1"}, {"at", kNow - 86'400'000}});
+  const auto a = s.ask({{"scenario", "discover"}, {"limit", 3}});
+  REQUIRE(a.ok());
+  CHECK(a.result().at("personalized") == true);
+  CHECK(ids_of(a) == V{"k1", "k3", "c2"});  // c1's neighbours, then popularity; c1 itself never
+  CHECK(a.result().at("items")[0].at("reasons")[0].at("kind") == "bought_with");
+  CHECK(a.result().at("items")[0].at("reasons")[0].at("item") == "c1");
+  // A viewed item not bought is new to the shopper: it and its neighbours come forward.
+  s.track({{"type", "view"}, {"item", "k2"}});
+  const auto v = s.ids({{"scenario", "discover"}, {"limit", 4}});
+  CHECK(v[0] == "k1");
+  CHECK(std::find(v.begin(), v.end(), "k2") != v.end());
+  CHECK(std::find(v.begin(), v.end(), "c1") == v.end());
+  CHECK_THAT(s.ask({{"scenario", "nope"}}).message(), Catch::Contains("discover"));
+}
+
 TEST_CASE("rules: the current item and the cart", "[recommend][rules]") {
   Shop s;
   s.personalize();

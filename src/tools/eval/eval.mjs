@@ -12,12 +12,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openEngine } from './engine.mjs';
 import { Mean, scoreList } from './metrics.mjs';
-import { loadRows, personalTopFreq, popularity30, splitProtocol } from './retail.mjs';
+import { itemKnn, loadRows, personalTopFreq, popularity30, splitProtocol } from './retail.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const emmaModel = path.join(root, 'build/native/emma-model');
 // The one for_you request of the evaluation: defaults only, so the demo gets the same.
 export const EVAL_REQUEST = { scenario: 'for_you' };
+// "New for you": the engine's discovery scenario, defaults only.
+export const DISCOVER_REQUEST = { scenario: 'discover' };
+const FOR_YOU_EXCLUDING = { scenario: 'for_you', rules: { excludePurchased: true } };
 
 function parseArgs(argv) {
   const a = { orders: [], k: 10, json: false, users: Infinity };
@@ -51,11 +54,34 @@ function buildBundle(args, dir) {
   return { bytes: new Uint8Array(readFileSync(out)), summary };
 }
 
-function replayAndRecommend(engine, events, now, k, request = EVAL_REQUEST) {
+function replay(engine, events, now) {
   engine.call({ op: 'erase' });
   engine.call({ op: 'consent.grant', purpose: 'personalization', version: 'eval', source: 'api', now });
   for (let i = 0; i < events.length; i += 5000) engine.call({ op: 'track', events: events.slice(i, i + 5000), now });
+}
+
+function ask(engine, now, k, request = EVAL_REQUEST) {
   return engine.call({ op: 'recommend', request: { ...request, limit: k }, now }).result.items.map((x) => x.id);
+}
+
+// Discovery ("repeat/explore" split of Li et al., A Next Basket Recommendation Reality
+// Check, TOIS 2023): only the items new to the shopper count, and every list is scored
+// without the items the shopper bought. Slots showing a bought item are counted: the
+// engine's answers must have none (the baselines drop them).
+class Discovery {
+  constructor(k) {
+    this.k = k;
+    this.m = { emma: new Mean(), for_you_exclude_purchased: new Mean(), popularity: new Mean(), item_knn: new Mean() };
+    this.bought_slots = { emma: 0, for_you_exclude_purchased: 0 };
+  }
+  add(name, list, target, bought) {
+    const top = list.slice(0, this.k);
+    if (name in this.bought_slots) this.bought_slots[name] += top.filter((it) => bought.has(it)).length;
+    this.m[name].add(scoreList(list.filter((it) => !bought.has(it)), target, this.k));
+  }
+  value() {
+    return { k: this.k, users: this.m.emma.n, ...Object.fromEntries(Object.entries(this.m).map(([n, v]) => [n, v.value()])), bought_slots: this.bought_slots };
+  }
 }
 
 async function retail(a) {
@@ -69,18 +95,29 @@ async function retail(a) {
     engine.call({ op: 'bundle.load' }, bytes);
     const now = Date.parse(`${a.split}T00:00:00Z`);
     const topPop = popularity30(train);
+    const knn = itemKnn(train, topPop);
     const m = { emma: new Mean(), popularity: new Mean(), personal_topfreq: new Mean() };
+    const discovery = new Discovery(a.k);
     const customers = [...targets.keys()].slice(0, a.users);
     customers.forEach((c, n) => {
       const target = targets.get(c);
       const hist = history.get(c);
       const events = hist.map(([d, , item, qty]) => ({ type: 'purchase', item, quantity: qty, at: Date.parse(`${d.replace(' ', 'T')}Z`) }));
-      m.emma.add(scoreList(replayAndRecommend(engine, events, now, a.k), target, a.k));
+      replay(engine, events, now);
+      m.emma.add(scoreList(ask(engine, now, a.k), target, a.k));
       m.popularity.add(scoreList(topPop, target, a.k));
       m.personal_topfreq.add(scoreList(personalTopFreq(hist, topPop), target, a.k));
+      const bought = new Set(hist.map((h) => h[2]));
+      const fresh = new Set([...target].filter((it) => !bought.has(it)));
+      if (fresh.size) {
+        discovery.add('emma', ask(engine, now, a.k, DISCOVER_REQUEST), fresh, bought);
+        discovery.add('for_you_exclude_purchased', ask(engine, now, a.k, FOR_YOU_EXCLUDING), fresh, bought);
+        discovery.add('popularity', topPop, fresh, bought);
+        discovery.add('item_knn', knn(hist), fresh, bought);
+      }
       progress(n + 1, customers.length, 'customers');
     });
-    return { k: a.k, users: customers.length, split: a.split, bundle: summary, methods: Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v.value()])) };
+    return { k: a.k, users: customers.length, split: a.split, bundle: summary, methods: Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v.value()])), discovery: discovery.value() };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -130,7 +167,8 @@ async function movielens(a) {
     for (const x of train) pop.set(x.m, (pop.get(x.m) || 0) + 1);
     const popular = [...pop.entries()].sort((x, y) => y[1] - x[1] || Number(x[0]) - Number(y[0])).map(([m]) => m);
     const genreOf = new Map(movies.map((mv) => [mv.id, mv.category]));
-    const m = { emma: new Mean(), popularity: new Mean(), genre_popularity: new Mean() };
+    const m = { emma: new Mean(), for_you_exclude_purchased: new Mean(), popularity: new Mean(), genre_popularity: new Mean() };
+    let seenSlots = 0;
     const users = [...held.keys()].slice(0, a.users);
     users.forEach((u, n) => {
       const target = new Set([held.get(u).m]);
@@ -140,8 +178,12 @@ async function movielens(a) {
       // Every rating is a film watched (a "purchase"); films seen are excluded by rule, as a
       // shop excludes what was bought. Low ratings say little about taste, but they do say "seen".
       const evs = mine.map((x) => ({ type: 'purchase', item: x.m, at: x.t }));
-      const recs = replayAndRecommend(engine, evs, now, a.k, { scenario: 'for_you', rules: { excludePurchased: true } });
+      replay(engine, evs, now);
+      const recs = ask(engine, now, a.k, DISCOVER_REQUEST);
+      const old = ask(engine, now, a.k, FOR_YOU_EXCLUDING);
+      seenSlots += [...recs, ...old].filter((id) => seen.has(id)).length;
       m.emma.add(scoreList(recs, target, a.k));
+      m.for_you_exclude_purchased.add(scoreList(old, target, a.k));
       const unseenPop = popular.filter((id) => !seen.has(id));
       m.popularity.add(scoreList(unseenPop, target, a.k));
       const genres = new Map();
@@ -150,7 +192,7 @@ async function movielens(a) {
       m.genre_popularity.add(scoreList([...unseenPop.filter((id) => genreOf.get(id) === fav), ...unseenPop.filter((id) => genreOf.get(id) !== fav)], target, a.k));
       progress(n + 1, users.length, 'users');
     });
-    return { dataset: 'ml-latest-small', k: a.k, users: users.length, bundle: summary, methods: Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v.value()])) };
+    return { dataset: 'ml-latest-small', k: a.k, users: users.length, bundle: summary, methods: Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v.value()])), bought_slots: seenSlots };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -162,7 +204,18 @@ async function main() {
   const rows = Object.entries(result.methods).map(([name, v]) => `${name.padEnd(18)} HR@${a.k}=${v.hr.toFixed(4)} Recall@${a.k}=${v.recall.toFixed(4)} NDCG@${a.k}=${v.ndcg.toFixed(4)}`);
   console.log(`eval: ${result.users} ${a.movielens ? 'users' : 'test customers'}, k=${a.k}; bundle: ${result.bundle.items} items, ${result.bundle.pairs_kept} pairs kept, ${result.bundle.pairs_dropped_below_k} dropped below k`);
   for (const r of rows) console.log(r);
-  if (a.json) console.log(JSON.stringify({ k: result.k, users: result.users, methods: result.methods }));
+  const d = result.discovery;
+  if (d) {
+    console.log(`discovery: ${d.users} customers with an item new to them in the target, k=${d.k}, bought items removed`);
+    for (const name of ['emma', 'for_you_exclude_purchased', 'popularity', 'item_knn']) {
+      const v = d[name];
+      console.log(`  ${name.padEnd(26)} HR@${a.k}=${v.hr.toFixed(4)} Recall@${a.k}=${v.recall.toFixed(4)} NDCG@${a.k}=${v.ndcg.toFixed(4)}`);
+    }
+  }
+  const slots = d ? d.bought_slots.emma + d.bought_slots.for_you_exclude_purchased : result.bought_slots;
+  if (a.json) console.log(JSON.stringify({ k: result.k, users: result.users, methods: result.methods, ...(d ? { discovery: d } : { bought_slots: slots }) }));
+  // An answer that shows a bought item as new is a bug, whatever the figures.
+  if (slots > 0) throw new Error(`${slots} slots of the answers without bought items show an item the customer bought`);
 }
 
 main().catch((err) => {

@@ -84,3 +84,33 @@ export function personalTopFreq(hist, topPop) {
   const have = new Set(mine);
   return [...mine, ...topPop.filter((it) => !have.has(it))];
 }
+
+// The reference item-kNN (shared/eval/retail_baselines.py): co-occurrence within train
+// baskets of at most 60 distinct items, each item's 100 most frequent partners, cosine
+// n / sqrt(cnt(i) cnt(j)) summed over the customer's last 50 purchase lines, then popularity.
+// Ties keep first-insertion order, as Python's Counter.most_common does.
+export function itemKnn(train, topPop) {
+  const baskets = new Map();
+  for (const [, inv, , it] of train) (baskets.get(inv) || baskets.set(inv, new Set()).get(inv)).add(it);
+  const cnt = new Map();
+  const co = new Map();
+  for (const set of baskets.values()) {
+    if (set.size > 60) continue;
+    const b = [...set];
+    for (const i of b) {
+      cnt.set(i, (cnt.get(i) || 0) + 1);
+      const row = co.get(i) || co.set(i, new Map()).get(i);
+      for (const j of b) if (i !== j) row.set(j, (row.get(j) || 0) + 1);
+    }
+  }
+  const top = new Map();
+  for (const [i, row] of co) top.set(i, [...row].map(([j, n], k) => [j, n, k]).sort((x, y) => y[1] - x[1] || x[2] - y[2]).slice(0, 100));
+  return (hist) => {
+    const s = new Map();
+    for (const [, , it] of hist.slice(-50)) {
+      for (const [j, n] of top.get(it) || []) s.set(j, (s.get(j) || 0) + n / Math.sqrt(cnt.get(it) * cnt.get(j)));
+    }
+    const ranked = [...s].map(([j, v], k) => [j, v, k]).sort((x, y) => y[1] - x[1] || x[2] - y[2]).map((x) => x[0]);
+    return [...ranked, ...topPop.filter((it) => !s.has(it))];
+  };
+}
