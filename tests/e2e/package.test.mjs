@@ -57,6 +57,26 @@ async function appWithPackage(t) {
   return app;
 }
 
+// Vite builds the app in `app`; its dist/ is served under the strict CSP, and a fresh
+// browser page opens it. Both are closed after the test; `errors` collects page errors.
+async function buildAndOpen(t, app) {
+  await run(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: app });
+  return servedPage(t, path.join(app, 'dist'));
+}
+
+async function servedPage(t, folder) {
+  const server = await startServer({ mounts: [['/', folder]], headers: { 'Content-Security-Policy': CSP } });
+  const browser = await launch();
+  t.after(async () => {
+    await browser.close();
+    await server.close();
+  });
+  const page = await browser.context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  return { server, browser, page, errors };
+}
+
 test('the tarball holds the package and its licence, and nothing of tests, build or demo', async () => {
   const { info, file } = await tarball();
   const names = info.files.map((f) => f.path);
@@ -106,20 +126,10 @@ Promise.all([main(false), main(true)]).then(([page, worker]) => { document.body.
 `);
   await mkdir(path.join(app, 'public'));
   await copyFile(BUNDLE, path.join(app, 'public/shop.bundle'));
-  await run(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: app });
+  const { server, page, errors } = await buildAndOpen(t, app);
   const assets = await readdir(path.join(app, 'dist/assets'));
   assert.ok(assets.some((f) => f.endsWith('.wasm')), `Vite emitted the engine: ${assets.join(', ')}`);
   assert.ok(assets.some((f) => /^worker-.*\.js$/.test(f)), `Vite emitted the worker: ${assets.join(', ')}`);
-
-  const server = await startServer({ mounts: [['/', path.join(app, 'dist')]], headers: { 'Content-Security-Policy': CSP } });
-  const browser = await launch();
-  t.after(async () => {
-    await browser.close();
-    await server.close();
-  });
-  const page = await browser.context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(`${server.origin}/`);
   await page.waitForFunction(() => document.body.dataset.result, null, { timeout: 20000 });
   const result = JSON.parse(await page.evaluate(() => document.body.dataset.result));
@@ -172,17 +182,9 @@ test('the embed deployed from the package with its snippet (SRI on every file) f
   assert.match(snippet, new RegExp(`src="/emma/${manifest.files['emma.js'].file}" integrity="sha384-`));
   assert.match(snippet, new RegExp(`href="/emma/${manifest.files['emma.css'].file}" integrity="sha384-`));
   await embedPage(dist, snippet);
-  const server = await startServer({ mounts: [['/', site]], headers: { 'Content-Security-Policy': CSP } });
-  const browser = await launch();
-  t.after(async () => {
-    await browser.close();
-    await server.close();
-  });
-  const page = await browser.context.newPage();
+  const { server, browser, page, errors } = await servedPage(t, site);
   const fetched = [];
   page.on('requestfinished', (r) => fetched.push(new URL(r.url()).pathname));
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(`${server.origin}/index.html`);
   await page.waitForFunction(() => document.getElementById('slot').dataset.emmaState, null, { timeout: 20000 });
   assert.equal(await page.evaluate(() => document.getElementById('slot').dataset.emmaState), 'filled');
@@ -238,16 +240,7 @@ hydrateRoot(document.getElementById('root'), h(App, { bundle: '/shop.bundle' }))
 `);
   await mkdir(path.join(app, 'public'));
   await copyFile(BUNDLE, path.join(app, 'public/shop.bundle'));
-  await run(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: app });
-  const server = await startServer({ mounts: [['/', path.join(app, 'dist')]], headers: { 'Content-Security-Policy': CSP } });
-  const browser = await launch();
-  t.after(async () => {
-    await browser.close();
-    await server.close();
-  });
-  const page = await browser.context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const { server, page, errors } = await buildAndOpen(t, app);
   // (the browser's own favicon request is not the app's)
   page.on('response', (r) => r.status() >= 400 && !r.url().endsWith('/favicon.ico') && errors.push(`${r.status()} ${r.url()}`));
   await page.addInitScript(() => document.addEventListener('DOMContentLoaded', () => {
