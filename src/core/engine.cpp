@@ -86,6 +86,13 @@ Response Engine::handle(std::string_view request, const std::uint8_t* bytes, std
 json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, const std::uint8_t* bytes,
                       std::size_t size, std::vector<std::uint8_t>& out_bytes) {
   const std::int64_t now = now_of(f);
+  // Any op that may change what is sealed, other than `track`, makes the next seal a whole
+  // snapshot (ops not listed here do, so a new op is safe by default).
+  static constexpr const char* kKeepSealed[] = {"track", "profile.seal", "recommend", "explain", "consent.state",
+                                                "consent.records", "profile.export", "processing.record"};
+  if (std::none_of(std::begin(kKeepSealed), std::end(kKeepSealed), [&](const char* k) { return op == k; })) {
+    sealed_.clear();
+  }
   if (op == "engine.info") {
     return Obj()("version", kEngineVersion)("bundle_format", kBundleVersion)("profile_format", kProfileFormat)
         ("items", bundle_ ? bundle_->catalog.size() : 0)("bundle", bundle_ ? bundle_->meta : json());
@@ -175,10 +182,10 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     // One event, or a batch ("events", e.g. a shop importing the order history it shows the
     // shopper): all are validated before any is applied.
     std::vector<Event> events;
-    json kept = json::array();  // for the sync merge: the events as sent, with their time
+    json kept = json::array();  // the events as sent, with their time: sealed, and kept for the sync merge
     auto take = [&](const json& raw) {
       events.push_back(parse_event(raw, now));
-      if (sync_.enabled) (kept.emplace_back(raw))["at"] = events.back().at;
+      (kept.emplace_back(raw))["at"] = events.back().at;
     };
     if (const json* batch = f.opt_array("events")) {
       if (batch->size() > 10000) f.fail("events", "holds more than 10000 events; send them in parts");
@@ -203,6 +210,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     }
     for (const auto& e : events) profile_.apply(e, bundle_ ? &bundle_->catalog : nullptr);
     profile_.enforce_retention(now);
+    unsealed_.push_back(Arr()(now)(kept));
     note_change(Obj()("events", std::move(kept)));
     return Obj()("recorded", true)("persist", true)("count", events.size());
   }
@@ -263,7 +271,21 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       throw Error(code::no_consent, "personalization is not granted; nothing may be stored");
     }
     if (shop_.empty()) throw Error(code::bad_request, "configure the shop id before sealing");
-    out_bytes = vault_.seal(sealed_plaintext().dump(), shop_);
+    // Tracked events are appended to the record as one small frame until the frames add up to
+    // the snapshot's size; then a new snapshot. So a write seals a bounded amount on average,
+    // however large the profile has grown (issue #14).
+    const std::string changes = unsealed_.dump();
+    unsealed_ = json::array();
+    if (!sealed_.empty() && sealed_changes_ + changes.size() <= std::max<std::size_t>(sealed_snapshot_, 4096)) {
+      vault_.append(sealed_, changes, shop_);
+      sealed_changes_ += changes.size();
+    } else {
+      const std::string snapshot = sealed_plaintext().dump();
+      sealed_ = vault_.seal(snapshot, shop_);
+      sealed_snapshot_ = snapshot.size();
+      sealed_changes_ = 0;
+    }
+    out_bytes = sealed_;
     // The caller replaces the key when it is due and seals again (README, "Key rotation").
     const bool due = now > 0 && (key_created_at_ <= 0 || (now - key_created_at_) > key_rotation_days_ * kDayMs);
     return Obj()("bytes", out_bytes.size())("key_id", vault_.key_id())("rotate_key", due)
@@ -271,10 +293,10 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
   }
   if (op == "profile.open") {
     if (shop_.empty()) throw Error(code::bad_request, "configure the shop id before opening a profile");
-    const std::string plain = vault_.open(bytes, size, shop_);
+    const std::vector<std::string> frames = vault_.open(bytes, size, shop_);
     JsonLimits limits;
     limits.max_bytes = 64u << 20;
-    const json doc = parse_json(plain, code::tampered, "the opened profile", limits);
+    const json doc = parse_json(frames[0], code::tampered, "the opened profile", limits);
     Fields pf(doc, "sealed profile", code::tampered);
     if (pf.opt_int("format", 1, 1000).value_or(0) > kProfileFormat) {
       throw Error(code::unsupported, "the profile was written by a newer engine");
@@ -283,6 +305,20 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     Profile profile = Profile::from_json(doc.value("profile", json::object()), profile_config_);
     Consent consent = Consent::from_json(doc.value("consent", json::array()));
     const InsightsBudget budget = InsightsBudget::from_json(doc.value("insights", json()));
+    // The events tracked after the snapshot (frames of [[now, events], ...]), replayed as
+    // `track` applied them, so the session is the one that sealed them.
+    json later = json::array();
+    for (std::size_t i = 1; i < frames.size(); ++i) {
+      try {
+        for (const auto& c : parse_json(frames[i], code::tampered, "a sealed profile frame", limits)) {
+          for (const auto& raw : c.at(1)) profile.apply(parse_event(raw, c.at(0)), bundle_ ? &bundle_->catalog : nullptr);
+          profile.enforce_retention(c.at(0));
+          later.push_back(c.at(1));
+        }
+      } catch (const std::exception& e) {
+        throw Error(code::tampered, std::string("a sealed profile frame: ") + e.what());
+      }
+    }
     // Storage limitation: a profile unused for too long is erased, not restored.
     if (now > 0 && profile.expired(now)) {
       profile_ = Profile(profile_config_);
@@ -300,6 +336,15 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     insights_.restore(budget);
     objected_ = pf.opt_bool("objected").value_or(false);
     sync_ = SyncState::from_json(doc.value("sync", json()), code::tampered);
+    for (auto& raws : later) note_change(Obj()("events", std::move(raws)));
+    // Later writes append to this record, unless taking it in changed the profile (or it is
+    // of an older version, which has no frames).
+    if (!folded && bytes[4] == Vault::kVersion) {
+      sealed_.assign(bytes, bytes + size);
+      sealed_snapshot_ = frames[0].size();
+      sealed_changes_ = size - frames[0].size();
+      unsealed_ = json::array();
+    }
     return Obj()("events", profile_.event_count())("consent", consent_.state_json())("persist", folded);
   }
   if (op == "profile.export") {

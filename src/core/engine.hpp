@@ -69,6 +69,12 @@ class Engine {
   double key_rotation_days_ = 90;
   std::int64_t key_created_at_ = 0;
   SyncState sync_;
+  // The sealed record as last sealed or opened, while the session differs from it only by
+  // the tracked events in `unsealed_` ([now, events] each): the next seal appends those as
+  // one frame instead of sealing the whole profile again. Empty after any other change.
+  std::vector<std::uint8_t> sealed_;
+  std::size_t sealed_snapshot_ = 0, sealed_changes_ = 0;  // plaintext bytes in its frames
+  json unsealed_ = json::array();
 };
 
 }  // namespace emma

@@ -290,3 +290,70 @@ TEST_CASE("event weights and the half-life are configurable", "[engine][profile]
   CHECK(a.code() == "BAD_REQUEST");
   CHECK_THAT(a.message(), Catch::Contains("profile.half_life_days"));
 }
+
+// Issue #14: a write after one tracked event used to seal the whole profile again, so its
+// cost grew with the profile. Now the event is appended to the sealed record as one small
+// frame, and a fresh engine opening the record sees exactly the session that sealed it.
+TEST_CASE("a tracked event appends a small frame to the sealed record; a reload sees the same session", "[engine][vault]") {
+  const std::vector<std::uint8_t> key(32, 5);
+  const char* items[] = {"85123A", "71053", "21733", "22720", "22423", "37370", "85099B", "20725"};
+  emma::Engine e;
+  load_small(e);
+  grant(e);
+  REQUIRE(call(e, {{"op", "vault.set_key"}, {"key_id", "k1"}, {"created_at", kNow}}, key).ok());
+  auto track = [&](int k) {
+    const json ev = k % 5 == 4 ? json{{"type", "purchase"}, {"item", items[k % 8]}, {"quantity", 2}}
+                  : k % 7 == 3 ? json{{"type", "search"}, {"query", "cake " + std::to_string(k % 3)}}
+                               : json{{"type", "view"}, {"item", items[(k * 3) % 8]}};
+    REQUIRE(call(e, {{"op", "track"}, {"event", ev}, {"now", kNow + k}}).ok());
+  };
+  auto seal = [&](int k) {
+    const auto s = call(e, {{"op", "profile.seal"}, {"now", kNow + k}});
+    REQUIRE(s.ok());
+    return s.bytes;
+  };
+  std::vector<std::uint8_t> before;
+  std::size_t snapshots = 0, largest = 0;
+  for (int k = 0; k < 600; ++k) {
+    track(k);
+    const auto after = seal(k);
+    const bool appended = !before.empty() && after.size() > before.size() &&
+                          std::equal(before.begin(), before.end() - 44, after.begin());
+    if (appended) {
+      CHECK(after.size() - before.size() < 200);  // one event, not the profile
+    } else {
+      ++snapshots;
+    }
+    largest = std::max(largest, after.size());
+    before = after;
+  }
+  // Snapshots are rare and the record stays bounded (changes up to the snapshot's size).
+  CHECK(snapshots < 30);
+  CHECK(largest < 3 * before.size() + 8192);
+
+  auto reopened = [&](const std::vector<std::uint8_t>& sealed) {
+    auto fresh = std::make_unique<emma::Engine>();
+    load_small(*fresh);
+    REQUIRE(call(*fresh, {{"op", "vault.set_key"}, {"key_id", "k1"}, {"created_at", kNow}}, key).ok());
+    REQUIRE(call(*fresh, {{"op", "profile.open"}, {"now", kNow + 600}}, sealed).ok());
+    return fresh;
+  };
+  const json live = call(e, {{"op", "profile.export"}, {"now", kNow + 600}}).result();
+  CHECK(live.at("event_count") == 600);
+  auto fresh = reopened(before);
+  CHECK(call(*fresh, {{"op", "profile.export"}, {"now", kNow + 600}}).result() == live);
+
+  SECTION("a reopened session appends to the record it opened") {
+    REQUIRE(call(*fresh, {{"op", "track"}, {"event", {{"type", "view"}, {"item", "22423"}}}, {"now", kNow + 601}}).ok());
+    const auto more = call(*fresh, {{"op", "profile.seal"}, {"now", kNow + 601}}).bytes;
+    CHECK(std::equal(before.begin(), before.end() - 44, more.begin()));
+    CHECK(call(*reopened(more), {{"op", "profile.export"}, {"now", kNow + 601}}).result().at("event_count") == 601);
+  }
+  SECTION("any other change seals a new snapshot") {
+    REQUIRE(call(e, {{"op", "profile.forget"}, {"item", "22423"}}).ok());
+    const auto after = seal(600);
+    CHECK(!std::equal(before.begin(), before.begin() + 100, after.begin()));
+    CHECK(call(*reopened(after), {{"op", "profile.export"}, {"now", kNow + 600}}).result() ==
+          call(e, {{"op", "profile.export"}, {"now", kNow + 600}}).result());
+  }
+}

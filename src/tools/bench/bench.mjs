@@ -3,16 +3,20 @@
 // for_you over synthetic catalogs with a 500-event profile: the wasm engine (through the
 // real boundary, JSON in and out) against a straightforward JavaScript implementation of the
 // same scoring (js-baseline.mjs), side by side in one Node run, medians of repeated runs.
-// Also the bundle's bytes per item and its load time against JSON.parse of the same content.
+// Also the bundle's bytes per item and its load time against JSON.parse of the same content,
+// and the cost of track() as a profile grows (issue #14): mean ms per `await emma.track()`
+// over the first and the last 1,000 of 20,000 events (smoke: 100 of 3,000) with memory storage;
+// with file storage (one fsync per event) the first and last 200 of 5,000.
 import { execFileSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { createEmma } from '../../../js-bindings/src/node.js';
 import { openEngine } from '../eval/engine.mjs';
 import { forYou } from './js-baseline.mjs';
-import { catalog, orders, profileEvents } from './synth.mjs';
+import { catalog, orders, profileEvents, rng } from './synth.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const emmaModel = path.join(root, 'build/native/emma-model');
@@ -108,8 +112,39 @@ async function catalogObjectLoad(n) {
   return { items: [n, 8 * n], ms: [small, large], ratio: large / small };
 }
 
+// Sequential track() calls of a realistic mix over the demo shop's catalog, each awaited
+// (so each is written before the next); personalization granted.
+async function trackCost(storage, count, window) {
+  const shop = JSON.parse(readFileSync(path.join(root, 'demo/catalog.json'), 'utf8'));
+  const ids = shop.items.map((i) => i.id);
+  const emma = await createEmma({ bundle: shop, shop: 'bench', storage });
+  await emma.consent.grant('personalization', { version: 'bench', text: 'bench', source: 'banner' });
+  const r = rng(11);
+  const words = ['heart', 'candle', 'bag', 'lunch box', 'cake', 'mug'];
+  const ms = [];
+  for (let k = 0; k < count; k++) {
+    const x = r();
+    const item = ids[Math.floor(r() * ids.length)];
+    const event = x < 0.6 ? { type: 'view', item } : x < 0.75 ? { type: 'add_to_cart', item }
+      : x < 0.9 ? { type: 'purchase', item, quantity: 1 + Math.floor(r() * 3) } : { type: 'search', query: words[Math.floor(r() * words.length)] };
+    const t0 = process.hrtime.bigint();
+    const { stored } = await emma.track(event);
+    ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    if (!stored && storage !== 'memory') throw new Error(`bench: event ${k} was not stored`);
+  }
+  await emma.close();
+  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return { first: mean(ms.slice(0, window)), last: mean(ms.slice(-window)) };
+}
+
 const dir = mkdtempSync(path.join(os.tmpdir(), 'emma-bench-'));
 try {
+  const [trackCount, trackWindow, fsCount] = smoke ? [3000, 100, 600] : [20000, 1000, 5000];
+  await trackCost('memory', 300, 100);  // warm-up: the first calls run before the wasm is optimized
+  const trackMem = await trackCost('memory', trackCount, trackWindow);
+  const trackFs = await trackCost(`fs:${dir}`, fsCount, trackWindow / 5);
+  console.log(`track(), ${trackCount} events, mean of the first / last ${trackWindow}: memory ${trackMem.first.toFixed(3)} / ${trackMem.last.toFixed(3)} ms ` +
+    `(ratio ${(trackMem.last / trackMem.first).toFixed(2)}), fs (${fsCount} events, first / last ${trackWindow / 5}) ${trackFs.first.toFixed(3)} / ${trackFs.last.toFixed(3)} ms`);
   const catalogLoad = await catalogObjectLoad(smoke ? 1000 : 5000);
   console.log(`catalog object load: ${catalogLoad.items[0]} items ${catalogLoad.ms[0].toFixed(1)} ms, ${catalogLoad.items[1]} items ${catalogLoad.ms[1].toFixed(1)} ms (ratio ${catalogLoad.ratio.toFixed(2)}; linear is 8)`);
   const results = [];
@@ -126,7 +161,10 @@ try {
   const round = (x) => Number(x.toFixed(3));
   if (json) {
     console.log(JSON.stringify({ items: sizes, wasm_ms: results.map((r) => round(r.wasm_ms)), js_ms: results.map((r) => round(r.js_ms)), ratio: results.map((r) => round(r.js_ms / r.wasm_ms)),
-      catalog_object_load: { items: catalogLoad.items, ms: catalogLoad.ms.map(round), ratio: round(catalogLoad.ratio) } }));
+      catalog_object_load: { items: catalogLoad.items, ms: catalogLoad.ms.map(round), ratio: round(catalogLoad.ratio) },
+      track_events: trackCount, track_window: trackWindow,
+      track_ms_first_1k: round(trackMem.first), track_ms_last_1k: round(trackMem.last), track_ratio: round(trackMem.last / trackMem.first),
+      track_fs: { events: fsCount, window: trackWindow / 5, ms_first: round(trackFs.first), ms_last: round(trackFs.last) } }));
   }
   if (results.some((r) => !r.same_top8)) {
     console.error('bench: the JS baseline and the engine disagree: the baseline is not the same scoring');
