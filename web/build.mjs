@@ -44,13 +44,21 @@ const noWorker = {
   },
 };
 // Sync (end-to-end encrypted copies to the shop's endpoint) is configured only through the
-// npm package; the embed has no sync option, so its transport stays out too (~0.9 KB brotli).
+// npm package; the embed has no sync option, so its sync methods, automatic push and
+// transport (js-bindings/src/sync-api.js and sync.js) stay out: each sync.* method refuses.
+const errorsModule = path.join(root, 'js-bindings/src/errors.js');
 const noSync = {
   name: 'no-sync',
   setup(b) {
-    b.onResolve({ filter: /\/sync\.js$/ }, () => ({ path: 'sync', namespace: 'no-sync' }));
+    b.onResolve({ filter: /\/sync-api\.js$/ }, () => ({ path: 'sync-api', namespace: 'no-sync' }));
     b.onLoad({ filter: /.*/, namespace: 'no-sync' }, () => ({
-      contents: "export class SyncTransport { constructor() { throw new Error('the embed script has no sync; use the npm package'); } }",
+      resolveDir: path.dirname(errorsModule),
+      contents: `import { EmmaError } from ${JSON.stringify(errorsModule)};
+const no = () => Promise.reject(new EmmaError('BAD_REQUEST', 'the embed script has no sync; use the npm package'));
+export function createSync() {
+  return { api: { state: no, enable: no, pair: no, join: no, push: no, pull: no, disable: no },
+    schedulePush() {}, pullAtStart() {}, deleteServerCopy: async () => false, stop() {} };
+}`,
     }));
   },
 };

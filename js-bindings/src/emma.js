@@ -4,7 +4,8 @@ import { Boundary } from './boundary.js';
 import { EmmaError, asEmmaError, closedError } from './errors.js';
 import { attachInsights, insightsOptions } from './insights.js';
 import { KEY_RECORD, KeyKeeper } from './keys.js';
-import { SyncTransport } from './sync.js';
+import { describe, fields, normalizeSecret } from './args.js';
+import { createSync } from './sync-api.js';
 import { MemoryStorage } from './storage/memory.js';
 import { TabSync, digest } from './storage/tabs.js';
 import { bytesToBase64, sameBytes } from './storage/values.js';
@@ -32,13 +33,12 @@ export async function createEmmaWith(env, options = {}) {
   boundary.call({ op: 'configure', shop, retention: options.retention, controller: options.controller, profile: options.profile, keys: options.keys,
     insights: insightsOptions(options.insights)?.engine });
   await loadBundle(env, boundary, bundle);
-  const emma = new Emma(env, boundary, now);
-  if (options.sync !== undefined) emma._useSync(new SyncTransport(options.sync?.endpoint, options.sync?.fetch));
+  const emma = new Emma(env, boundary, now, options.sync);
   // Handlers given here hear what happens while starting (a tampered profile, no storage).
   for (const [event, handler] of Object.entries(options.on || {})) emma.on(event, handler);
   await emma._openStorage(storage, shop, { tabSync: options._tabSync !== false });
   emma._attachInsights(options.insights, env.fetch);
-  emma._pullAtStart();
+  emma._pullAtStart();  // (only with a sync endpoint)
   return emma;
 }
 
@@ -66,36 +66,6 @@ async function readMany(storage, names) {
   const out = [];
   for (const n of names) out.push(await storage.get(n));
   return out;
-}
-
-// The same passphrase typed on two devices must give the same bytes (Unicode NFC).
-function normalizeSecret(passphrase) {
-  if (typeof passphrase !== 'string') throw new EmmaError('BAD_REQUEST', 'passphrase: must be a string');
-  return passphrase.normalize('NFC');
-}
-
-// The named fields of an options argument, read once here: a missing argument is {}, and
-// anything a getter or Proxy throws while they are read is the caller's input, so an
-// EmmaError naming the call (code: BAD_REQUEST, or the given one).
-function fields(value, what, keys, code = 'BAD_REQUEST') {
-  if (value === undefined || value === null) return {};
-  if (typeof value !== 'object') throw new EmmaError(code, `${what}: expected an object, got ${typeof value}`);
-  const out = {};
-  try {
-    for (const k of keys) out[k] = value[k];
-  } catch (err) {
-    throw new EmmaError(code, `${what}: reading it failed (${err && err.message})`, { cause: err });
-  }
-  return out;
-}
-
-// A value named in an error message, whatever it is (a Symbol, a BigInt, a cycle).
-function describe(value) {
-  try {
-    return typeof value === 'string' ? JSON.stringify(value) : String(value);
-  } catch {
-    return typeof value;
-  }
 }
 
 function asBytes(v) {
@@ -136,15 +106,14 @@ class Emma {
   #closed = false;
   #handlers = new Map(EVENTS.map((e) => [e, new Set()]));
   #stopInsights = () => {};
-  #sync = null;  // SyncTransport when the shop configured a sync endpoint
-  #pushTimer = null;
+  #syncs;  // sync-api.js: the sync.* methods, the automatic push and the server copy's deletion
 
   // The package's semver (README "Versions"), e.g. to report with a bug.
   get version() {
     return VERSION;
   }
 
-  constructor(env, boundary, now) {
+  constructor(env, boundary, now, syncOptions) {
     this.#env = env;
     this.#engine = boundary;
     this.#now = now;
@@ -195,58 +164,22 @@ class Emma {
         return { forgotten: r.forgotten, stored };
       },
     };
-    // End-to-end encrypted sync between the shopper's devices (README, "Sync"). The engine
-    // decides and seals; here the copies travel to the shop's sync endpoint.
-    this.sync = {
-      state: () => self.#read({ op: 'sync.state' }).then((s) => ({ enabled: s.enabled, syncId: s.handle, updatedAt: s.updated_at, allowed: s.allowed, pending: s.pending })),
-      enable: async (options) => {
-        const { passphrase } = fields(options, 'sync.enable(options)', ['passphrase']);
-        self.#transport();
-        const secret = passphrase === undefined ? undefined : normalizeSecret(passphrase);
-        const { r } = await self.#mutate(() => self.#call({ op: 'sync.enable', passphrase: secret }));
-        await self.#syncing(() => self.#push());
-        return { syncId: r.handle, passphrase: r.passphrase };
-      },
-      // A one-time code to show the shopper; typed on the other device into sync.join({ code }).
-      pair: () => self.#serial(async () => {
-        const t = self.#transport();
-        const answer = self.#call({ op: 'sync.pair' }, undefined, true);
-        await t.putPairing(answer.result.slot, answer.bytes);
-        return { code: answer.result.code };
-      }),
-      // { code } from sync.pair() on the first device, or { syncId, passphrase }.
-      join: async (how = {}) => {
-        const t = self.#transport();
-        if (how === null || typeof how !== 'object') throw new EmmaError('BAD_REQUEST', 'sync.join(how): how must be { code } or { syncId, passphrase }');
-        how = fields(how, 'sync.join(how)', ['code', 'syncId', 'passphrase']);
-        // Before anything is fetched (a pairing copy is given out once): both purposes.
-        if (!(await self.#read({ op: 'sync.state' })).allowed) throw new EmmaError('NO_CONSENT', 'sync needs both personalization and sync granted');
-        let bytes;
-        let message;
-        if (how.code !== undefined) {
-          const { slot } = await self.#read({ op: 'sync.pairing_slot', code: how.code });
-          bytes = await t.takePairing(slot);
-          if (!bytes) throw new EmmaError('SYNC_FAILED', 'no device is waiting with this pairing code (codes work once, for 10 minutes)');
-          message = { op: 'sync.join', code: how.code };
-        } else {
-          const handle = typeof how.syncId === 'string' ? how.syncId.trim().toLowerCase() : how.syncId;
-          message = { op: 'sync.join', handle, passphrase: normalizeSecret(how.passphrase) };
-          if (typeof handle !== 'string' || !/^[0-9a-f]{32}$/.test(handle)) throw new EmmaError('BAD_REQUEST', 'sync.join: syncId must be the 32 hex characters shown on the first device');
-          const copy = await t.get(handle);
-          if (!copy) throw new EmmaError('SYNC_FAILED', `there is no sync copy under this sync id (${handle})`);
-          bytes = copy.bytes;
-        }
-        const { r, stored } = await self.#mutate(() => self.#call(message, bytes));
-        return { syncId: r.handle, restored: r.restored, events: r.events, stored };
-      },
-      push: () => self.#syncing(() => self.#push()),
-      pull: () => self.#syncing(() => self.#pull()),
-      // (#mutate deletes the server copy the engine names, once.)
-      disable: async () => {
-        const { deleted } = await self.#mutate(() => self.#call({ op: 'sync.disable' }));
-        return { deleted };
-      },
-    };
+    // End-to-end encrypted sync between the shopper's devices (sync-api.js; the embed has none).
+    this.#syncs = createSync(syncOptions, {
+      call: (m, b, whole) => self.#call(m, b, whole),
+      read: (m) => self.#read(m),
+      serial: (fn) => self.#serial(fn),
+      mutate: (fn) => self.#mutate(fn),
+      // Sync work runs in call order, under the cross-tab lock, on the newest stored profile.
+      syncing: (fn) => self.#serial(() => self.#locked(async () => {
+        await self.#refresh();
+        return fn();
+      })),
+      write: (o) => self.#write(o),
+      emit: (e, d) => self.#emit(e, d),
+      closed: () => self.#closed,
+    });
+    this.sync = this.#syncs.api;
     // What storage is in use, and the records set aside (kept until deleted or erase()).
     this.storage = {
       info: () => self.#serial(() => self.#storageInfo()),
@@ -316,7 +249,7 @@ class Emma {
       let stored = false;
       if (r.erase_storage) await this.#eraseStorage();
       else if (r.persist) stored = await this.#write();
-      const deleted = r.sync_delete ? await this.#deleteServerCopy(r.sync_delete) : false;
+      const deleted = r.sync_delete ? await this.#syncs.deleteServerCopy(r.sync_delete) : false;
       return { r, stored, deleted };
     }));
   }
@@ -389,9 +322,13 @@ class Emma {
     await this.#serial(() => this.#locked(async () => {
       const r = this.#call({ op: 'erase' });
       await this.#eraseStorage();
-      await this.#deleteServerCopy(r.sync_delete);
+      await this.#syncs.deleteServerCopy(r.sync_delete);
     }));
     this.#emit('consent', await this.consent.state());
+  }
+
+  _pullAtStart() {
+    this.#syncs.pullAtStart();
   }
 
   // The opt-in `insights` reports (insights.js sends them; the engine makes them).
@@ -412,8 +349,7 @@ class Emma {
     if (this.#closed) return;
     this.#closed = true;
     this.#stopInsights();
-    clearTimeout(this.#pushTimer);
-    this.#pushTimer = null;
+    this.#syncs.stop();
     await this.#serial(async () => {
       if (this.#tabs) this.#tabs.close();
       this.#tabs = null;
@@ -426,102 +362,6 @@ class Emma {
       }
       this.#engine.destroy();
     });
-  }
-
-  // --- sync --------------------------------------------------------------------------
-
-  _useSync(transport) {
-    this.#sync = transport;
-  }
-
-  #transport() {
-    if (!this.#sync) throw new EmmaError('BAD_REQUEST', 'sync is not set up: createEmma({ sync: { endpoint } }) names where copies go');
-    return this.#sync;
-  }
-
-  // Sync work runs in call order, under the cross-tab lock, on the newest stored profile
-  // (another tab may have changed it).
-  #syncing(fn) {
-    return this.#serial(() => this.#locked(async () => {
-      await this.#refresh();
-      return fn();
-    }));
-  }
-
-  // Seals the current profile for sync and sends it (the engine refuses without consent).
-  // The store replaces the copy only if it is still the one read here (If-Match): so first
-  // the server's copy is taken in (the engine merges it, src/core/sync.hpp), and when another
-  // device pushed in between, the merge and the push are done again.
-  async #push() {
-    clearTimeout(this.#pushTimer);
-    this.#pushTimer = null;
-    const t = this.#transport();
-    for (let attempt = 1; ; attempt++) {
-      const { handle } = this.#call({ op: 'sync.state' });
-      const remote = handle ? await t.get(handle) : null;
-      if (remote) {
-        const r = this.#call({ op: 'sync.apply', before_push: true }, remote.bytes);
-        // The server copy did not open under the kept key; the engine chose to replace it.
-        if (r.replace) this.#emit('error', new EmmaError(r.code, `the sync copy on the server could not be read and is replaced by this device's: ${r.message}`));
-      }
-      const answer = this.#call({ op: 'sync.seal' }, undefined, true);
-      // (A store that sends no ETag gets an unconditional PUT: the engine's merge still keeps
-      // this device's changes until a copy holds them, README "Sync".)
-      if (await t.put(answer.result.handle, answer.bytes, remote ? remote.version ?? undefined : null)) {
-        // The store holds this copy: the changes in it leave the kept list now.
-        this.#call({ op: 'sync.pushed', holds: answer.result.holds });
-        await this.#write({ schedule: false });  // what was merged, and what was pushed
-        return { pushed: true, bytes: answer.bytes.length };
-      }
-      if (attempt === 3) {
-        await this.#write({ schedule: false });
-        throw new EmmaError('SYNC_FAILED', 'the sync copy changed on the server during each of 3 tries; the changes are kept and sent with the next push');
-      }
-    }
-  }
-
-  async #pull() {
-    const t = this.#transport();
-    const state = this.#call({ op: 'sync.state' });
-    // One rule for every sync.* that moves a copy (enable, pair, join, push, pull): both
-    // purposes granted, else NO_CONSENT; state() and disable() always answer.
-    if (!state.allowed) throw new EmmaError('NO_CONSENT', 'sync needs both personalization and sync granted');
-    if (!state.enabled) return { applied: false };
-    const copy = await t.get(state.handle);
-    if (!copy) return { applied: false };
-    const r = this.#call({ op: 'sync.apply' }, copy.bytes);
-    if (r.persist) await this.#write({ schedule: false });
-    // Changes of this device the server copy lacks (made offline, or a push that failed).
-    if (r.push) this.#schedulePush();
-    return { applied: r.applied, events: r.events };
-  }
-
-  // After a change is stored: other devices get it a moment later (changes in a burst
-  // travel once).
-  #schedulePush() {
-    if (!this.#sync || this.#pushTimer || this.#closed) return;
-    this.#pushTimer = setTimeout(() => {
-      this.#pushTimer = null;
-      this.#syncing(() => this.#push()).catch((err) => this.#emit('error', asEmmaError(err, 'SYNC_FAILED', 'sending the sync copy')));
-    }, 1000);
-  }
-
-  _pullAtStart() {
-    if (!this.#sync) return;
-    this.#syncing(() => (this.#call({ op: 'sync.state' }).allowed ? this.#pull() : null)).catch((err) => this.#emit('error', asEmmaError(err, 'SYNC_FAILED', 'fetching the sync copy')));
-  }
-
-  // Sync ended (withdrawal, GPC, erase, disable, expiry): the server copy is deleted. If the
-  // endpoint cannot be reached the shopper hears so (an `error` event); nothing else waits.
-  async #deleteServerCopy(handle) {
-    if (!handle || !this.#sync) return false;
-    try {
-      await this.#sync.delete(handle);
-      return true;
-    } catch (err) {
-      this.#emit('error', asEmmaError(err, 'SYNC_FAILED', 'deleting the sync copy'));
-      return false;
-    }
   }
 
   // --- storage -----------------------------------------------------------------------
@@ -647,7 +487,7 @@ class Emma {
       } catch {
         // reported by #eraseStorage; the page goes on without the profile either way
       }
-      await this.#deleteServerCopy(opened.sync_delete);
+      await this.#syncs.deleteServerCopy(opened.sync_delete);
       if (this.#started) {
         const state = this.#call({ op: 'consent.state' });
         if (JSON.stringify(state) !== consentBefore) this.#emit('consent', state);
@@ -814,7 +654,7 @@ class Emma {
       return false;
     }
     this.#seen = bytes;
-    if (sealedSync && schedule) this.#schedulePush();
+    if (sealedSync && schedule) this.#syncs.schedulePush();
     await this.#announce(bytes);
     this.#emit('storage', { ok: true, kind: this.#storage.kind, bytes: bytes.length });
     return this.#storage.persistent !== false;

@@ -397,13 +397,5 @@ class BundleReader {
 
 std::unique_ptr<Bundle> read_bundle(std::vector<std::uint8_t> bytes) { return BundleReader::read(std::move(bytes)); }
 
-std::unique_ptr<Bundle> bundle_from_catalog_json(const json& doc) {
-  const auto items = parse_catalog_items(doc);
-  ModelInput model;
-  model.windows.push_back({"catalog", 0});
-  model.popularity.emplace_back();
-  for (const auto& it : items) model.popularity.back().push_back(static_cast<float>(it.popularity));
-  return read_bundle(write_bundle(items, model, Obj()("source", "catalog object")));
-}
 
 }  // namespace emma
