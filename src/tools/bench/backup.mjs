@@ -30,7 +30,10 @@ async function time(fn) {
 }
 
 const items = Array.from({ length: 200 }, (_, k) => ({ id: `i${k}`, title: `Item ${k}`, category: `C${k % 10}` }));
-const emma = await createEmma({ bundle: { items }, shop: 'bench', storage: 'memory' });
+// A sync endpoint that keeps nothing (GET: no copy; PUT/DELETE: done): the bench times the
+// engine's sealing, not a network.
+const nowhere = async (url, init = {}) => new Response(null, { status: (init.method || 'GET') === 'GET' ? 404 : 204 });
+const emma = await createEmma({ bundle: { items }, shop: 'bench', storage: 'memory', sync: { endpoint: 'http://sync.invalid/emma/sync', fetch: nowhere } });
 await emma.consent.grant('personalization', { version: '1' });
 await emma.consent.grant('sync', { version: '1' });
 for (let k = 0; k < 300; k++) await emma.track({ type: 'view', item: `i${(k * 7) % 200}`, at: 1_764_000_000_000 + k });
@@ -40,7 +43,6 @@ const results = {};
 results.backup_default_ms = await time(async () => { bytes = (await emma.profile.backup({ passphrase: PASS })).length; });
 results.backup_floor_ms = await time(() => emma.profile.backup({ passphrase: PASS, kdf: { opslimit: 2, memlimit_kib: 19 * 1024 } }));
 // A sync copy under the kept key: enable derives once, each later copy only seals.
-emma._useSync({ put: async () => true, get: async () => null, delete: async () => true });
 await emma.sync.enable({ passphrase: PASS });
 results.sync_copy_ms = await time(() => emma.sync.push());
 await emma.close();
