@@ -18,6 +18,7 @@
 #include "core/bundle.hpp"
 #include "core/error.hpp"
 #include "core/model_builder.hpp"
+#include "catalog_import.hpp"
 #include "inputs.hpp"
 
 namespace {
@@ -29,15 +30,24 @@ int usage() {
       "usage:\n"
       "  emma-model build --orders <file|folder> [--orders ...] [--catalog <file>] [--until YYYY-MM-DD]\n"
       "                   [--k 5] [--neighbours 50] [--max-basket 100] [--max-pairs 4000000] --out <shop.bundle> [--json]\n"
-      "  emma-model pack --catalog <file> --out <shop.bundle>\n"
+      "                   [--catalog-format F] [--orders-columns customer=C,basket=C,item=C,at=C[,quantity=C]]\n"
+      "                   [--max-bad-rows 1%|N]\n"
+      "  emma-model pack --catalog <file> [--catalog-format F] [--max-bad-rows 1%|N] --out <shop.bundle> [--json]\n"
+      "  emma-model check --catalog <file> [--catalog-format F] [--json]   (reads and reports; writes nothing)\n"
       "  emma-model inspect --bundle <shop.bundle> --out <bundle.json>\n"
-      "Catalog files: .json {\"items\":[...]}, .jsonl (an item per line) or .csv (id,title,url,image,category,\n"
-      "brand,tags,price,currency,availability). Orders: Online Retail CSV, or JSON Lines\n"
-      "{\"customer\",\"basket\",\"item\",\"at\",\"quantity\"}. Without --catalog the items come from the orders.\n"
+      "Catalog files, recognised from their content (--catalog-format json|jsonl|csv|google|google-tsv|shopify|\n"
+      "woocommerce overrides): Emma's .json {\"items\":[...]}, .jsonl (an item per line) or .csv (id,title,url,image,\n"
+      "category,brand,tags,price,currency,availability); a Google Merchant feed (RSS 2.0, Atom 1.0 or TSV); Shopify's\n"
+      "or WooCommerce's product CSV export. Variants of one product become one item.\n"
+      "Orders: Online Retail CSV, JSON Lines {\"customer\",\"basket\",\"item\",\"at\",\"quantity\"}, Shopify's orders\n"
+      "export, or any CSV with --orders-columns. Customer identifiers are replaced by a salted hash when read.\n"
+      "Without --catalog the items come from the orders.\n"
       "Windows (7d, 30d, 90d, all) end at --until (default: the last order). A co-purchase pair is published\n"
       "only when --k distinct customers bought both in one basket.\n";
   return 2;
 }
+
+std::uint64_t bad_catalog_rows = 0;
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -77,8 +87,41 @@ bool write_file(const std::string& path, const std::vector<std::uint8_t>& bytes)
   return std::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
+struct ImportOptions {
+  emma_tools::CatalogFormat catalog_format = emma_tools::CatalogFormat::automatic;
+  emma_tools::BadRowLimit max_bad;
+  emma_tools::OrderColumns columns;
+};
+
+// Prints the first bad rows and fails the build past --max-bad-rows.
+void report_bad_rows(const char* what, const emma_tools::BadRows& bad, std::uint64_t rows, const emma_tools::BadRowLimit& limit) {
+  if (bad.count() == 0) return;
+  std::fprintf(stderr, "emma-model: %llu bad %s of %llu%s\n", static_cast<unsigned long long>(bad.count()), what,
+               static_cast<unsigned long long>(rows), bad.count() > bad.first().size() ? "; the first ones:" : ":");
+  for (const auto& m : bad.first()) std::fprintf(stderr, "  %s\n", m.c_str());
+  if (limit.exceeded(bad.count(), rows)) {
+    throw emma::Error(emma::code::bad_request, std::to_string(bad.count()) + " of " + std::to_string(rows) + " " + what +
+                                                   " were bad, more than --max-bad-rows allows (" + limit.describe() +
+                                                   "); nothing was written");
+  }
+}
+
+emma_tools::ImportedCatalog load_catalog(const std::string& path, const ImportOptions& io) {
+  emma_tools::BadRows bad;
+  auto cat = emma_tools::import_catalog(path, io.catalog_format, bad);
+  std::fprintf(stderr, "emma-model: catalog %s read as %s: %llu entries, %zu items", path.c_str(),
+               emma_tools::catalog_format_name(cat.format), static_cast<unsigned long long>(cat.counts.rows), cat.items.size());
+  if (cat.variants_folded) std::fprintf(stderr, " (%llu variants folded into their products)", static_cast<unsigned long long>(cat.variants_folded));
+  if (cat.counts.left_out) std::fprintf(stderr, ", %llu left out (not published)", static_cast<unsigned long long>(cat.counts.left_out));
+  if (cat.counts.recoded) std::fprintf(stderr, ", %llu fields read as Windows-1252", static_cast<unsigned long long>(cat.counts.recoded));
+  std::fprintf(stderr, "\n");
+  report_bad_rows("catalog entries", bad, cat.counts.rows, io.max_bad);
+  bad_catalog_rows = bad.count();
+  return cat;
+}
+
 int build(const std::vector<std::string>& orders, const std::string& catalog_path, const std::string& until_text,
-          emma::BuildOptions opt, const std::string& out_path, bool json_summary) {
+          emma::BuildOptions opt, const std::string& out_path, bool json_summary, const ImportOptions& io) {
   const auto t0 = std::chrono::steady_clock::now();
   const auto files = emma_tools::order_files(orders);
   if (files.empty()) throw emma::Error(emma::code::bad_request, "no order files found");
@@ -90,9 +133,16 @@ int build(const std::vector<std::string>& orders, const std::string& catalog_pat
     throw emma::Error(emma::code::bad_request, "orders from standard input are read once: give --catalog and --until too");
   }
   std::vector<emma::ItemInput> items;
+  std::unordered_map<std::string, std::string> variant_of;
   emma_tools::OrderReadStats scan;
   Progress progress(!json_summary);
-  if (!catalog_path.empty()) items = emma_tools::read_catalog(catalog_path);
+  if (!catalog_path.empty()) {
+    auto cat = load_catalog(catalog_path, io);
+    items = std::move(cat.items);
+    variant_of = std::move(cat.variant_of);
+  }
+  const emma_tools::CustomerHasher hasher;  // one salt for this build, never written
+  emma_tools::OrderReadOptions scan_options{io.columns, &hasher, nullptr};
   if (catalog_path.empty() || opt.until == 0) {
     // A first pass: the items (when no catalog is given) and the end of the log.
     std::unordered_map<std::string, std::size_t> index;
@@ -112,20 +162,33 @@ int build(const std::vector<std::string>& orders, const std::string& catalog_pat
               items.push_back(std::move(in));
             }
             if (price > 0) items[it->second].price = price;  // the latest price
-          }) : std::function<void(const std::string&, const std::string&, double, std::int64_t)>());
+          }) : std::function<void(const std::string&, const std::string&, double, std::int64_t)>(), scan_options);
     }
     if (opt.until == 0) opt.until = last + 1;
     scan = {};
   }
   emma::ModelBuilder builder(items, opt);
   emma_tools::OrderReadStats read;
+  emma_tools::BadRows bad_orders;
+  const emma_tools::OrderReadOptions read_options{io.columns, &hasher, &bad_orders};
   for (const auto& f : files) {
     emma_tools::read_orders(f, read, [&](const emma::OrderLine& l) {
       progress.tick(read.rows, "reading");
+      // Orders name variants (SKUs); the bundle knows their product.
+      if (!variant_of.empty()) {
+        const auto v = variant_of.find(std::string(l.item));
+        if (v != variant_of.end()) {
+          emma::OrderLine mapped = l;
+          mapped.item = v->second;
+          builder.add(mapped);
+          return;
+        }
+      }
       builder.add(l);
-    });
+    }, {}, read_options);
   }
   progress.done();
+  report_bad_rows("order rows", bad_orders, read.rows, io.max_bad);
   emma::ModelInput model = builder.finish();
   const auto& st = builder.stats();
   json meta = {{"tool", "emma-model"}, {"k", opt.k}, {"until_ms", opt.until}, {"max_neighbours", opt.max_neighbours},
@@ -138,7 +201,8 @@ int build(const std::vector<std::string>& orders, const std::string& catalog_pat
                   {"pairs_dropped_below_k", st.pairs_below_k}, {"pairs_pruned", st.pairs_pruned},
                   {"neighbours", st.neighbours}, {"bytes", bytes.size()}, {"seconds", secs},
                   {"rows_per_second", secs > 0 ? static_cast<double>(read.rows) / secs : 0}, {"peak_rss_kb", peak_rss_kb()},
-                  {"out", out_path}};
+                  {"bad_order_rows", bad_orders.count()}, {"bad_order_rows_shown", bad_orders.first()},
+                  {"bad_catalog_rows", bad_catalog_rows}, {"out", out_path}};
   std::fprintf(stderr,
                "emma-model: %zu items, %llu rows (%llu used) in %llu baskets of %llu customers\n"
                "emma-model: pairs: %llu seen, %llu kept (>= %u customers), %llu dropped below k, %llu pruned; %llu neighbours\n"
@@ -151,6 +215,26 @@ int build(const std::vector<std::string>& orders, const std::string& catalog_pat
                secs > 0 ? read.rows / secs : 0.0, peak_rss_kb() / 1024.0);
   if (json_summary) std::cout << summary.dump() << "\n";
   return 0;
+}
+
+// Reads a catalog as `pack` would and reports what it found, writing nothing: a feed check
+// for a shop's CI, and the importer's memory measured alone.
+int check(const std::string& catalog_path, const ImportOptions& io, bool json_summary) {
+  const auto t0 = std::chrono::steady_clock::now();
+  emma_tools::BadRows bad;
+  const auto cat = emma_tools::import_catalog(catalog_path, io.catalog_format, bad, false);
+  const json summary = {{"format", emma_tools::catalog_format_name(cat.format)}, {"entries", cat.counts.rows},
+                        {"items", cat.item_count}, {"variants_folded", cat.variants_folded},
+                        {"left_out", cat.counts.left_out}, {"recoded_fields", cat.counts.recoded},
+                        {"bad_rows", bad.count()}, {"bad_rows_shown", bad.first()}, {"seconds", seconds_since(t0)},
+                        {"peak_rss_kb", peak_rss_kb()}};
+  std::fprintf(stderr, "emma-model: %s read as %s: %llu entries, %zu items (%llu variants folded), %llu bad, peak memory %.1f MB\n",
+               catalog_path.c_str(), emma_tools::catalog_format_name(cat.format), static_cast<unsigned long long>(cat.counts.rows),
+               cat.item_count, static_cast<unsigned long long>(cat.variants_folded), static_cast<unsigned long long>(bad.count()),
+               peak_rss_kb() / 1024.0);
+  for (const auto& m : bad.first()) std::fprintf(stderr, "  %s\n", m.c_str());
+  if (json_summary) std::cout << summary.dump() << "\n";
+  return io.max_bad.exceeded(bad.count(), cat.counts.rows) ? 1 : 0;
 }
 
 // The bundle as one JSON document (for shops inspecting what they publish, and for the
@@ -179,8 +263,8 @@ int inspect(const std::string& bundle_path, const std::string& out_path) {
   return 0;
 }
 
-int pack(const std::string& catalog_path, const std::string& out_path) {
-  const auto items = emma_tools::read_catalog(catalog_path);
+int pack(const std::string& catalog_path, const std::string& out_path, const ImportOptions& io) {
+  const auto items = load_catalog(catalog_path, io).items;
   emma::ModelInput model;
   model.windows.push_back({"catalog", 0});
   model.popularity.emplace_back();
@@ -209,6 +293,7 @@ int main(int argc, char** argv) {
   std::string catalog, out, until;
   bool json_summary = false;
   emma::BuildOptions opt;
+  ImportOptions io;
   try {
     for (int i = 2; i < argc; ++i) {
       const std::string a = argv[i];
@@ -226,11 +311,15 @@ int main(int argc, char** argv) {
       else if (a == "--max-basket") opt.max_basket = number("--max-basket", value(), 2, 100000);
       else if (a == "--max-pairs") opt.max_pairs = number("--max-pairs", value(), 1000, 1'000'000'000);
       else if (a == "--json") json_summary = true;
+      else if (a == "--catalog-format") io.catalog_format = emma_tools::catalog_format_named(value());
+      else if (a == "--orders-columns") io.columns = emma_tools::OrderColumns::parse(value());
+      else if (a == "--max-bad-rows") io.max_bad = emma_tools::BadRowLimit::parse(value());
       else return usage();
     }
+    if (cmd == "check" && !catalog.empty()) return check(catalog, io, json_summary);
     if (out.empty()) return usage();
-    if (cmd == "build" && !orders.empty()) return build(orders, catalog, until, opt, out, json_summary);
-    if (cmd == "pack" && !catalog.empty()) return pack(catalog, out);
+    if (cmd == "build" && !orders.empty()) return build(orders, catalog, until, opt, out, json_summary, io);
+    if (cmd == "pack" && !catalog.empty()) return pack(catalog, out, io);
     if (cmd == "inspect" && !catalog.empty()) return inspect(catalog, out);
     return usage();
   } catch (const emma::Error& e) {
