@@ -2,6 +2,7 @@
 // that every shopper's browser loads. It validates and models with the same core code the
 // engine uses (src/core), and reports what it kept and dropped.
 #include <sys/resource.h>
+#include <sodium.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -18,6 +19,7 @@
 #include "core/bundle.hpp"
 #include "core/error.hpp"
 #include "core/model_builder.hpp"
+#include "bundle_diff.hpp"
 #include "catalog_import.hpp"
 #include "inputs.hpp"
 
@@ -35,6 +37,9 @@ int usage() {
       "  emma-model pack --catalog <file> [--catalog-format F] [--max-bad-rows 1%|N] --out <shop.bundle> [--json]\n"
       "  emma-model check --catalog <file> [--catalog-format F] [--json]   (reads and reports; writes nothing)\n"
       "  emma-model inspect --bundle <shop.bundle> --out <bundle.json>\n"
+      "  emma-model diff <old.bundle> <new.bundle> [--json]   (items, pairs, popularity: what changed)\n"
+      "build and pack: --hashed-name writes <name>.<content hash>.bundle beside --out and a manifest\n"
+      "<name>.manifest.json naming it (immutable caching); the same input gives the same bytes.\n"
       "Catalog files, recognised from their content (--catalog-format json|jsonl|csv|google|google-tsv|shopify|\n"
       "woocommerce overrides): Emma's .json {\"items\":[...]}, .jsonl (an item per line) or .csv (id,title,url,image,\n"
       "category,brand,tags,price,currency,availability); a Google Merchant feed (RSS 2.0, Atom 1.0 or TSV); Shopify's\n"
@@ -87,10 +92,77 @@ bool write_file(const std::string& path, const std::vector<std::uint8_t>& bytes)
   return std::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
+// Writes the bundle. With --hashed-name: as <stem>.<16 hex of BLAKE2b>.bundle beside `out`,
+// then <stem>.manifest.json naming it, so that a shop serves bundles with immutable caching
+// and only the small manifest (or the page template made from it) changes each night. The
+// manifest is replaced last: a reader sees the old bundle or the whole new one.
+std::string publish(const std::string& out, const std::vector<std::uint8_t>& bytes, bool hashed, std::size_t items) {
+  if (!hashed) {
+    if (!write_file(out, bytes)) throw emma::Error(emma::code::bad_request, "cannot write " + out);
+    return out;
+  }
+  unsigned char h[16];
+  crypto_generichash(h, sizeof h, bytes.data(), bytes.size(), nullptr, 0);
+  static const char* hex = "0123456789abcdef";
+  std::string digest;
+  for (unsigned char c : h) {
+    digest += hex[c >> 4];
+    digest += hex[c & 15];
+  }
+  const std::string dir = out.find('/') == std::string::npos ? "" : out.substr(0, out.rfind('/') + 1);
+  std::string stem = out.substr(dir.size());
+  if (stem.size() > 7 && stem.compare(stem.size() - 7, 7, ".bundle") == 0) stem.resize(stem.size() - 7);
+  const std::string name = stem + "." + digest.substr(0, 16) + ".bundle";
+  if (!write_file(dir + name, bytes)) throw emma::Error(emma::code::bad_request, "cannot write " + dir + name);
+  const json manifest = {{"bundle", name}, {"bytes", bytes.size()}, {"blake2b_128", digest}, {"items", items},
+                         {"format_version", emma::kBundleVersion}};
+  const std::string text = manifest.dump(2) + "\n";
+  if (!write_file(dir + stem + ".manifest.json", std::vector<std::uint8_t>(text.begin(), text.end()))) {
+    throw emma::Error(emma::code::bad_request, "cannot write " + dir + stem + ".manifest.json");
+  }
+  std::fprintf(stderr, "emma-model: manifest %s%s.manifest.json names %s\n", dir.c_str(), stem.c_str(), name.c_str());
+  return dir + name;
+}
+
+std::unique_ptr<emma::Bundle> load_bundle(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw emma::Error(emma::code::bad_request, "cannot read " + path);
+  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  try {
+    return emma::read_bundle(std::move(bytes));
+  } catch (const emma::Error& e) {
+    throw emma::Error(e.code(), path + ": " + e.what());
+  }
+}
+
+int diff(const std::string& old_path, const std::string& new_path, bool json_out) {
+  const auto a = load_bundle(old_path), b = load_bundle(new_path);
+  const json d = emma_tools::diff_bundles(*a, *b);
+  if (json_out) {
+    std::cout << d.dump() << "\n";
+    return 0;
+  }
+  const auto& it = d["items"];
+  const auto& ch = it["changed"];
+  std::cout << "items: " << it["old"] << " -> " << it["new"] << " (" << it["added"] << " added, " << it["removed"] << " removed; changed: "
+            << ch["price"] << " price, " << ch["in_stock"] << " stock, " << ch["title"] << " title, " << ch["category"] << " category)\n";
+  if (!it["added_ids"].empty()) std::cout << "  added: " << it["added_ids"].dump() << "\n";
+  if (!it["removed_ids"].empty()) std::cout << "  removed: " << it["removed_ids"].dump() << "\n";
+  const auto& p = d["pairs"];
+  std::cout << "pairs: " << p["old"] << " -> " << p["new"] << " (" << p["added"] << " added, " << p["removed"] << " removed)\n";
+  if (!d["popularity"].empty()) {
+    const auto& pop = d["popularity"];
+    std::cout << "popularity (" << pop["window"].get<std::string>() << ", top " << pop["top"] << "): entered " << pop["entered_top"].dump()
+              << ", left " << pop["left_top"].dump() << "\n";
+  }
+  return 0;
+}
+
 struct ImportOptions {
   emma_tools::CatalogFormat catalog_format = emma_tools::CatalogFormat::automatic;
   emma_tools::BadRowLimit max_bad;
   emma_tools::OrderColumns columns;
+  bool hashed_name = false;
 };
 
 // Prints the first bad rows and fails the build past --max-bad-rows.
@@ -194,7 +266,7 @@ int build(const std::vector<std::string>& orders, const std::string& catalog_pat
   json meta = {{"tool", "emma-model"}, {"k", opt.k}, {"until_ms", opt.until}, {"max_neighbours", opt.max_neighbours},
                {"max_basket", opt.max_basket}, {"stats", st.to_json()}};
   const auto bytes = emma::write_bundle(items, model, meta);
-  if (!write_file(out_path, bytes)) throw emma::Error(emma::code::bad_request, "cannot write " + out_path);
+  const std::string written = publish(out_path, bytes, io.hashed_name, items.size());
   const double secs = seconds_since(t0);
   json summary = {{"items", items.size()}, {"rows", read.rows}, {"rows_used", st.lines_used}, {"baskets", st.baskets},
                   {"customers", st.customers}, {"pairs_seen", st.pairs_seen}, {"pairs_kept", st.pairs_kept},
@@ -202,7 +274,7 @@ int build(const std::vector<std::string>& orders, const std::string& catalog_pat
                   {"neighbours", st.neighbours}, {"bytes", bytes.size()}, {"seconds", secs},
                   {"rows_per_second", secs > 0 ? static_cast<double>(read.rows) / secs : 0}, {"peak_rss_kb", peak_rss_kb()},
                   {"bad_order_rows", bad_orders.count()}, {"bad_order_rows_shown", bad_orders.first()},
-                  {"bad_catalog_rows", bad_catalog_rows}, {"out", out_path}};
+                  {"bad_catalog_rows", bad_catalog_rows}, {"out", written}};
   std::fprintf(stderr,
                "emma-model: %zu items, %llu rows (%llu used) in %llu baskets of %llu customers\n"
                "emma-model: pairs: %llu seen, %llu kept (>= %u customers), %llu dropped below k, %llu pruned; %llu neighbours\n"
@@ -211,7 +283,7 @@ int build(const std::vector<std::string>& orders, const std::string& catalog_pat
                static_cast<unsigned long long>(st.baskets), static_cast<unsigned long long>(st.customers),
                static_cast<unsigned long long>(st.pairs_seen), static_cast<unsigned long long>(st.pairs_kept), opt.k,
                static_cast<unsigned long long>(st.pairs_below_k), static_cast<unsigned long long>(st.pairs_pruned),
-               static_cast<unsigned long long>(st.neighbours), bytes.size(), out_path.c_str(), secs,
+               static_cast<unsigned long long>(st.neighbours), bytes.size(), written.c_str(), secs,
                secs > 0 ? read.rows / secs : 0.0, peak_rss_kb() / 1024.0);
   if (json_summary) std::cout << summary.dump() << "\n";
   return 0;
@@ -270,8 +342,8 @@ int pack(const std::string& catalog_path, const std::string& out_path, const Imp
   model.popularity.emplace_back();
   for (const auto& it : items) model.popularity.back().push_back(static_cast<float>(it.popularity));
   const auto bytes = emma::write_bundle(items, model, json{{"tool", "emma-model pack"}});
-  if (!write_file(out_path, bytes)) throw emma::Error(emma::code::bad_request, "cannot write " + out_path);
-  std::fprintf(stderr, "emma-model: %zu items, %zu bytes written to %s\n", items.size(), bytes.size(), out_path.c_str());
+  const std::string written = publish(out_path, bytes, io.hashed_name, items.size());
+  std::fprintf(stderr, "emma-model: %zu items, %zu bytes written to %s\n", items.size(), bytes.size(), written.c_str());
   return 0;
 }
 
@@ -294,6 +366,7 @@ int main(int argc, char** argv) {
   bool json_summary = false;
   emma::BuildOptions opt;
   ImportOptions io;
+  std::vector<std::string> positional;
   try {
     for (int i = 2; i < argc; ++i) {
       const std::string a = argv[i];
@@ -314,9 +387,12 @@ int main(int argc, char** argv) {
       else if (a == "--catalog-format") io.catalog_format = emma_tools::catalog_format_named(value());
       else if (a == "--orders-columns") io.columns = emma_tools::OrderColumns::parse(value());
       else if (a == "--max-bad-rows") io.max_bad = emma_tools::BadRowLimit::parse(value());
+      else if (a == "--hashed-name") io.hashed_name = true;
+      else if (cmd == "diff" && a.rfind("--", 0) != 0) positional.push_back(a);
       else return usage();
     }
     if (cmd == "check" && !catalog.empty()) return check(catalog, io, json_summary);
+    if (cmd == "diff" && positional.size() == 2) return diff(positional[0], positional[1], json_summary);
     if (out.empty()) return usage();
     if (cmd == "build" && !orders.empty()) return build(orders, catalog, until, opt, out, json_summary, io);
     if (cmd == "pack" && !catalog.empty()) return pack(catalog, out, io);
