@@ -14,9 +14,12 @@ export NODE_PATH=/usr/share/nodejs
 # cmake/g++ (native build), chromium (browser tests), autoconf/automake/libtool/dpkg-dev
 # (build libsodium for wasm from Debian's source package), clang-14 + libclang-rt-14-dev
 # (libFuzzer targets), libexpat1-dev (emma-model reads Google Merchant XML feeds as a stream
-# with expat: a kept parser instead of our own, and a 1M-item feed never held as a document).
+# with expat: a kept parser instead of our own, and a 1M-item feed never held as a document),
+# postgresql-15 and clickhouse-server (the bundle's counting SQL is tested on both, each
+# started by the test in a temporary folder; no service is enabled; about 20 s to install).
 packages=(emscripten nlohmann-json3-dev catch2 libsodium-dev pkg-config cmake g++ chromium
-          autoconf automake libtool dpkg-dev clang-14 libclang-rt-14-dev libexpat1-dev)
+          autoconf automake libtool dpkg-dev clang-14 libclang-rt-14-dev libexpat1-dev
+          postgresql-15 clickhouse-server)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -28,7 +31,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   log "installing Debian packages: ${missing[*]}"
   apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 "${missing[@]}" >&2
 fi
 
 # --- 2. npm modules, only when the lock file changed -----------------------------------

@@ -19,6 +19,7 @@
 #include "core/bundle.hpp"
 #include "core/error.hpp"
 #include "core/model_builder.hpp"
+#include "aggregates.hpp"
 #include "bundle_diff.hpp"
 #include "catalog_import.hpp"
 #include "inputs.hpp"
@@ -34,6 +35,9 @@ int usage() {
       "                   [--k 5] [--neighbours 50] [--max-basket 100] [--max-pairs 4000000] --out <shop.bundle> [--json]\n"
       "                   [--catalog-format F] [--orders-columns customer=C,basket=C,item=C,at=C[,quantity=C]]\n"
       "                   [--max-bad-rows 1%|N]\n"
+      "  emma-model build --aggregates <dir> --catalog <file> --out <shop.bundle>   (counts from src/tools/sql/count.mjs)\n"
+      "  emma-model export-orders --orders <file|folder> [--orders-columns ...] --out <orders.csv>\n"
+      "                   (the lines as read, for a database engine: customer,basket,item,at,quantity,line)\n"
       "  emma-model pack --catalog <file> [--catalog-format F] [--max-bad-rows 1%|N] --out <shop.bundle> [--json]\n"
       "  emma-model check --catalog <file> [--catalog-format F] [--json]   (reads and reports; writes nothing)\n"
       "  emma-model inspect --bundle <shop.bundle> --out <bundle.json>\n"
@@ -309,6 +313,67 @@ int check(const std::string& catalog_path, const ImportOptions& io, bool json_su
   return io.max_bad.exceeded(bad.count(), cat.counts.rows) ? 1 : 0;
 }
 
+// The order lines as emma-model reads them (every format, filters applied, customers hashed
+// or as given), as one canonical CSV for a database engine: customer,basket,item,at,quantity,line.
+// `line` is the position in the log, which the SQL uses where the native counter relies on order.
+int export_orders(const std::vector<std::string>& orders, const std::string& out_path, const ImportOptions& io) {
+  const auto files = emma_tools::order_files(orders);
+  const emma_tools::CustomerHasher hasher;
+  emma_tools::BadRows bad;
+  emma_tools::OrderReadStats read;
+  const std::string tmp = out_path + ".tmp";
+  std::FILE* out = std::fopen(tmp.c_str(), "wb");
+  if (!out) throw emma::Error(emma::code::bad_request, "cannot write " + out_path);
+  std::fputs("customer,basket,item,at,quantity,line\n", out);
+  std::uint64_t line = 0;
+  auto field = [&](std::string_view v) {
+    if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
+      std::fwrite(v.data(), 1, v.size(), out);
+      return;
+    }
+    std::fputc('"', out);
+    for (char ch : v) {
+      if (ch == '"') std::fputc('"', out);
+      std::fputc(ch, out);
+    }
+    std::fputc('"', out);
+  };
+  const emma_tools::OrderReadOptions options{io.columns, &hasher, &bad};
+  for (const auto& f : files) {
+    emma_tools::read_orders(f, read, [&](const emma::OrderLine& l) {
+      field(l.customer);
+      std::fputc(',', out);
+      field(l.basket);
+      std::fputc(',', out);
+      field(l.item);
+      std::fprintf(out, ",%lld,%.17g,%llu\n", static_cast<long long>(l.at), l.quantity, static_cast<unsigned long long>(++line));
+    }, {}, options);
+  }
+  const bool ok = std::fclose(out) == 0;
+  report_bad_rows("order rows", bad, read.rows, io.max_bad);
+  if (!ok || std::rename(tmp.c_str(), out_path.c_str()) != 0) throw emma::Error(emma::code::bad_request, "cannot write " + out_path);
+  std::fprintf(stderr, "emma-model: %llu order lines written to %s\n", static_cast<unsigned long long>(line), out_path.c_str());
+  return 0;
+}
+
+// A bundle from statistics a database engine counted (src/sql/, src/tools/sql/count.mjs).
+int build_from_aggregates(const std::string& dir, const std::string& catalog_path, emma::BuildOptions opt,
+                          const std::string& out_path, bool json_summary, const ImportOptions& io) {
+  if (catalog_path.empty()) throw emma::Error(emma::code::bad_request, "--aggregates needs --catalog (the items the counts refer to)");
+  const auto items = load_catalog(catalog_path, io).items;
+  auto agg = emma_tools::read_aggregates(dir, items, opt);
+  const auto& o = agg.options;
+  const json meta = {{"tool", "emma-model"}, {"k", o.k}, {"until_ms", o.until}, {"max_neighbours", o.max_neighbours},
+                     {"max_basket", o.max_basket}, {"stats", agg.stats.to_json()}};
+  const auto bytes = emma::write_bundle(items, agg.model, meta);
+  const std::string written = publish(out_path, bytes, io.hashed_name, items.size());
+  std::fprintf(stderr, "emma-model: %zu items, counts from %s (%llu baskets, %llu pairs kept), %zu bytes written to %s\n", items.size(),
+               agg.engine.c_str(), static_cast<unsigned long long>(agg.stats.baskets), static_cast<unsigned long long>(agg.stats.pairs_kept),
+               bytes.size(), written.c_str());
+  if (json_summary) std::cout << json{{"items", items.size()}, {"engine", agg.engine}, {"bytes", bytes.size()}, {"out", written}}.dump() << "\n";
+  return 0;
+}
+
 // The bundle as one JSON document (for shops inspecting what they publish, and for the
 // benchmark's JSON.parse comparison): items, popularity windows, neighbours.
 int inspect(const std::string& bundle_path, const std::string& out_path) {
@@ -367,6 +432,7 @@ int main(int argc, char** argv) {
   emma::BuildOptions opt;
   ImportOptions io;
   std::vector<std::string> positional;
+  std::string aggregates;
   try {
     for (int i = 2; i < argc; ++i) {
       const std::string a = argv[i];
@@ -388,12 +454,15 @@ int main(int argc, char** argv) {
       else if (a == "--orders-columns") io.columns = emma_tools::OrderColumns::parse(value());
       else if (a == "--max-bad-rows") io.max_bad = emma_tools::BadRowLimit::parse(value());
       else if (a == "--hashed-name") io.hashed_name = true;
+      else if (a == "--aggregates") aggregates = value();
       else if (cmd == "diff" && a.rfind("--", 0) != 0) positional.push_back(a);
       else return usage();
     }
     if (cmd == "check" && !catalog.empty()) return check(catalog, io, json_summary);
     if (cmd == "diff" && positional.size() == 2) return diff(positional[0], positional[1], json_summary);
     if (out.empty()) return usage();
+    if (cmd == "export-orders" && !orders.empty()) return export_orders(orders, out, io);
+    if (cmd == "build" && !aggregates.empty() && orders.empty()) return build_from_aggregates(aggregates, catalog, opt, out, json_summary, io);
     if (cmd == "build" && !orders.empty()) return build(orders, catalog, until, opt, out, json_summary, io);
     if (cmd == "pack" && !catalog.empty()) return pack(catalog, out, io);
     if (cmd == "inspect" && !catalog.empty()) return inspect(catalog, out);
