@@ -32,12 +32,17 @@ const STEPS = [
 function statements(engine, name, params) {
   const variant = path.join(sqlDir, `${name}.${engine}.sql`);
   const file = readdirSync(sqlDir).includes(`${name}.${engine}.sql`) ? variant : path.join(sqlDir, `${name}.sql`);
-  let text = readFileSync(file, 'utf8').replace(/^\s*--.*$/gm, '');
+  let text = readFileSync(file, 'utf8');
   for (const [k, v] of Object.entries(params)) {
     if (!Number.isSafeInteger(v)) throw new Error(`${k} must be an integer`);
     text = text.replaceAll(`{{${k}}}`, String(v));
   }
-  return text.split(/;\s*$/m).map((s) => s.trim().replace(/\s+/g, ' ')).filter(Boolean);
+  // A statement under a "-- on each shard" line runs on every shard (ClickHouse's local tables).
+  return text.split(/;\s*$/m).map((chunk) => {
+    const each = /^\s*-- on each shard\s*$/m.test(chunk);
+    const body = chunk.replace(/^\s*--.*$/gm, '').trim().replace(/\s+/g, ' ');
+    return body && (each ? `ON EACH SHARD ${body}` : body);
+  }).filter(Boolean);
 }
 
 // The catalog's item ids in bundle order, as emma-model reads the file (any format).
