@@ -35,7 +35,7 @@ function config(dir, ports, shards) {
 
 const USERS = `<?xml version="1.0"?>
 <yandex>
-  <profiles><default><max_memory_usage>4000000000</max_memory_usage><insert_distributed_sync>1</insert_distributed_sync></default></profiles>
+  <profiles><default><max_memory_usage>4000000000</max_memory_usage><max_bytes_before_external_group_by>1500000000</max_bytes_before_external_group_by><insert_distributed_sync>1</insert_distributed_sync></default></profiles>
   <users><default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default></users>
   <quotas><default></default></quotas>
 </yandex>
@@ -105,6 +105,18 @@ export async function clickhouse(tmp) {
     },
     async selectToCsv(sql, file) {
       writeFileSync(file, await query(initiator, `${sql} FORMAT CSVWithNames`));
+    },
+    // The servers' peak resident memory together (VmHWM), read before they stop.
+    peakKb() {
+      let kb = 0;
+      for (const c of children) {
+        try {
+          kb += Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${c.pid}/status`, 'utf8'))[1]);
+        } catch {
+          // gone already
+        }
+      }
+      return kb;
     },
     async close() {
       stop();

@@ -76,7 +76,9 @@ export async function count({ engine, orders, catalog, untilMs, k = 5, maxBasket
       progress(`${name} done at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     }
     writeFileSync(path.join(out, 'aggregates.json'), `${JSON.stringify({ engine: db.name, until_ms: untilMs, k, max_basket: maxBasket })}\n`);
-    return { seconds: (Date.now() - t0) / 1000 };
+    // Peak memory: this process (DuckDB runs inside it) or, for servers, theirs.
+    const serverKb = db.peakKb ? db.peakKb() : 0;
+    return { seconds: (Date.now() - t0) / 1000, peak_kb: serverKb || process.resourceUsage().maxRSS };
   } finally {
     await db.close();
     rmSync(tmp, { recursive: true, force: true });

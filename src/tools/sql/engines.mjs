@@ -20,10 +20,13 @@ export async function freePort() {
 
 const sql = (s) => `'${s.replaceAll("'", "''")}'`;
 
-async function duckdb() {
+async function duckdb(tmp) {
   const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:');
   const c = await instance.connect();
+  // A shared machine: a bounded share of memory, the rest spilled to the temporary folder.
+  await c.run(`SET memory_limit = '4GB'`);
+  await c.run(`SET temp_directory = ${sql(path.join(tmp, 'duckdb-spill'))}`);
   return {
     name: 'duckdb',
     dialect: 'duckdb',
