@@ -36,7 +36,7 @@ int usage() {
       "                   [--catalog-format F] [--orders-columns customer=C,basket=C,item=C,at=C[,quantity=C]]\n"
       "                   [--max-bad-rows 1%|N]\n"
       "  emma-model build --aggregates <dir> --catalog <file> --out <shop.bundle>   (counts from src/tools/sql/count.mjs)\n"
-      "  emma-model export-orders --orders <file|folder> [--orders-columns ...] --out <orders.csv>\n"
+      "  emma-model export-orders --orders <file|folder> [--orders-columns ...] [--catalog <file>] --out <orders.csv>\n"
       "                   (the lines as read, for a database engine: customer,basket,item,at,quantity,line)\n"
       "  emma-model pack --catalog <file> [--catalog-format F] [--max-bad-rows 1%|N] --out <shop.bundle> [--json]\n"
       "  emma-model check --catalog <file> [--catalog-format F] [--json]   (reads and reports; writes nothing)\n"
@@ -316,8 +316,12 @@ int check(const std::string& catalog_path, const ImportOptions& io, bool json_su
 // The order lines as emma-model reads them (every format, filters applied, customers hashed
 // or as given), as one canonical CSV for a database engine: customer,basket,item,at,quantity,line.
 // `line` is the position in the log, which the SQL uses where the native counter relies on order.
-int export_orders(const std::vector<std::string>& orders, const std::string& out_path, const ImportOptions& io) {
+int export_orders(const std::vector<std::string>& orders, const std::string& catalog_path, const std::string& out_path,
+                  const ImportOptions& io) {
   const auto files = emma_tools::order_files(orders);
+  // With the catalog, variant SKUs are written as their product's id (as `build` counts them).
+  std::unordered_map<std::string, std::string> variant_of;
+  if (!catalog_path.empty()) variant_of = load_catalog(catalog_path, io).variant_of;
   const emma_tools::CustomerHasher hasher;
   emma_tools::BadRows bad;
   emma_tools::OrderReadStats read;
@@ -345,7 +349,8 @@ int export_orders(const std::vector<std::string>& orders, const std::string& out
       std::fputc(',', out);
       field(l.basket);
       std::fputc(',', out);
-      field(l.item);
+      const auto v = variant_of.empty() ? variant_of.end() : variant_of.find(std::string(l.item));
+      field(v == variant_of.end() ? l.item : std::string_view(v->second));
       std::fprintf(out, ",%lld,%.17g,%llu\n", static_cast<long long>(l.at), l.quantity, static_cast<unsigned long long>(++line));
     }, {}, options);
   }
@@ -461,7 +466,7 @@ int main(int argc, char** argv) {
     if (cmd == "check" && !catalog.empty()) return check(catalog, io, json_summary);
     if (cmd == "diff" && positional.size() == 2) return diff(positional[0], positional[1], json_summary);
     if (out.empty()) return usage();
-    if (cmd == "export-orders" && !orders.empty()) return export_orders(orders, out, io);
+    if (cmd == "export-orders" && !orders.empty()) return export_orders(orders, catalog, out, io);
     if (cmd == "build" && !aggregates.empty() && orders.empty()) return build_from_aggregates(aggregates, catalog, opt, out, json_summary, io);
     if (cmd == "build" && !orders.empty()) return build(orders, catalog, until, opt, out, json_summary, io);
     if (cmd == "pack" && !catalog.empty()) return pack(catalog, out, io);

@@ -78,3 +78,14 @@ test('a two-shard ClickHouse cluster with Distributed tables counts the same bun
   const left = run('sh', ['-c', `pgrep -f "[c]lickhouse-server --config-file=${tmp}" || true`]).toString().trim();
   assert.equal(left, '', 'clickhouse-server processes left running');
 });
+
+test('npm run model: a Shopify export counted on DuckDB gives the native bundle (variant SKUs counted for their product)', async () => {
+  const fixtures = path.join(root, 'tests/fixtures/shop');
+  const common = ['--orders', 'shopify-orders.csv', '--catalog', 'shopify-products.csv', '--until', '2026-03-06', '--k', '1', '--max-bad-rows', '2'];
+  execFileSync('node', [path.join(root, 'src/tools/model.mjs'), ...common, '--engine', 'duckdb', '--out', path.join(tmp, 'model-duckdb.bundle')], { cwd: fixtures, stdio: 'ignore' });
+  execFileSync('node', [path.join(root, 'src/tools/model.mjs'), ...common, '--out', path.join(tmp, 'model-native.bundle')], { cwd: fixtures, stdio: 'ignore' });
+  const a = readFileSync(path.join(tmp, 'model-native.bundle'));
+  assert.ok(a.equals(readFileSync(path.join(tmp, 'model-duckdb.bundle'))));
+  em('inspect', '--bundle', path.join(tmp, 'model-native.bundle'), '--out', path.join(tmp, 'model.json'));
+  assert.deepEqual(JSON.parse(readFileSync(path.join(tmp, 'model.json'), 'utf8')).popularity.all, [5, 2, 4]);
+});
