@@ -27,6 +27,14 @@ bool quantity_of(const std::string& text, double& q) {
   return end && *end == '\0' && q == q;
 }
 
+// Warehouse dumps write times as numbers: seconds (10 digits) or ms (13 digits) since 1970.
+bool epoch_time(const std::string& text, std::int64_t& ms) {
+  if (text.empty() || text.size() > 15 || text.find_first_not_of("0123456789") != std::string::npos) return false;
+  const long long v = std::stoll(text);
+  ms = text.size() >= 12 ? v : v * 1000;
+  return true;
+}
+
 // Wipes a customer identifier from a row buffer once hashed (it is not kept anywhere).
 void wipe(std::string& s) {
   std::fill(s.begin(), s.end(), '\0');
@@ -162,8 +170,8 @@ void read_mapped_orders(std::istream& in, const std::string& file, const std::ve
       bad.add(file, line, columns.basket, "", "is empty");
     } else if (item.empty()) {
       bad.add(file, line, columns.item, "", "is empty");
-    } else if (!parse_time_zoned(when, at)) {
-      bad.add(file, line, columns.at, when, "not a date (YYYY-MM-DD[ HH:MM:SS][ +hhmm])");
+    } else if (!epoch_time(when, at) && !parse_time_zoned(when, at)) {
+      bad.add(file, line, columns.at, when, "not a date (YYYY-MM-DD[ HH:MM:SS][ +hhmm], or seconds or ms since 1970)");
     } else if (c_qty >= 0 && !quantity_of(row[static_cast<std::size_t>(c_qty)], q)) {
       bad.add(file, line, columns.quantity, row[static_cast<std::size_t>(c_qty)], "not a number");
     } else if (q <= 0) {
