@@ -15,6 +15,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   // read_orders takes a path (as emma-model does): one private file per process.
   static const std::string path = "/tmp/emma-fuzz-orders-" + std::to_string(getpid()) + ".csv";
+  static const struct Cleanup {
+    ~Cleanup() { std::remove(path.c_str()); }
+  } cleanup;
   std::FILE* f = std::fopen(path.c_str(), "wb");
   if (!f) return 0;
   std::fwrite(data + 1, 1, size - 1, f);
