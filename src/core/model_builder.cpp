@@ -22,6 +22,35 @@ std::uint64_t fnv1a(std::string_view s) {  // stable across builds and machines
 
 }  // namespace
 
+std::vector<std::vector<Neighbour>> rank_neighbours(std::size_t n, const std::vector<KeptPair>& pairs,
+                                                    const std::vector<std::uint32_t>& item_baskets,
+                                                    std::uint32_t max_neighbours, std::uint64_t& total) {
+  // Directed, shrunk co-purchase probability s(i->j) = B(i,j) / (B(i) + 10) over baskets,
+  // for pairs that pass the k threshold (README "Quality": it ranked better than cosine).
+  std::vector<std::vector<Neighbour>> nb(n);
+  for (const auto& p : pairs) {
+    nb[p.a].push_back({p.b, static_cast<float>(p.baskets / (item_baskets[p.a] + kNeighbourShrink))});
+    nb[p.b].push_back({p.a, static_cast<float>(p.baskets / (item_baskets[p.b] + kNeighbourShrink))});
+  }
+  for (auto& list : nb) {
+    // Best first; ties by item index so that builds are reproducible.
+    std::sort(list.begin(), list.end(), [](const Neighbour& a, const Neighbour& b) {
+      return a.score != b.score ? a.score > b.score : a.item < b.item;
+    });
+    if (list.size() > max_neighbours) list.resize(max_neighbours);
+    total += list.size();
+  }
+  return nb;
+}
+
+void repurchase_figures(std::uint32_t buyers, std::uint32_t rebuyers, std::int64_t median_ms, std::uint32_t min_customers,
+                        float& days, float& share) {
+  days = share = 0;
+  if (rebuyers < min_customers) return;  // too few people to say
+  days = static_cast<float>(static_cast<double>(median_ms) / kDayMs);
+  share = static_cast<float>(rebuyers) / static_cast<float>(std::max<std::uint32_t>(buyers, 1));
+}
+
 json BuildStats::to_json() const {
   return {{"lines", lines},           {"lines_used", lines_used}, {"unknown_items", unknown_items},
           {"baskets", baskets},       {"large_baskets", large_baskets}, {"customers", customers},
@@ -82,7 +111,7 @@ void ModelBuilder::flush_basket() {
       ++buyers_[i];
     } else if (basket_at_ > last->second.at) {
       if (intervals_[i].size() < kMaxIntervalsPerItem) {
-        intervals_[i].push_back(static_cast<float>(static_cast<double>(basket_at_ - last->second.at) / kDayMs));
+        intervals_[i].push_back(basket_at_ - last->second.at);
       }
       if (!last->second.rebought) ++rebuyers_[i];
       last->second = {basket_at_, true};
@@ -146,36 +175,24 @@ ModelInput ModelBuilder::finish() {
   ModelInput m;
   m.windows = opt_.windows;
   m.popularity = window_counts_;
-  // Directed, shrunk co-purchase probability s(i->j) = B(i,j) / (B(i) + 10) over baskets,
-  // for pairs that pass the k threshold (README "Quality": it ranked better than cosine).
-  std::vector<std::vector<Neighbour>> nb(n_);
+  std::vector<KeptPair> kept;
   for (const auto& [key, s] : pairs_) {
     if (s.customers_seen < opt_.k) {
       ++stats_.pairs_below_k;
       continue;
     }
     ++stats_.pairs_kept;
-    const auto i = static_cast<std::uint32_t>(key >> 32), j = static_cast<std::uint32_t>(key & 0xFFFFFFFFu);
-    nb[i].push_back({j, static_cast<float>(s.baskets / (item_baskets_[i] + kNeighbourShrink))});
-    nb[j].push_back({i, static_cast<float>(s.baskets / (item_baskets_[j] + kNeighbourShrink))});
+    kept.push_back({static_cast<std::uint32_t>(key >> 32), static_cast<std::uint32_t>(key & 0xFFFFFFFFu), s.baskets});
   }
-  for (auto& list : nb) {
-    // Best first; ties by item index so that builds are reproducible.
-    std::sort(list.begin(), list.end(), [](const Neighbour& a, const Neighbour& b) {
-      return a.score != b.score ? a.score > b.score : a.item < b.item;
-    });
-    if (list.size() > opt_.max_neighbours) list.resize(opt_.max_neighbours);
-    stats_.neighbours += list.size();
-  }
+  auto nb = rank_neighbours(n_, kept, item_baskets_, opt_.max_neighbours, stats_.neighbours);
   m.neighbours = std::move(nb);
   m.rebuy_days.assign(n_, 0);
   m.rebuy_share.assign(n_, 0);
   for (std::size_t i = 0; i < n_; ++i) {
-    if (rebuyers_[i] < opt_.min_rebuy_customers || intervals_[i].empty()) continue;  // too few people to say
+    if (intervals_[i].empty()) continue;
     auto& v = intervals_[i];
     std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
-    m.rebuy_days[i] = v[v.size() / 2];
-    m.rebuy_share[i] = static_cast<float>(rebuyers_[i]) / static_cast<float>(std::max<std::uint32_t>(buyers_[i], 1));
+    repurchase_figures(buyers_[i], rebuyers_[i], v[v.size() / 2], opt_.min_rebuy_customers, m.rebuy_days[i], m.rebuy_share[i]);
   }
   return m;
 }

@@ -46,6 +46,23 @@ struct BuildStats {
   json to_json() const;
 };
 
+// One co-purchase pair that passed the k threshold: items by catalog index, baskets with both.
+struct KeptPair {
+  std::uint32_t a, b, baskets;
+};
+
+// The neighbour lists from kept pairs and per-item basket counts: directed, shrunk
+// s(i->j) = B(i,j) / (B(i) + 10), best first, ties by item index, at most `max_neighbours`.
+// Shared by the native counter and by bundles built from SQL aggregates (one definition).
+std::vector<std::vector<Neighbour>> rank_neighbours(std::size_t n, const std::vector<KeptPair>& pairs,
+                                                    const std::vector<std::uint32_t>& item_baskets,
+                                                    std::uint32_t max_neighbours, std::uint64_t& total);
+
+// Repurchase figures as the bundle holds them: the median interval (ms) and rebuy share, kept
+// only when at least `min_customers` customers bought the item again.
+void repurchase_figures(std::uint32_t buyers, std::uint32_t rebuyers, std::int64_t median_ms, std::uint32_t min_customers,
+                        float& days, float& share);
+
 class ModelBuilder {
  public:
   ModelBuilder(const std::vector<ItemInput>& items, BuildOptions options);
@@ -81,7 +98,7 @@ class ModelBuilder {
     bool rebought;
   };
   std::unordered_map<std::uint64_t, LastBought> last_bought_;
-  std::vector<std::vector<float>> intervals_;
+  std::vector<std::vector<std::int64_t>> intervals_;  // ms, the first kMaxIntervalsPerItem in log order
   std::vector<std::uint32_t> buyers_, rebuyers_;
   std::uint64_t sampling_ = 1;
   std::unordered_set<std::uint32_t> sampled_customers_;  // high 32 bits of the followed customers' hashes

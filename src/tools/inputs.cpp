@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <sstream>
 
 #include "core/error.hpp"
 
@@ -80,10 +81,10 @@ bool parse_time(const std::string& t, std::int64_t& ms) {
   return true;
 }
 
-std::vector<emma::ItemInput> read_catalog(const std::string& path) {
+std::vector<emma::ItemInput> read_catalog(const std::string& path, const std::string& forced_ext) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(code::bad_bundle, "cannot read the catalog file " + path);
-  const std::string ext = ext_of(path);
+  const std::string ext = forced_ext.empty() ? ext_of(path) : forced_ext;
   emma::JsonLimits limits;
   limits.max_bytes = 1u << 30;
   if (ext == ".json") {
@@ -173,7 +174,12 @@ std::vector<std::string> order_files(const std::vector<std::string>& paths) {
 }
 
 void read_orders(const std::string& file, OrderReadStats& stats, const std::function<void(const emma::OrderLine&)>& sink,
-                 const std::function<void(const std::string&, const std::string&, double, std::int64_t)>& describe) {
+                 const std::function<void(const std::string&, const std::string&, double, std::int64_t)>& describe,
+                 const OrderReadOptions& options) {
+  BadRows ignored;
+  BadRows& bad = options.bad ? *options.bad : ignored;
+  static const CustomerHasher own_hasher;
+  const CustomerHasher& hasher = options.hasher ? *options.hasher : own_hasher;
   // "-" is standard input (Online Retail CSV), so that generated logs need no disk.
   std::ifstream fin;
   if (file != "-") {
@@ -189,6 +195,7 @@ void read_orders(const std::string& file, OrderReadStats& stats, const std::func
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
       ++stats.rows;
       const std::string where = file + ":" + std::to_string(n);
+      try {
       const auto doc = emma::parse_json(line, code::bad_request, where.c_str());
       emma::Fields f(doc, where, code::bad_request);
       if (f.opt_str("type", 32).value_or("purchase") != "purchase") {
@@ -209,15 +216,36 @@ void read_orders(const std::string& file, OrderReadStats& stats, const std::func
       }
       ++stats.kept;
       sink({customer, basket, item, at, q});
+      } catch (const Error& e) {
+        bad.add_message(e.what());
+      }
     }
     return;
   }
   if (!std::getline(in, line)) return;  // header
-  const auto header = split_csv(line);
+  if (line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
+  // Exports from shops in countries with a decimal comma separate fields with ';'.
+  const char sep = line.find(',') == std::string::npos && line.find(';') != std::string::npos ? ';'
+                 : line.find(',') == std::string::npos && line.find('\t') != std::string::npos ? '\t' : ',';
+  std::vector<std::string> header;
+  {
+    std::istringstream head(line);
+    CsvReader(head, sep).next(header);
+  }
+  if (!options.columns.empty()) {
+    read_mapped_orders(in, file, header, sep, options.columns, hasher, stats, bad, sink);
+    return;
+  }
+  if (is_shopify_orders_header(header)) {
+    read_shopify_orders(in, file, header, hasher, stats, bad, sink);
+    return;
+  }
   static const std::vector<std::string> kRetail = {"InvoiceNo", "StockCode", "Description", "Quantity",
                                                    "InvoiceDate", "UnitPrice", "CustomerID", "Country"};
   if (header.size() < 7 || !std::equal(kRetail.begin(), kRetail.begin() + 7, header.begin())) {
-    throw Error(code::bad_request, file + ": expected the Online Retail header (InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,...)");
+    throw Error(code::bad_request, file + ": not an order log emma-model knows: the Online Retail header (InvoiceNo,StockCode,"
+                                          "Description,Quantity,InvoiceDate,UnitPrice,CustomerID,...), Shopify's orders export, or "
+                                          "any CSV with --orders-columns customer=...,basket=...,item=...,at=...");
   }
   n = 1;
   while (std::getline(in, line)) {
@@ -225,7 +253,10 @@ void read_orders(const std::string& file, OrderReadStats& stats, const std::func
     if (line.empty()) continue;
     ++stats.rows;
     const auto f = split_csv(line);
-    if (f.size() < 7) throw Error(code::bad_request, file + ":" + std::to_string(n) + ": " + std::to_string(f.size()) + " fields, expected 8");
+    if (f.size() < 7) {
+      bad.add(file, n, "row", std::to_string(f.size()) + " fields", "expected 8");
+      continue;
+    }
     const std::string &invoice = f[0], &code_ = f[1], &qty = f[3], &date = f[4], &customer = f[6];
     int q = 0;
     try {
@@ -240,7 +271,10 @@ void read_orders(const std::string& file, OrderReadStats& stats, const std::func
       continue;
     }
     std::int64_t at = 0;
-    if (!parse_time(date, at)) throw Error(code::bad_request, file + ":" + std::to_string(n) + ": InvoiceDate \"" + date + "\" is not a date");
+    if (!parse_time(date, at)) {
+      bad.add(file, n, "InvoiceDate", date, "not a date");
+      continue;
+    }
     ++stats.kept;
     if (describe) {
       double price = -1;

@@ -9,6 +9,7 @@
 
 #include "core/catalog.hpp"
 #include "core/model_builder.hpp"
+#include "orders_import.hpp"
 
 namespace emma_tools {
 
@@ -22,21 +23,30 @@ bool parse_time(const std::string& text, std::int64_t& ms);
 // A catalog file by extension: .json ({"items":[...]}), .jsonl (one item per line), .csv
 // (header: id,title,url,image,category,brand,tags,price,currency,availability; tags split
 // on '|', availability "in stock"/"out of stock"/true/false).
-std::vector<emma::ItemInput> read_catalog(const std::string& path);
+// `ext` overrides the file's own extension (--catalog-format).
+std::vector<emma::ItemInput> read_catalog(const std::string& path, const std::string& ext = "");
 
 // Every file under `paths` (folders: their *.csv and *.jsonl files, by name), in order.
 std::vector<std::string> order_files(const std::vector<std::string>& paths);
 
-struct OrderReadStats {
-  std::uint64_t rows = 0, kept = 0, skipped = 0;
+using OrderReadStats = OrderImportStats;
+
+// Where order rows may come from besides Emma's own layouts, and where bad rows go.
+struct OrderReadOptions {
+  OrderColumns columns;                    // --orders-columns (a CSV of any layout)
+  const CustomerHasher* hasher = nullptr;  // customer identifiers -> salted hashes
+  BadRows* bad = nullptr;                  // null: bad rows are counted nowhere (a scan pass)
 };
 
 // Reads order lines and calls `sink` for every purchase line that passes the filters of
 // the evaluation protocol (customer set, not a cancellation, quantity > 0, a product code).
 // Retail CSV: InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country
 // JSON Lines: {"customer","basket","item","at" (ms or date text),"quantity","type":"purchase"}
+// Shopify's orders export and --orders-columns CSVs: orders_import.hpp. Bad rows are counted
+// in options.bad and skipped.
 // `describe`, when set, also receives the row's title and price (catalog from orders).
 void read_orders(const std::string& file, OrderReadStats& stats, const std::function<void(const emma::OrderLine&)>& sink,
-                 const std::function<void(const std::string& item, const std::string& title, double price, std::int64_t at)>& describe = {});
+                 const std::function<void(const std::string& item, const std::string& title, double price, std::int64_t at)>& describe = {},
+                 const OrderReadOptions& options = {});
 
 }  // namespace emma_tools

@@ -1,0 +1,20 @@
+-- Repurchase: per customer and item, the intervals between distinct purchase times; per item
+-- the buyers, the customers who bought again, and the median of the first 256 intervals in
+-- log order (the element at index n/2 of the sorted sample, as the native counter takes it).
+WITH times AS (
+  SELECT customer, item, at_ms, MIN(line) AS line FROM basket_items GROUP BY customer, item, at_ms
+), gaps AS (
+  SELECT customer, item, line, at_ms - LAG(at_ms) OVER (PARTITION BY customer, item ORDER BY at_ms) AS gap FROM times
+), firsts AS (
+  SELECT item, gap, ROW_NUMBER() OVER (PARTITION BY item ORDER BY line) AS nth FROM gaps WHERE gap IS NOT NULL
+), sample AS (
+  SELECT item, gap, ROW_NUMBER() OVER (PARTITION BY item ORDER BY gap) AS r, COUNT(*) OVER (PARTITION BY item) AS n
+  FROM firsts WHERE nth <= 256
+), per_item AS (
+  SELECT item, COUNT(DISTINCT customer) AS buyers, COUNT(DISTINCT customer) FILTER (WHERE gap IS NOT NULL) AS rebuyers
+  FROM gaps GROUP BY item
+)
+SELECT c.item, p.buyers, p.rebuyers, s.gap AS median_ms
+FROM per_item p
+JOIN sample s ON s.item = p.item AND s.r = FLOOR(s.n / 2.0) + 1
+JOIN catalog c ON c.idx = p.item;

@@ -1,0 +1,127 @@
+// ClickHouse (Debian clickhouse-server 18.16) as a two-shard cluster on loopback: two servers
+// from a temporary folder on free ports, a `remote_servers` cluster `emma` naming both, the
+// orders in a MergeTree table on each shard behind a Distributed table sharded by
+// cityHash64(customer). A customer's baskets all live on one shard, so the per-basket work
+// (pairs, repurchase gaps) runs on each shard ("-- on each shard" statements of
+// src/sql/*.clickhouse.sql) and the rest over Distributed tables, merged by the initiator.
+// The servers are always stopped by close().
+import { spawn } from 'node:child_process';
+import { createReadStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { freePort } from './engines.mjs';
+
+const SERVER = '/usr/sbin/clickhouse-server';
+
+function config(dir, ports, shards) {
+  const remote = shards.map((s) => `<shard><replica><host>127.0.0.1</host><port>${s.tcp}</port></replica></shard>`).join('');
+  return `<?xml version="1.0"?>
+<yandex>
+  <logger><level>warning</level><log>${dir}/server.log</log><errorlog>${dir}/error.log</errorlog><console>0</console></logger>
+  <listen_host>127.0.0.1</listen_host>
+  <tcp_port>${ports.tcp}</tcp_port>
+  <http_port>${ports.http}</http_port>
+  <interserver_http_port>${ports.inter}</interserver_http_port>
+  <path>${dir}/data/</path>
+  <tmp_path>${dir}/tmp/</tmp_path>
+  <users_config>${dir}/users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <mark_cache_size>5368709</mark_cache_size>
+  <max_concurrent_queries>20</max_concurrent_queries>
+  <remote_servers><emma>${remote}</emma></remote_servers>
+</yandex>
+`;
+}
+
+const USERS = `<?xml version="1.0"?>
+<yandex>
+  <profiles><default><max_memory_usage>4000000000</max_memory_usage><max_bytes_before_external_group_by>1500000000</max_bytes_before_external_group_by><insert_distributed_sync>1</insert_distributed_sync></default></profiles>
+  <users><default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default></users>
+  <quotas><default></default></quotas>
+</yandex>
+`;
+
+async function query(port, sql, body) {
+  const url = `http://127.0.0.1:${port}/?query=${encodeURIComponent(sql)}`;
+  const res = await fetch(url, body ? { method: 'POST', body, duplex: 'half' } : { method: 'POST' });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`ClickHouse (port ${port}): ${text.trim().slice(0, 600)}\nin: ${sql.slice(0, 300)}`);
+  return text;
+}
+
+export async function clickhouse(tmp) {
+  const shards = [];
+  for (let s = 0; s < 2; s++) shards.push({ tcp: await freePort(), http: await freePort(), inter: await freePort(), dir: path.join(tmp, `ch${s}`) });
+  const children = [];
+  const stop = () => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  };
+  process.once('exit', stop);
+  try {
+    for (const s of shards) {
+      for (const d of ['data', 'tmp']) mkdirSync(path.join(s.dir, d), { recursive: true });
+      writeFileSync(path.join(s.dir, 'users.xml'), USERS);
+      writeFileSync(path.join(s.dir, 'config.xml'), config(s.dir, s, shards));
+      const child = spawn(SERVER, [`--config-file=${path.join(s.dir, 'config.xml')}`], { cwd: s.dir, stdio: 'ignore' });
+      children.push(child);
+    }
+    // Up in under a second on an idle machine; allow a loaded one 60 s.
+    for (const s of shards) {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        try {
+          await query(s.http, 'SELECT 1');
+          break;
+        } catch (e) {
+          if (children.some((c) => c.exitCode !== null)) throw new Error(`clickhouse-server exited: ${readFileSync(path.join(s.dir, 'error.log'), 'utf8').slice(-800)}`);
+          if (Date.now() > deadline) throw new Error(`clickhouse-server on port ${s.http} did not answer: ${e.message}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    }
+  } catch (e) {
+    stop();
+    throw e;
+  }
+  const initiator = shards[0].http;
+  const onEach = async (sql) => {
+    for (const s of shards) await query(s.http, sql);
+  };
+  return {
+    name: 'clickhouse (2 shards, Distributed)',
+    dialect: 'clickhouse',
+    async load(orders, catalogCsv) {
+      if (orders.endsWith('.parquet')) throw new Error('ClickHouse 18.16 reads the orders as CSV (emma-model export-orders)');
+      await onEach('CREATE TABLE orders_local (customer String, basket String, item String, at_ms Int64, quantity Float64, line UInt64) ENGINE = MergeTree ORDER BY (customer, basket, line)');
+      await onEach('CREATE TABLE catalog (item String, idx UInt32) ENGINE = Log');
+      await query(initiator, "CREATE TABLE orders AS orders_local ENGINE = Distributed(emma, default, orders_local, cityHash64(customer))");
+      // The catalog is small: a full copy on each shard, for the joins done there.
+      for (const s of shards) await query(s.http, 'INSERT INTO catalog FORMAT CSVWithNames', readFileSync(catalogCsv));
+      await query(initiator, 'INSERT INTO orders FORMAT CSVWithNames', createReadStream(orders));
+    },
+    async exec(sql) {
+      if (sql.startsWith('ON EACH SHARD ')) await onEach(sql.slice('ON EACH SHARD '.length));
+      else await query(initiator, sql);
+    },
+    async selectToCsv(sql, file) {
+      writeFileSync(file, await query(initiator, `${sql} FORMAT CSVWithNames`));
+    },
+    // The servers' peak resident memory together (VmHWM), read before they stop.
+    peakKb() {
+      let kb = 0;
+      for (const c of children) {
+        try {
+          kb += Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${c.pid}/status`, 'utf8'))[1]);
+        } catch {
+          // gone already
+        }
+      }
+      return kb;
+    },
+    async close() {
+      stop();
+      process.removeListener('exit', stop);
+      await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)));
+    },
+  };
+}
