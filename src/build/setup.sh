@@ -13,9 +13,12 @@ export NODE_PATH=/usr/share/nodejs
 # libraries of the core and its tests), libsodium-dev + pkg-config (native libsodium),
 # cmake/g++ (native build), chromium (browser tests), autoconf/automake/libtool/dpkg-dev
 # (build libsodium for wasm from Debian's source package), clang-14 + libclang-rt-14-dev
-# (libFuzzer targets).
+# (libFuzzer targets); firefox-esr, and webkit2gtk-driver (WebKitWebDriver, and through
+# libwebkit2gtk-4.1-0 the MiniBrowser it drives) with xvfb + xauth (MiniBrowser has no
+# headless mode): the browser tests run in Firefox and WebKit too, as shoppers do.
 packages=(emscripten nlohmann-json3-dev catch2 libsodium-dev pkg-config cmake g++ chromium
-          autoconf automake libtool dpkg-dev clang-14 libclang-rt-14-dev)
+          autoconf automake libtool dpkg-dev clang-14 libclang-rt-14-dev
+          firefox-esr webkit2gtk-driver xvfb xauth)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -33,7 +36,8 @@ fi
 lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ "$(cat node_modules/.emma-lock-sum 2>/dev/null)" != "$lock_sum" ]; then
   log "npm ci"
-  npm ci --no-audit --no-fund >&2
+  # puppeteer-core drives Debian's firefox-esr: no browser build of its own is fetched.
+  PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund >&2
   echo "$lock_sum" > node_modules/.emma-lock-sum
 fi
 
