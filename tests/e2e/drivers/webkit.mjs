@@ -134,11 +134,20 @@ class WebKitPage extends Page {
     return r.v;
   }
 
+  // WebKitWebDriver can answer before the page's module scripts ran: wait for the load.
   async goto(url) {
     await this.run(`goto ${url}`, (d) => d.get(url));
+    await this.loaded();
   }
 
-  async reload() { await this.run('reload', (d) => d.navigate().refresh()); }
+  async reload() {
+    await this.run('reload', (d) => d.navigate().refresh());
+    await this.loaded();
+  }
+
+  loaded() {
+    return this.waitFor(() => document.readyState === 'complete', null, { what: 'the page to load' });
+  }
 
   async click(sel) {
     await this.waitForSelector(sel, { timeout: 10000 });
@@ -238,6 +247,8 @@ export async function launchWebKit(profileDir, { screen = '1600x1200' } = {}) {
     async newPage() {
       const handle = await browser.serial(async (d) => {
         if (pages.length === 0) return d.getWindowHandle();
+        // New Window needs a live current window (the last one may have been closed).
+        await d.switchTo().window((await d.getAllWindowHandles())[0]);
         await bounded(d.switchTo().newWindow('tab'), CALL_MS, 'a new window');
         return d.getWindowHandle();
       });
