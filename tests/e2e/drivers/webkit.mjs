@@ -213,7 +213,7 @@ export async function launchWebKit(profileDir, { screen = '1600x1200' } = {}) {
   let chain = Promise.resolve();
   const pages = [];
   const stopAll = () => {
-    stop(driverProcess);
+    stop(driverProcess && driverProcess.child);
     stop(xvfb && xvfb.child);
   };
   const start = async () => {
