@@ -125,6 +125,43 @@ export class Page {
     return file;
   }
 
+  // Clicks `sel` and returns the bytes the page handed the browser to save (the Blob behind
+  // the download link, read in the page): the drivers differ in where, and whether, they
+  // save a download.
+  async download(sel) {
+    await this.evaluate(() => {
+      window.__downloads = [];
+      const create = URL.createObjectURL;
+      URL.createObjectURL = (blob) => {
+        window.__downloads.push(blob);
+        return create.call(URL, blob);
+      };
+    });
+    await this.click(sel);
+    const b64 = await this.waitFor(async () => {
+      const blob = window.__downloads[0];
+      if (!blob) return null;
+      let s = '';
+      for (const x of new Uint8Array(await blob.arrayBuffer())) s += String.fromCharCode(x);
+      return btoa(s) || 'empty';
+    }, null, { timeout: 60000, what: `a download from ${sel}` });
+    return Buffer.from(b64 === 'empty' ? '' : b64, 'base64');
+  }
+
+  // Gives the file input `sel` a file of these bytes, as a shopper choosing it would
+  // (a change event follows).
+  setFile(sel, bytes, name) {
+    return this.$eval(sel, (input, { b64, name }) => {
+      const bin = atob(b64);
+      const data = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) data[i] = bin.charCodeAt(i);
+      const dt = new DataTransfer();
+      dt.items.add(new File([data], name));
+      input.files = dt.files;
+      input.dispatchEvent(new Event('change', { bubbles: true }));
+    }, { b64: Buffer.from(bytes).toString('base64'), name });
+  }
+
   url() {
     return this.evaluate(() => location.href);
   }
