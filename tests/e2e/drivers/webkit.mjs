@@ -151,7 +151,15 @@ class WebKitPage extends Page {
 
   async click(sel) {
     await this.waitForSelector(sel, { timeout: 10000 });
-    await this.run(`click ${sel}`, async (d) => (await d.findElement(By.css(sel))).click());
+    try {
+      await this.run(`click ${sel}`, async (d) => (await d.findElement(By.css(sel))).click());
+    } catch (e) {
+      // WebKitWebDriver scrolls an element only to the viewport's edge, where a sticky header
+      // (the privacy centre's) can cover it; a shopper would scroll it into view first.
+      if (e.name !== 'ElementClickInterceptedError') throw e;
+      await this.$eval(sel, (el) => el.scrollIntoView({ block: 'center' }));
+      await this.run(`click ${sel}`, async (d) => (await d.findElement(By.css(sel))).click());
+    }
   }
 
   async press(key) {
