@@ -27,7 +27,7 @@ class FirefoxPage extends Page {
   // 'Shift+Tab': modifiers held down around the key.
   async press(key) {
     const keys = key.split('+');
-    const last = keys.pop();
+    const last = keys.pop().replace(/^Space$/, ' ');  // puppeteer's name for it over BiDi
     for (const k of keys) await this.raw.keyboard.down(k);
     await this.raw.keyboard.press(last);
     for (const k of keys.reverse()) await this.raw.keyboard.up(k);
