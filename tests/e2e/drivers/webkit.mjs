@@ -190,9 +190,16 @@ class WebKitPage extends Page {
   // The window is sized so that the viewport (not the window) has the size asked for.
   async setViewport(width, height) {
     let want = { width, height };
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 6; i++) {
       await this.run('resize', (d) => d.manage().window().setRect(want));
-      const got = await this.viewport();
+      // The window takes its new size a moment after setRect answers: wait until it holds still.
+      let got = await this.viewport();
+      for (let j = 0; j < 20; j++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const again = await this.viewport();
+        if (again.width === got.width && again.height === got.height) break;
+        got = again;
+      }
       if (got.width === width && got.height === height) return;
       want = { width: want.width + width - got.width, height: want.height + height - got.height };
     }
