@@ -70,6 +70,8 @@ export interface StorageInfo {
   keyProtection: 'wrapped' | 'raw' | 'memory';
   /** locked: Web Locks + BroadcastChannel; unlocked: no Web Locks here (insecure page); none: not shared. */
   crossTab: 'locked' | 'unlocked' | 'none';
+  /** Kept through the browser's clean-ups (navigator.storage.persisted()): asked for after consent where the browser grants it without a prompt; Node's files: true. */
+  persisted: boolean;
 }
 
 /** A stored profile that could not be opened (TAMPERED, WRONG_KEY), kept as it was. */

@@ -314,6 +314,9 @@ class Emma {
         if (!answer.changed || answer.changed.length) this.#emit('consent', answer.state);
       },
     );
+    // After consent, the browser is asked to keep the profile through its clean-ups (where it
+    // does so without prompting; storage/persist.js). storage.info() waits for the answer.
+    if (r.state.personalization && r.state.personalization.granted && typeof this.#storage.persisted === 'function') this.#storage.persisted(true);
     return r.state;
   }
 
@@ -416,6 +419,8 @@ class Emma {
       kind: s.kind || 'custom',
       persistent,
       keyProtection: persistent ? this.#keys.protection : 'memory',
+      // Kept through the browser's eviction (navigator.storage.persisted()); Node's files are never evicted.
+      persisted: typeof s.persisted === 'function' ? await s.persisted(false) : persistent && s.kind === 'fs',
       // locked: other tabs (Web Locks) or processes (Node's lock file) wait for each change.
       crossTab: this.#tabs ? (this.#tabs.locking ? 'locked' : 'unlocked') : this.#shared && typeof s.withLock === 'function' ? 'locked' : 'none',
     };

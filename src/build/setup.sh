@@ -16,10 +16,13 @@ export NODE_PATH=/usr/share/nodejs
 # (libFuzzer targets), libexpat1-dev (emma-model reads Google Merchant XML feeds as a stream
 # with expat: a kept parser instead of our own, and a 1M-item feed never held as a document),
 # postgresql-15 and clickhouse-server (the bundle's counting SQL is tested on both, each
-# started by the test in a temporary folder; no service is enabled; about 20 s to install).
+# started by the test in a temporary folder; no service is enabled; about 20 s to install);
+# firefox-esr, and webkit2gtk-driver (WebKitWebDriver, and through libwebkit2gtk-4.1-0 the
+# MiniBrowser it drives) with xvfb + xauth (MiniBrowser has no headless mode): the browser
+# tests run in Firefox and WebKit too, as shoppers do.
 packages=(emscripten nlohmann-json3-dev catch2 libsodium-dev pkg-config cmake g++ chromium
           autoconf automake libtool dpkg-dev clang-14 libclang-rt-14-dev libexpat1-dev
-          postgresql-15 clickhouse-server)
+          postgresql-15 clickhouse-server firefox-esr webkit2gtk-driver xvfb xauth)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -37,7 +40,8 @@ fi
 lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ "$(cat node_modules/.emma-lock-sum 2>/dev/null)" != "$lock_sum" ]; then
   log "npm ci"
-  npm ci --no-audit --no-fund >&2
+  # puppeteer-core drives Debian's firefox-esr: no browser build of its own is fetched.
+  PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund >&2
   echo "$lock_sum" > node_modules/.emma-lock-sum
 fi
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole suite, after setup.sh: Catch2 natively, under ASan+UBSan and as wasm under Node
-# (all through ctest), then the JS tests (node:test) and the browser tests (Chromium).
+# (all through ctest), then the JS tests (node:test) and the browser tests (Chromium, Firefox
+# and WebKit; EMMA_ENGINES=chromium narrows them).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export NODE_PATH=/usr/share/nodejs
@@ -42,6 +43,6 @@ step "Fuzz smoke run (libFuzzer + ASan; long runs: bash tests/fuzz/run.sh 3600)"
 bash tests/fuzz/run.sh "${EMMA_FUZZ_SECONDS:-20}"
 
 # Last, so that node:test's summary closes the output.
-step "JavaScript (node:test) and browser tests (Playwright + Chromium)"
+step "JavaScript (node:test) and browser tests (Chromium, Firefox, WebKit: tests/e2e/drivers/)"
 node --test --test-concurrency=1 tests/js/ tests/e2e/
 step "done"

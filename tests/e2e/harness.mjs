@@ -14,9 +14,12 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 
 export async function startServer(options = {}) {
   const server = createDemoServer({ mounts: [['/test/', path.join(here, 'pages')]], ...options });
+  // What reached the server, in every engine alike: method, path and query, cookies sent.
+  const requests = [];
+  server.on('request', (req) => requests.push({ method: req.method, url: req.url, cookie: req.headers.cookie || '' }));
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${server.address().port}`;
-  return { origin, close: () => new Promise((resolve) => server.close(resolve)) };
+  return { origin, requests, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
 // A persistent context so that storage survives a reload and can be inspected.

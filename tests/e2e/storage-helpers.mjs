@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { startServer } from './harness.mjs';
+import { serverAndEngine } from './drivers/index.mjs';
 
 export const GRANT = { version: '2026-11', text: 'Emma may personalize this shop from what I view here.', source: 'banner', lang: 'en' };
 export const catalog = JSON.parse(await readFile(new URL('../../demo/catalog.json', import.meta.url), 'utf8'));
@@ -55,6 +56,18 @@ export async function openPage(context, origin, query = 'start=1') {
   return page;
 }
 
+// The same for a test looped over engines (drivers/): a server and a fresh browser of
+// `engine`; pages are opened with openEnginePage(browser, ...).
+export const setupEngine = (t, engine) => serverAndEngine(t, engine);
+
+export async function openEnginePage(browser, origin, query = 'start=1', { init } = {}) {
+  const page = await browser.newPage();
+  if (init) await page.addInitScript(init);
+  await page.goto(`${origin}/test/storage.html?${query}`);
+  if (/start=1/.test(query)) await page.waitFor(() => window.emmaReady && window.emmaReady.then(() => true), null, { what: 'window.emmaReady' });
+  return page;
+}
+
 // Init scripts that take storage away from pages opened with ?hide=idb or ?hide=idb,ls
 // (context.addInitScript(HIDE)), as private modes and blocked storage do. Pages without the
 // parameter, such as the inspector below, see the origin's real storage.
@@ -86,9 +99,11 @@ export function HIDE() {
 // as the browser sees them), Cache Storage caches, the origin private file system, and
 // service worker registrations. Looked at from a separate page of the same origin that runs
 // no Emma and hides nothing.
-export async function allStorage(page) {
-  const origin = new URL(page.url()).origin;
-  const inspector = await page.context().newPage();
+// For a driver page (drivers/), pass { browser, server }: cookies are then those the browser
+// sent to the server.
+export async function allStorage(page, { browser, server } = {}) {
+  const origin = new URL(await page.url()).origin;
+  const inspector = browser ? await browser.newPage() : await page.context().newPage();
   await inspector.goto(`${origin}/test/storage.html?start=0`);
   const inPage = await inspector.evaluate(async () => {
     const opfs = [];
@@ -101,15 +116,15 @@ export async function allStorage(page) {
       localStorage: Object.keys(localStorage),
       sessionStorage: Object.keys(sessionStorage),
       documentCookie: document.cookie ? document.cookie.split('; ') : [],
-      cacheStorage: await caches.keys(),
+      cacheStorage: typeof caches === 'object' ? await caches.keys() : [],
       opfs,
-      serviceWorkers: (await navigator.serviceWorker.getRegistrations()).map((r) => r.scope),
+      serviceWorkers: navigator.serviceWorker ? (await navigator.serviceWorker.getRegistrations()).map((r) => r.scope) : [],
     };
   });
   // sessionStorage is per tab: the page's own counts, not the inspector's.
   inPage.sessionStorage = await page.evaluate(() => Object.keys(sessionStorage));
   await inspector.close();
-  inPage.cookies = (await page.context().cookies()).map((c) => `${c.domain} ${c.name}`);
+  inPage.cookies = server ? server.requests.map((r) => r.cookie).filter(Boolean) : (await page.context().cookies()).map((c) => `${c.domain} ${c.name}`);
   return inPage;
 }
 
@@ -117,9 +132,9 @@ export const NOTHING = { indexedDB: [], localStorage: [], sessionStorage: [], do
 
 // The content of every storage of the page's origin as one text, with bytes as latin1, for a
 // plaintext search. CryptoKeys are described (type, extractable), not read.
-export async function storageText(page) {
-  const inspector = await page.context().newPage();
-  await inspector.goto(`${new URL(page.url()).origin}/test/storage.html?start=0`);
+export async function storageText(page, { browser } = {}) {
+  const inspector = browser ? await browser.newPage() : await page.context().newPage();
+  await inspector.goto(`${new URL(await page.url()).origin}/test/storage.html?start=0`);
   const text = await inspector.evaluate(async () => {
     const show = (v) => {
       if (v instanceof Uint8Array || v instanceof ArrayBuffer) {

@@ -1,10 +1,11 @@
 // What is written, proven by looking at every kind of browser storage: before consent
 // nothing at all (not an empty database, not a key); after consent no plaintext item id,
 // title, category, search or purpose name; after erase() and after withdrawal nothing left.
-// Run for IndexedDB (the default) and for the localStorage fallback.
+// Run for IndexedDB (the default) and for the localStorage fallback, in each engine.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GRANT, HIDE, NOTHING, allStorage, assertNoPlaintext, catalog, holdsWord, openPage, secrets, setup, storageText } from './storage-helpers.mjs';
+import { ENGINES } from './drivers/index.mjs';
+import { GRANT, HIDE, NOTHING, allStorage, assertNoPlaintext, catalog, holdsWord, openEnginePage, secrets, setupEngine, storageText } from './storage-helpers.mjs';
 
 const QUERY = 'retrospot lunchbag';
 
@@ -48,44 +49,46 @@ test('the plaintext search finds a leaked id and title, not an id inside a longe
   assert.throws(() => assertNoPlaintext(`${'.'.repeat(200)}"85123A"`, ['85123A'], 'self-check'), /"85123A" appears in plaintext/);
 });
 
-for (const [mode, query] of [
+for (const engine of ENGINES) for (const [mode, query] of [
   ['indexeddb', 'start=1'],
   ['localstorage fallback (IndexedDB missing)', 'start=1&hide=idb'],
 ]) {
-  test(`storage, all of it: nothing before consent, no plaintext after, nothing after erase or withdrawal (${mode})`, async (t) => {
-    const { server, context } = await setup(t);
-    await context.addInitScript(HIDE);
-    const page = await openPage(context, server.origin, query);
-    assert.deepEqual(await allStorage(page), NOTHING, 'a fresh browser profile');
+  test(`${engine}: storage, all of it: nothing before consent, no plaintext after, nothing after erase or withdrawal (${mode})`, async (t) => {
+    const hiding = query.includes('hide=');
+    const { server, browser } = await setupEngine(t, engine);
+    if (hiding && !browser.can.initScripts) return t.skip(`${engine}: the driver has no init scripts to hide IndexedDB with`);
+    const page = await openEnginePage(browser, server.origin, query, { init: hiding ? HIDE : undefined });
+    const allStorageNow = () => allStorage(page, { browser, server });
+    assert.deepEqual(await allStorageNow(), NOTHING, 'a fresh browser profile');
 
     await everyCallWithoutConsent(page);
-    assert.deepEqual(await allStorage(page), NOTHING, 'before consent: every API call, nothing in any storage');
+    assert.deepEqual(await allStorageNow(), NOTHING, 'before consent: every API call, nothing in any storage');
     await page.reload();
-    await page.evaluate(() => window.emmaReady);
-    assert.deepEqual(await allStorage(page), NOTHING, 'before consent: a reload (restore) writes nothing');
+    await page.waitFor(() => window.emmaReady && window.emmaReady.then(() => true));
+    assert.deepEqual(await allStorageNow(), NOTHING, 'before consent: a reload (restore) writes nothing');
 
     await personalize(page);
-    const held = await allStorage(page);
+    const held = await allStorageNow();
     const isIdb = mode === 'indexeddb';
     assert.deepEqual(held, { ...NOTHING, ...(isIdb ? { indexedDB: ['tante-emma:storage-test-shop'] } : { localStorage: ['tante-emma:storage-test-shop'] }) });
-    const text = await storageText(page);
+    const text = await storageText(page, { browser });
     assertNoPlaintext(text, secrets([QUERY, 'retrospot', GRANT.text]), `after consent (${mode})`);
     assert.ok((await page.evaluate(async () => (await window.emma.profile.export()).event_count)) >= 15, 'the profile did record the events');
 
     await page.evaluate(() => window.emma.erase());
-    assert.deepEqual(await allStorage(page), NOTHING, 'after erase()');
+    assert.deepEqual(await allStorageNow(), NOTHING, 'after erase()');
     await page.reload();
-    await page.evaluate(() => window.emmaReady);
-    assert.deepEqual(await allStorage(page), NOTHING, 'after erase() and a reload');
+    await page.waitFor(() => window.emmaReady && window.emmaReady.then(() => true));
+    assert.deepEqual(await allStorageNow(), NOTHING, 'after erase() and a reload');
     assert.equal(await page.evaluate(async () => (await window.emma.profile.export()).event_count), 0);
 
     await personalize(page);
-    assert.notDeepEqual(await allStorage(page), NOTHING);
+    assert.notDeepEqual(await allStorageNow(), NOTHING);
     await page.evaluate(() => window.emma.consent.withdraw('personalization'));
-    assert.deepEqual(await allStorage(page), NOTHING, 'after withdrawal');
+    assert.deepEqual(await allStorageNow(), NOTHING, 'after withdrawal');
     await page.reload();
-    await page.evaluate(() => window.emmaReady);
-    assert.deepEqual(await allStorage(page), NOTHING, 'after withdrawal and a reload');
+    await page.waitFor(() => window.emmaReady && window.emmaReady.then(() => true));
+    assert.deepEqual(await allStorageNow(), NOTHING, 'after withdrawal and a reload');
     assert.deepEqual(await page.evaluate(() => window.seen.error.filter((e) => e.code !== 'STORAGE_UNAVAILABLE')), []);
   });
 }

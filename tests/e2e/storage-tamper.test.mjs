@@ -1,16 +1,17 @@
 // A tampered record in the browser: one byte of the sealed profile in IndexedDB is flipped.
 // On reload the instance reports TAMPERED (error and storage events), keeps the damaged
 // record aside (listed, exported, deletable), starts a fresh profile, and the page keeps
-// working; the next reload finds no error.
+// working; the next reload finds no error. In each engine.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GRANT, openPage, setup } from './storage-helpers.mjs';
+import { ENGINES } from './drivers/index.mjs';
+import { GRANT, openEnginePage, setupEngine } from './storage-helpers.mjs';
 
 const DB = 'tante-emma:storage-test-shop';
 
-test('a flipped byte in the stored profile: TAMPERED, set aside and kept, a fresh profile, the page keeps working', async (t) => {
-  const { server, context } = await setup(t);
-  const page = await openPage(context, server.origin);
+for (const engine of ENGINES) test(`${engine}: a flipped byte in the stored profile: TAMPERED, set aside and kept, a fresh profile, the page keeps working`, async (t) => {
+  const { server, browser } = await setupEngine(t, engine);
+  const page = await openEnginePage(browser, server.origin);
   await page.evaluate(async (grant) => {
     await window.emma.consent.grant('personalization', grant);
     for (const item of ['85123A', '22423']) await window.emma.track({ type: 'view', item });
@@ -33,7 +34,7 @@ test('a flipped byte in the stored profile: TAMPERED, set aside and kept, a fres
   }, DB);
 
   await page.reload();
-  await page.evaluate(() => window.emmaReady);
+  await page.waitFor(() => window.emmaReady && window.emmaReady.then(() => true));
   const after = await page.evaluate(async () => {
     const emma = window.emma;
     const aside = await emma.storage.setAside();
@@ -77,7 +78,7 @@ test('a flipped byte in the stored profile: TAMPERED, set aside and kept, a fres
   }, GRANT);
   assert.deepEqual(again, { recorded: true, stored: true });
   await page.reload();
-  await page.evaluate(() => window.emmaReady);
+  await page.waitFor(() => window.emmaReady && window.emmaReady.then(() => true));
   const third = await page.evaluate(async () => ({
     errors: window.seen.error, events: (await window.emma.profile.export()).event_count, aside: (await window.emma.storage.setAside()).length,
   }));

@@ -38,13 +38,13 @@ test('file storage says that its data key is kept unwrapped', async (t) => {
   const dir = await tempDir(t);
   const seen = { storage: [], error: [] };
   const emma = await start(`fs:${dir}`, seen);
-  assert.deepEqual(await emma.storage.info(), { kind: 'fs', persistent: true, keyProtection: 'raw', crossTab: 'locked' });
+  assert.deepEqual(await emma.storage.info(), { kind: 'fs', persistent: true, keyProtection: 'raw', crossTab: 'locked', persisted: true });
   assert.equal(seen.storage[0].keyProtection, 'raw');
   assert.match(seen.storage[0].message, /unwrapped/);
   assert.deepEqual(seen.error, []);
   await emma.close();
   const memory = await start('memory');
-  assert.deepEqual(await memory.storage.info(), { kind: 'memory', persistent: false, keyProtection: 'memory', crossTab: 'none' });
+  assert.deepEqual(await memory.storage.info(), { kind: 'memory', persistent: false, keyProtection: 'memory', crossTab: 'none', persisted: false });
   await memory.close();
 });
 

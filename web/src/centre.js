@@ -1,8 +1,9 @@
 // The privacy centre: a modal <dialog> (focus is kept inside, Escape closes it, focus
 // returns to what opened it). It shows what Emma knows (from profile.export()), why each
 // recommendation on the page is there, and the shopper's rights: forget, export, erase,
-// withdraw and object. Every figure and word about the shopper comes from the engine.
-import { downloadJson, h, svg } from './dom.js';
+// withdraw and object; a passphrase backup to keep (browsers clear sites' storage) and restore.
+// Every figure and word about the shopper comes from the engine.
+import { download, h, svg } from './dom.js';
 import { reasonText } from './i18n.js';  // (bundled into emma-centre.js as well)
 
 let dialog = null;
@@ -83,10 +84,25 @@ async function render(ctx) {
     ? h('ul', { class: 'emma-why-list' }, ...why.map((i) => h('li', {}, h('strong', {}, i.title || i.id), ': ', i.reasons.map((r) => reasonText(r, ctx.lang)).join(' · '))))
     : h('p', {}, t.noRecs)));
 
+  // Backup and restore share the passphrase field; a failure (a wrong passphrase) is shown.
+  const keep = [];
+  if (on) {
+    const pass = h('input', { type: 'password', id: 'emma-pass', autocomplete: 'off' });
+    const file = h('input', { type: 'file', id: 'emma-file' });
+    const note = h('p', { role: 'alert' });
+    const guard = (work) => () => work().catch((e) => { note.textContent = e.message; });
+    const backup = h('button', { type: 'button', class: 'emma-btn', 'data-emma-action': 'backup' }, t.backup);
+    backup.addEventListener('click', guard(async () => download([await api.profile.backup({ passphrase: pass.value })], 'emma-backup.bin')));
+    file.addEventListener('change', guard(async () => {
+      await api.profile.restore(new Uint8Array(await file.files[0].arrayBuffer()), { passphrase: pass.value });
+      await open(ctx, null);
+    }));
+    keep.push(h('label', { for: 'emma-pass' }, t.pass), pass, backup, h('label', { for: 'emma-file' }, t.restore), file, note);
+  }
   body.push(section(t.yourData,
     h('div', { class: 'emma-actions' },
-      button(t.exportBtn, { 'data-emma-action': 'export' }, async () => downloadJson(await api.profile.export(), 'emma-profile.json')),
-      button(t.erase, { 'data-emma-action': 'erase' }, () => api.erase()))));
+      button(t.exportBtn, { 'data-emma-action': 'export' }, async () => download([JSON.stringify(await api.profile.export(), null, 2)], 'emma-profile.json')),
+      button(t.erase, { 'data-emma-action': 'erase' }, () => api.erase()), ...keep)));
 
   const records = await api.consent.records();
   if (records.length) {

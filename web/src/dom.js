@@ -46,9 +46,9 @@ export function nextFocusable(node) {
   return null;
 }
 
-// Download a JSON document as a file (the export of Art. 15/20).
-export function downloadJson(data, name) {
-  const url = URL.createObjectURL(new Blob([`${JSON.stringify(data, null, 2)}\n`], { type: 'application/json' }));
+// Saves bytes or text as a file (the export of Art. 15/20, a backup).
+export function download(parts, name) {
+  const url = URL.createObjectURL(new Blob(parts));
   const a = h('a', { href: url, download: name, hidden: true });
   document.body.append(a);
   a.click();

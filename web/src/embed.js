@@ -13,7 +13,7 @@ import { clickEvent, pageEvent } from './track.js';
 const script = document.currentScript;
 const SOURCES = ['banner', 'tcf', 'consent-mode', 'gpc'];
 const API_COMMANDS = ['track', 'recommend', 'explain', 'erase', 'processingRecord', 'consent.grant', 'consent.withdraw',
-  'consent.state', 'consent.records', 'profile.export', 'profile.forget', 'profile.object'];
+  'consent.state', 'consent.records', 'profile.export', 'profile.forget', 'profile.object', 'profile.backup', 'profile.restore'];
 
 function readConfig() {
   const d = script ? script.dataset : {};

@@ -2,6 +2,7 @@
 // The database is not even created until the first write, so a shopper who never consents
 // leaves nothing behind. Every write is one transaction: all of its entries land or none.
 import { EmmaError } from '../errors.js';
+import { persisted } from './persist.js';
 import { checkEntries } from './values.js';
 
 const STORE = 'records';
@@ -36,6 +37,11 @@ export class IndexedDbStorage {
     this.idb = indexedDB;
     this.name = name;
     this.db = null;
+  }
+
+  // Whether the browser keeps this origin's storage through eviction; ask: request it (persist.js).
+  persisted(ask) {
+    return persisted(ask);
   }
 
   // Some private modes expose indexedDB but throw on use: find out now, without creating

@@ -8,6 +8,7 @@
 // tampering, but anyone who can read this origin's storage on disk can open the profile.
 // SECURITY.md says what this does and does not protect against.
 import { EmmaError } from '../errors.js';
+import { persisted } from './persist.js';
 import { base64ToBytes, bytesToBase64, checkEntries, decodeTree, encodeTree } from './values.js';
 
 const FORMAT = 1;
@@ -62,6 +63,11 @@ export class LocalStorageStorage {
     this.canHoldCryptoKeys = false;
     this.ls = ls;
     this.name = name;
+  }
+
+  // Whether the browser keeps this origin's storage through eviction; ask: request it (persist.js).
+  persisted(ask) {
+    return persisted(ask);
   }
 
   // The shop's records as a Map. An item that cannot be read as ours is never overwritten:
