@@ -133,12 +133,12 @@ export interface EmmaOptions {
   keys?: { rotation_days?: number };
   /** Who is responsible, for the record of processing. */
   controller?: { name?: string; contact?: string; dpo?: string };
-  /** Opt-in audience statistics (README "Insights"): the collector's URL, ε per report (2) and per day (2).
+  /** Opt-in audience statistics (docs/insights.md): the collector's URL, ε per report (2) and per day (2).
    *  `jitterMs` (test hook): the largest delay before sending, or [min, max] (default [5000, 60000]). */
   insights?: { endpoint?: string | URL; epsilon?: number; dailyEpsilon?: number; jitterMs?: number | [number, number]; fetch?: typeof fetch };
 }
 
-/** One locally noised report, exactly as sent (README "Insights"). */
+/** One locally noised report, exactly as sent (docs/insights.md). */
 export interface InsightsReport { v: 1; domain: string; day: string; epsilon: number; categories: string; segment: number; segment_bit: 0 | 1; nonce: string }
 export interface InsightsDomain { version: 1; id: string; categories: string[]; segments: string[]; epsilon: number; daily_epsilon: number }
 
@@ -264,7 +264,7 @@ export interface Emma {
     object(on?: boolean): Promise<{ objected: boolean }>;
     /** Art. 16: forget one item, one category (with what was done with its items) or one search. */
     forget(what: { item: string } | { category: string } | { search: string }): Promise<{ forgotten: number; stored: boolean }>;
-    /** A copy sealed under the shopper's passphrase (Argon2id + XChaCha20-Poly1305; README "Backup format"). At least 10 characters. */
+    /** A copy sealed under the shopper's passphrase (Argon2id + XChaCha20-Poly1305; docs/sync-and-backups.md "Backup format"). At least 10 characters. */
     backup(options: { passphrase: string; kdf?: { opslimit?: number; memlimit_kib?: number } }): Promise<Uint8Array>;
     /** Replaces this device's profile with the backup's; needs personalization granted here. */
     restore(bytes: Uint8Array | ArrayBuffer, options: { passphrase: string }): Promise<{ restored: boolean; events: number; stored: boolean }>;
@@ -287,7 +287,7 @@ export interface Emma {
     /** The reports due now; spends today's budget. Needs `insights` and `personalization` (else NO_CONSENT). */
     report(): Promise<InsightsReport[]>;
   };
-  /** End-to-end encrypted sync between the shopper's devices (needs `sync` and `personalization`; README "Sync"). */
+  /** End-to-end encrypted sync between the shopper's devices (needs `sync` and `personalization`; docs/sync-and-backups.md). */
   sync: {
     /** `pending`: this device's changes not yet known to be in the server copy (kept for the merge). */
     state(): Promise<{ enabled: boolean; syncId: string | null; updatedAt: number; allowed: boolean; pending: number }>;

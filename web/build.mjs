@@ -1,7 +1,7 @@
 // Builds what a shop deploys as /emma/: web/dist/emma.js (the embed script with the npm
 // API and the engine's glue, one classic script), emma.css and emma.wasm (the engine built
 // for the embed, without sync). esbuild bundles and minifies: a well-kept, dependency-free npm tool that is
-// also what Vite uses, and the embed must stay small (see README, "Sizes").
+// also what Vite uses, and the embed must stay small (see docs/benchmarks.md "Sizes").
 //
 // usage: node web/build.mjs            (setup.sh runs it; skipped when nothing changed)
 import { build } from 'esbuild';

@@ -112,7 +112,7 @@ window.emma = window.emma || function () { (window.emma.q = window.emma.q || [])
     if (list && note) note.textContent = list.getAttribute('data-emma-state') === 'personalized' ? 'Sorted for you (on this device).' : 'Sorted by popularity.';
   });
 
-  // The privacy page's opt-in to audience statistics (README "Insights"): the text shown is
+  // The privacy page's opt-in to audience statistics (docs/insights.md): the text shown is
   // what the consent record's hash proves.
   function shareInsights() {
     var text = document.getElementById('insights-text');

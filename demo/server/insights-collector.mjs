@@ -1,4 +1,4 @@
-// The opt-in statistics collector (README "Insights"): POST /insights/reports takes a batch
+// The opt-in statistics collector (docs/insights.md): POST /insights/reports takes a batch
 // of locally noised reports, GET /audience shows the de-noised audience, GET /audience.json
 // the same as data. Every report is validated; bad input gets a JSON error (status, code,
 // message) and the collector keeps serving. No IP address is stored or logged: the rate

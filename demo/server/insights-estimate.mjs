@@ -1,4 +1,4 @@
-// De-noising the collector's sums (README "Insights"). Everything here works on sums only
+// De-noising the collector's sums (docs/insights.md). Everything here works on sums only
 // (counts of reports and of 1-bits per position), so any number of collector shards can add
 // their sums and get the same estimate as one big table.
 //

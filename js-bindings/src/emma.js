@@ -1,4 +1,4 @@
-// The public API (see README "API"). It moves bytes between the page, storage and the
+// The public API (see docs/api.md). It moves bytes between the page, storage and the
 // engine; every decision about the shopper is the engine's (src/core).
 import { Boundary } from './boundary.js';
 import { EmmaError, asEmmaError, closedError } from './errors.js';
@@ -108,7 +108,7 @@ class Emma {
   #stopInsights = () => {};
   #syncs;  // sync-api.js: the sync.* methods, the automatic push and the server copy's deletion
 
-  // The package's semver (README "Versions"), e.g. to report with a bug.
+  // The package's semver (CHANGELOG.md), e.g. to report with a bug.
   get version() {
     return VERSION;
   }
@@ -143,7 +143,7 @@ class Emma {
         return { objected: r.objected };
       },
       // Art. 16: { item } | { category } | { search }; the engine decides what goes with it.
-      // A copy the shopper keeps, sealed under their passphrase (Argon2id; README, "Backup
+      // A copy the shopper keeps, sealed under their passphrase (Argon2id; docs/sync-and-backups.md "Backup
       // format"): bytes to save as a file. `kdf`: { opslimit, memlimit_kib } above the floor.
       backup: async (options) => {
         const { passphrase, kdf } = fields(options, 'profile.backup(options)', ['passphrase', 'kdf']);

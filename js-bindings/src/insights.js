@@ -1,9 +1,9 @@
-// Sends the engine's `insights` reports to the shop's collector (README "Insights"). The
+// Sends the engine's `insights` reports to the shop's collector (docs/insights.md). The
 // engine decides everything about the shopper: whether a report is due (consent, the daily
 // ε budget), what it holds and how it is noised. This file only picks a moment and sends the
 // bytes: once per page, after a random delay (so a report cannot be matched to the page view
 // that loaded the page), in one POST without cookies, referrer or credentials. (Every byte
-// here is downloaded by every shop page: README "Sizes".)
+// here is downloaded by every shop page: docs/benchmarks.md "Sizes".)
 import { EmmaError } from './errors.js';
 
 const bad = (what) => new EmmaError('BAD_REQUEST', `createEmma: options.insights${what}`);

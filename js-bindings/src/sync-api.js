@@ -1,4 +1,4 @@
-// The sync.* methods of an instance (README "Sync"), the automatic pull at start and push
+// The sync.* methods of an instance (docs/sync-and-backups.md), the automatic pull at start and push
 // after a stored change, and the deletion of the server copy when sync ends. The engine
 // decides and seals (src/core/sync.hpp); here the copies travel to the shop's sync endpoint.
 // Its own module so that the embed script, which has no sync option, leaves it out
@@ -40,7 +40,7 @@ export function createSync(options, core) {
       }
       const answer = core.call({ op: 'sync.seal' }, undefined, true);
       // (A store that sends no ETag gets an unconditional PUT: the engine's merge still keeps
-      // this device's changes until a copy holds them, README "Sync".)
+      // this device's changes until a copy holds them, docs/sync-and-backups.md.)
       if (await t.put(answer.result.handle, answer.bytes, remote ? remote.version ?? undefined : null)) {
         // The store holds this copy: the changes in it leave the kept list now.
         core.call({ op: 'sync.pushed', holds: answer.result.holds });

@@ -1,4 +1,4 @@
-// Moves sync copies to and from the shop's sync endpoint (README, "Sync protocol"). The
+// Moves sync copies to and from the shop's sync endpoint (docs/sync-and-backups.md "Sync protocol"). The
 // engine decides what may leave and seals it; this only sends bytes: no cookies, no
 // referrer, nothing cached, nothing but the sealed copy and its random handle in the URL.
 import { EmmaError } from './errors.js';

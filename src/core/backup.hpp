@@ -1,6 +1,6 @@
 // A profile backup the shopper can carry: sealed under a key derived from a secret the
 // shopper knows (a passphrase, or a one-time pairing code for sync), never under the
-// device's data key. Any libsodium implementation can open it (README, "Backup format").
+// device's data key. Any libsodium implementation can open it (docs/sync-and-backups.md "Backup format").
 //
 // Layout (all integers little-endian):
 //   0  4  magic "EMBK"

@@ -2,7 +2,7 @@
 // validated and written as a bundle, then read back, so both ways in give the same engine
 // state. Its own file: the embed script, which only ever loads bundle files, links
 // bundle_from_json_none.cpp instead and leaves this, the catalog parser and the bundle writer
-// out of its wasm (README "Sizes").
+// out of its wasm (docs/benchmarks.md "Sizes").
 #include "bundle.hpp"
 #include "catalog.hpp"
 #include "json_build.hpp"

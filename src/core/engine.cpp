@@ -286,7 +286,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       sealed_changes_ = 0;
     }
     out_bytes = sealed_;
-    // The caller replaces the key when it is due and seals again (README, "Key rotation").
+    // The caller replaces the key when it is due and seals again (docs/sync-and-backups.md "Key rotation").
     const bool due = now > 0 && (key_created_at_ <= 0 || (now - key_created_at_) > key_rotation_days_ * kDayMs);
     return Obj()("bytes", out_bytes.size())("key_id", vault_.key_id())("rotate_key", due)
         ("sync", sync_.enabled && consent_.granted("sync"));
@@ -348,7 +348,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     return Obj()("events", profile_.event_count())("consent", consent_.state_json())("persist", folded);
   }
   if (op == "profile.export") {
-    // Art. 15/20: everything held, machine-readable (format documented in the README), plus a
+    // Art. 15/20: everything held, machine-readable (format documented in docs/api.md), plus a
     // summary a person can read.
     auto title = [&](const std::string& id) -> std::string {
       const Item* it = bundle_ ? bundle_->catalog.find(id) : nullptr;

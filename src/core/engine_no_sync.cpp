@@ -1,5 +1,5 @@
 // The sync.* operations for an engine built without sync: the embed script's, which has no
-// way to configure a sync endpoint (README "Sizes": the merge and pairing code would cost the
+// way to configure a sync endpoint (docs/benchmarks.md "Sizes": the merge and pairing code would cost the
 // shop page about 3 KB brotli for nothing). Linked instead of engine_sync.cpp; every sync
 // operation answers UNSUPPORTED, nothing is kept for a merge, and a profile sealed with sync
 // on by the npm package still opens (its sync state is kept as it was, and ended as usual).

@@ -3,7 +3,7 @@
 // it is noised (the randomization), and how much privacy a shopper spends per day (the ε
 // budget). JavaScript only schedules reports and sends their bytes.
 //
-// A report (README "Insights" has the exact payload) holds
+// A report (docs/insights.md has the exact payload) holds
 //   - `categories`: the shopper's top top-level category, one-hot over the domain's
 //     categories, noised with Optimized Unary Encoding (Wang et al., USENIX Security 2017)
 //     at ε/2: a 1 stays 1 with p = 1/2, a 0 becomes 1 with q = 1/(e^(ε/2) + 1);

@@ -3,7 +3,7 @@
 // nlohmann's initializer lists (`json{{"kind", "viewed"}, {"text", t}}`) build a temporary
 // two-element array for every pair, then check at run time that all of them look like
 // key/value pairs, and all of that is inlined at each call site: in the wasm, answer
-// building was a large share of the engine's code (README "Sizes"). `Obj` produces the same
+// building was a large share of the engine's code (docs/benchmarks.md "Sizes"). `Obj` produces the same
 // JSON (objects keep their keys sorted either way) with a call per key.
 //
 //   json r = Obj()("kind", "viewed")("text", text)("item", id);

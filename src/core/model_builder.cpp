@@ -26,7 +26,7 @@ std::vector<std::vector<Neighbour>> rank_neighbours(std::size_t n, const std::ve
                                                     const std::vector<std::uint32_t>& item_baskets,
                                                     std::uint32_t max_neighbours, std::uint64_t& total) {
   // Directed, shrunk co-purchase probability s(i->j) = B(i,j) / (B(i) + 10) over baskets,
-  // for pairs that pass the k threshold (README "Quality": it ranked better than cosine).
+  // for pairs that pass the k threshold (docs/benchmarks.md: it ranked better than cosine).
   std::vector<std::vector<Neighbour>> nb(n);
   for (const auto& p : pairs) {
     nb[p.a].push_back({p.b, static_cast<float>(p.baskets / (item_baskets[p.a] + kNeighbourShrink))});

@@ -8,7 +8,7 @@ namespace {
 
 constexpr double kMsPerDay = 86'400'000.0;
 
-// Model parameters (README "Quality", measured on the Online Retail protocol): distinct
+// Model parameters (docs/benchmarks.md, measured on the Online Retail protocol): distinct
 // baskets per bought item, lifted by recent popularity; no time decay (it did not help).
 constexpr double kPopExponent = 0.3;
 constexpr double kViewShare = 0.3;  // a view's part in what the shopper's neighbours are drawn from

@@ -41,7 +41,7 @@ struct PersonalSignals {
 PersonalSignals no_personal_signals(const Catalog& catalog);
 PersonalSignals personal_signals(const Bundle& bundle, const Profile& profile, std::int64_t now);
 
-// for_you, in three tiers (README "Quality"):
+// for_you, in three tiers (docs/benchmarks.md):
 //   [2, 3]  items the shopper bought: distinct baskets x (1 + recent popularity)^0.3
 //   [1, 2)  items looked at, and neighbours of what was bought or looked at
 //   [0, 1)  the rest: category interest and the shop's popularity

@@ -1,6 +1,6 @@
 // Google Merchant Center product feeds: RSS 2.0 and Atom 1.0 with the g: namespace (read with
 // expat, streaming: memory holds one item at a time, never the document) and the
-// tab-separated form. Mapping (README "Product feeds"): id, title, link -> url, image_link ->
+// tab-separated form. Mapping (docs/bundle-tool.md "Product feeds"): id, title, link -> url, image_link ->
 // image, product_type (else google_product_category) -> category, brand, price/sale_price ->
 // price + currency, availability -> in_stock, item_group_id -> variants, custom_label_0..4 -> tags.
 #include <expat.h>

@@ -1,5 +1,5 @@
 // Shopify's product CSV export: one product per Handle, its variants on following rows
-// (a row of only Handle + Image Src adds an image). Mapping (README "Shop exports"): Handle ->
+// (a row of only Handle + Image Src adds an image). Mapping (docs/bundle-tool.md "Shop exports"): Handle ->
 // id (variants folded in, their SKUs kept for orders), Title, Vendor -> brand, Type (else
 // Product Category) -> category, Tags, the cheapest available Variant Price -> price,
 // Variant Compare At Price -> attributes.list_price, inventory -> in_stock, Image Src -> image,

@@ -1,4 +1,4 @@
-// WooCommerce's product CSV export (Products > Export). Mapping (README "Shop exports"): SKU
+// WooCommerce's product CSV export (Products > Export). Mapping (docs/bundle-tool.md "Shop exports"): SKU
 // (else ID) -> id, Name -> title, Categories "A > B, C" -> category A/B (the first one),
 // Tags, Images (the first) -> image, Sale price (else Regular price) -> price, Regular price ->
 // attributes.list_price, In stock? -> in_stock, Brands -> brand. Variations are folded into

@@ -351,7 +351,7 @@ TEST_CASE("before a push, a server copy that does not open is replaced; a newer 
 
   // A copy a newer engine wrote under the same key is another device's data: not replaced.
   std::vector<std::uint8_t> newer = call(d.b, {{"op", "sync.seal"}, {"now", kNow + 15}}).bytes;
-  newer[4] = 99;  // the format version byte (README "Backup format")
+  newer[4] = 99;  // the format version byte (docs/sync-and-backups.md "Backup format")
   CHECK(call(d.a, {{"op", "sync.apply"}, {"before_push", true}, {"now", kNow + 16}}, newer).code() == "UNSUPPORTED");
 }
 

@@ -47,7 +47,7 @@ async function setup(t, { jitter: initialJitter = 100 } = {}) {
   return { server, page, seen, posts, visit, file, setJitter: (v) => { jitter = v; } };
 }
 
-// The documented payload (README "Insights"), and nothing else.
+// The documented payload (docs/insights.md), and nothing else.
 function checkPayload(body, domain) {
   const doc = JSON.parse(body);
   assert.deepEqual(Object.keys(doc), ['reports']);

@@ -1,7 +1,7 @@
 // Key rotation and passphrase backups through the real wasm engine and the Node file
 // store: rotation re-seals in one atomic write, a failed rotation keeps the old pair, and a
 // backup opens on another device — and with an independent libsodium given only the
-// documented format (README, "Backup format").
+// documented format (docs/sync-and-backups.md "Backup format").
 import { test } from 'node:test';
 import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
@@ -16,7 +16,7 @@ import { smallCatalog } from './engine-node.mjs';
 const GRANT = { version: '2026-11', text: 'Personalize my shop with what I view here.', source: 'banner' };
 const PASS = 'Tante Emma kennt mich';
 // The floor the engine accepts keeps the test fast; the default (64 MiB, 3 passes) is
-// measured by src/tools/bench (README, "Backup format").
+// measured by src/tools/bench (docs/sync-and-backups.md "Backup format").
 const FAST = { opslimit: 2, memlimit_kib: 19 * 1024 };
 const DAY = 86_400_000;
 

@@ -45,7 +45,7 @@ function readConfig() {
     nonce: (script && script.nonce) || '',
     // The privacy centre, loaded when first opened (beside emma.js, checked like the engine).
     centreUrl: new URL(EMMA_FILES.centre, base).href,
-    // Opt-in audience statistics; data-insights-jitter-ms="max" or "min max" is a test hook (README "Insights").
+    // Opt-in audience statistics; data-insights-jitter-ms="max" or "min max" is a test hook (docs/insights.md).
     insights: d.insightsEndpoint ? { endpoint: page(d.insightsEndpoint), jitterMs: /^\d+( \d+)?$/.test(d.insightsJitterMs || '') ? d.insightsJitterMs.split(' ').map(Number) : undefined } : undefined,
   };
 }

@@ -1,4 +1,4 @@
-// The `insights` simulation (README "Insights", RESULTS.md): shoppers with known interests
+// The `insights` simulation (docs/insights.md, RESULTS.md): shoppers with known interests
 // browse the demo shop's real bundle through the real wasm engine (the npm package, memory
 // storage), their engines make the day's reports, and the reports go over HTTP into the real
 // collector (demo/server, its own SQLite file). Then:
