@@ -140,7 +140,7 @@ test('IndexedDB and localStorage both unusable: Emma works in memory for the pag
   assert.deepEqual(r.tracked, [{ recorded: true, stored: false }, { recorded: true, stored: false }, { recorded: true, stored: false }]);
   assert.equal(r.personalized, true);
   assert.equal(r.events, 3);
-  assert.deepEqual(r.info, { kind: 'memory', persistent: false, keyProtection: 'memory', crossTab: 'none' });
+  assert.deepEqual(r.info, { kind: 'memory', persistent: false, keyProtection: 'memory', crossTab: 'none', persisted: false });
 });
 
 test('IndexedDB that lists but refuses to open: the first write fails with STORAGE_UNAVAILABLE, Emma goes on in memory', async (t) => {
