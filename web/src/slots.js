@@ -71,6 +71,24 @@ function card(item, template, ctx) {
     h('span', { class: 'emma-why' }, fieldText(item, 'reason', ctx)));
 }
 
+// A filled slot keeps at least the height its fallback had, so that fewer items than the
+// fallback showed do not pull the page up (a layout shift). The rule goes into a stylesheet
+// of the embed's own (a constructed one: no inline style, which a strict CSP refuses), one
+// rule per height: [data-emma-hold="212"] { min-height: 212px } (content box: less padding).
+let holds;
+function hold(slot) {
+  if (slot.dataset.emmaHold || !('adoptedStyleSheets' in document)) return;
+  const cs = getComputedStyle(slot);
+  const h = Math.floor(slot.clientHeight - parseFloat(cs.paddingTop) - parseFloat(cs.paddingBottom));
+  if (!(h > 0)) return;
+  if (!holds) {
+    holds = new CSSStyleSheet();
+    document.adoptedStyleSheets = [...document.adoptedStyleSheets, holds];
+  }
+  holds.insertRule(`[data-emma-hold="${h}"]{min-height:${h}px}`);
+  slot.dataset.emmaHold = h;
+}
+
 export async function fillSlot(slot, ctx) {
   const req = { scenario: slot.dataset.emmaSlot, limit: limitOf(slot, 4) };
   const item = slot.dataset.emmaItem || ctx.item;
@@ -116,6 +134,7 @@ export async function fillSlot(slot, ctx) {
   }
   const tpl = template instanceof HTMLTemplateElement ? template : null;
   const cards = result.items.map((i) => card(i, tpl, ctx));
+  hold(slot);
   slot.replaceChildren(...(tpl ? cards : [h('ul', { class: 'emma-list' }, ...cards)]));
   slot.dataset.emmaState = 'filled';
   slot.dataset.emmaPersonalized = String(result.personalized);
