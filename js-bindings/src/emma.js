@@ -26,27 +26,35 @@ export async function createEmmaWith(env, options = {}) {
   if (bundle === undefined || bundle === null) {
     throw new EmmaError('BAD_BUNDLE', 'createEmma: options.bundle is required (a URL, bytes, or a catalog object)');
   }
+  // The bundle downloads while the engine loads (both only need their URLs); an engine that
+  // fails to load is reported first, as before. `_mark(name)`: the embed's start-up timeline.
+  const mark = options._mark || (() => {});
+  const bundleBytes = typeof bundle === 'string' || bundle instanceof URL ? env.fetchBytes(String(bundle)) : null;
+  if (bundleBytes) bundleBytes.then(() => mark('bundle-fetched'), () => {});
   const module = await env.loadModule(options);
+  mark('engine');
   const boundary = new Boundary(module);
   // The shop's privacy configuration: retention windows and who the controller is (for the
   // record of processing). The engine validates both.
   boundary.call({ op: 'configure', shop, retention: options.retention, controller: options.controller, profile: options.profile, keys: options.keys,
     insights: insightsOptions(options.insights)?.engine });
-  await loadBundle(env, boundary, bundle);
+  await loadBundle(env, boundary, bundle, bundleBytes);
+  mark('bundle');
   const emma = new Emma(env, boundary, now, options.sync);
   // Handlers given here hear what happens while starting (a tampered profile, no storage).
   for (const [event, handler] of Object.entries(options.on || {})) emma.on(event, handler);
   await emma._openStorage(storage, shop, { tabSync: options._tabSync !== false });
+  mark('storage');
   emma._attachInsights(options.insights, env.fetch);
   emma._pullAtStart();  // (only with a sync endpoint)
   return emma;
 }
 
-async function loadBundle(env, boundary, bundle) {
+async function loadBundle(env, boundary, bundle, fetching) {
   if (bundle instanceof Uint8Array || bundle instanceof ArrayBuffer) {
     boundary.call({ op: 'bundle.load' }, bundle instanceof Uint8Array ? bundle : new Uint8Array(bundle));
   } else if (typeof bundle === 'string' || bundle instanceof URL) {
-    const bytes = await env.fetchBytes(String(bundle));
+    const bytes = await fetching;
     try {
       boundary.call({ op: 'bundle.load' }, bytes);
     } catch (err) {
