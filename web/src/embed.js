@@ -88,13 +88,16 @@ function start() {
   const ctx = { ...config, api: null, shown: new Map(), warn, titleOf, grant };
 
   // The page's own styles win over ours only where it wants: ours come first in <head>.
-  if (config.css) {
+  // The banner waits for them: unstyled, it would sit in the page's flow and push it down.
+  const styled = new Promise((resolve) => {
+    if (!config.css) return resolve();
     const link = document.createElement('link');
     link.rel = 'stylesheet';
     link.href = config.css;
     if (config.nonce) link.nonce = config.nonce;
+    link.onload = link.onerror = resolve;
     document.head.prepend(link);
-  }
+  });
 
   function titleOf(id) {
     for (const r of ctx.shown.values()) for (const i of r.items) if (i.id === id && i.title) return i.title;
@@ -227,6 +230,7 @@ function start() {
     const state = await api.consent.state();
     if (state.personalization.granted || declined()) return;
     if (await cmpDecides()) return;
+    await styled;
     ctx.banner = showBanner({
       t: ctx.t,
       lang: ctx.lang,
