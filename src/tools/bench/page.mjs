@@ -69,11 +69,15 @@ async function load(page, where) {
   const from = sent.length;
   await page.goto(origin + where);
   await page.waitFor(() => window.demoVitals && window.demoVitals.done, null, { timeout: 60000, what: `demoVitals.done on ${where}` });
-  const v = await page.evaluate(() => ({ ...window.demoVitals, emma: document.documentElement.dataset.emma }));
+  const v = await page.evaluate(() => {
+    const dcl = performance.getEntriesByType('navigation')[0].domContentLoadedEventStart;
+    const marks = Object.fromEntries(performance.getEntriesByType('mark').filter((m) => m.name.startsWith('emma:')).map((m) => [m.name.slice(5), Math.round(m.startTime - dcl)]));
+    return { ...window.demoVitals, marks, emma: document.documentElement.dataset.emma };
+  });
   if (v.emma !== 'ready') throw new Error(`${where}: Emma did not start (${v.emma})`);
   const emmaFiles = sent.slice(from).filter((r) => r.url.startsWith('/emma/'));
   if (process.env.EMMA_BENCH_DEBUG) log(`  ${where}: ${emmaFiles.map((r) => `${r.url} ${r.status} ${r.bytes}`).join(', ')}`);
-  return { ms: v.firstSlotMs, cls: v.cls, clsGeometry: v.clsGeometry, method: v.clsMethod, bytes: emmaFiles.reduce((s, r) => s + r.bytes, 0), requests: emmaFiles.length };
+  return { ms: v.firstSlotMs, marks: v.marks, cls: v.cls, clsGeometry: v.clsGeometry, method: v.clsMethod, bytes: emmaFiles.reduce((s, r) => s + r.bytes, 0), requests: emmaFiles.length };
 }
 
 const out = { engines: [], cold_ms_after_dcl: [], warm_ms_after_dcl: [], cls_max: [], warm_bytes: [] };
@@ -104,6 +108,10 @@ try {
     };
     log(`${engine.padEnd(9)} first slot after DOMContentLoaded: cold ${result.cold} ms, warm ${result.warm} ms (medians of ${RUNS}; ` +
       `cold runs ${runs.map((r) => r.cold.ms).join(' ')}; warm ${runs.map((r) => r.warm.ms).join(' ')})`);
+    // Where the time goes: each start-up mark's median, in ms after DOMContentLoaded.
+    const timeline = (kind) => Object.keys(runs[0][kind].marks).map((m) => `${m} ${median(runs.map((r) => r[kind].marks[m]))}`).join(', ');
+    log(`${''.padEnd(9)} cold: ${timeline('cold')}`);
+    log(`${''.padEnd(9)} warm: ${timeline('warm')}`);
     log(`${''.padEnd(9)} CLS worst of ${all.length} loads ${result.cls.toFixed(4)} (${all[0].method}; computed from positions ${result.clsGeometry.toFixed(4)}); ` +
       `Emma's files: cold ${result.coldBytes} bytes, warm ${result.warmBytes} bytes in ${result.warmRequests} requests`);
     out.engines.push(engine);
