@@ -85,5 +85,8 @@
     }, 1000);
   }
   document.addEventListener('emma:ready', end, { once: true });
-  document.addEventListener('emma:unavailable', end, { once: true });
+  document.addEventListener('emma:unavailable', function (e) {
+    v.unavailable = e.detail;  // { code, message }: why Emma could not run
+    end();
+  }, { once: true });
 })();

@@ -74,7 +74,8 @@ async function load(page, where) {
     const marks = Object.fromEntries(performance.getEntriesByType('mark').filter((m) => m.name.startsWith('emma:')).map((m) => [m.name.slice(5), Math.round(m.startTime - dcl)]));
     return { ...window.demoVitals, marks, emma: document.documentElement.dataset.emma };
   });
-  if (v.emma !== 'ready') throw new Error(`${where}: Emma did not start (${v.emma})`);
+  // A load where Emma did not start is reported, not timed.
+  if (v.emma !== 'ready') return { failed: `${where}: ${v.emma} ${JSON.stringify(v.unavailable)}` };
   const emmaFiles = sent.slice(from).filter((r) => r.url.startsWith('/emma/'));
   if (process.env.EMMA_BENCH_DEBUG) log(`  ${where}: ${emmaFiles.map((r) => `${r.url} ${r.status} ${r.bytes}`).join(', ')}`);
   return { ms: v.firstSlotMs, marks: v.marks, cls: v.cls, clsGeometry: v.clsGeometry, method: v.clsMethod, bytes: emmaFiles.reduce((s, r) => s + r.bytes, 0), requests: emmaFiles.length };
@@ -96,23 +97,27 @@ try {
         await browser.close();
       }
     }
+    const failed = runs.flatMap((r) => Object.values(r)).filter((l) => l.failed);
+    for (const r of runs) for (const [k, l] of Object.entries(r)) if (l.failed) delete r[k];
     const all = runs.flatMap((r) => Object.values(r));
     const result = {
-      cold: median(runs.map((r) => r.cold.ms)),
-      warm: median(runs.map((r) => r.warm.ms)),
+      cold: median(runs.map((r) => r.cold?.ms)),
+      warm: median(runs.map((r) => r.warm?.ms)),
       cls: Math.max(...all.map((l) => l.cls)),
       clsGeometry: Math.max(...all.map((l) => l.clsGeometry)),
-      warmBytes: median(runs.map((r) => r.warm.bytes)),
-      warmRequests: Math.max(...runs.map((r) => r.warm.requests)),
-      coldBytes: median(runs.map((r) => r.cold.bytes)),
+      warmBytes: median(runs.map((r) => r.warm?.bytes)),
+      warmRequests: Math.max(...runs.map((r) => r.warm?.requests ?? 0)),
+      coldBytes: median(runs.map((r) => r.cold?.bytes)),
     };
     log(`${engine.padEnd(9)} first slot after DOMContentLoaded: cold ${result.cold} ms, warm ${result.warm} ms (medians of ${RUNS}; ` +
-      `cold runs ${runs.map((r) => r.cold.ms).join(' ')}; warm ${runs.map((r) => r.warm.ms).join(' ')})`);
+      `cold runs ${runs.map((r) => r.cold?.ms ?? '-').join(' ')}; warm ${runs.map((r) => r.warm?.ms ?? '-').join(' ')})`);
+    if (failed.length) log(`${''.padEnd(9)} Emma did not start on ${failed.length} of ${RUNS * 4} loads: ${failed.map((l) => l.failed).join('; ')}`);
     // Where the time goes: each start-up mark's median, in ms after DOMContentLoaded.
-    const timeline = (kind) => Object.keys(runs[0][kind].marks).map((m) => `${m} ${median(runs.map((r) => r[kind].marks[m]))}`).join(', ');
+    const timeline = (kind) => Object.keys(runs.find((r) => r[kind])?.[kind].marks || {}).map((m) => [m, median(runs.map((r) => r[kind]?.marks[m]))])
+      .sort((a, b) => a[1] - b[1]).map(([m, ms]) => `${m} ${ms}`).join(', ');
     log(`${''.padEnd(9)} cold: ${timeline('cold')}`);
     log(`${''.padEnd(9)} warm: ${timeline('warm')}`);
-    log(`${''.padEnd(9)} CLS worst of ${all.length} loads ${result.cls.toFixed(4)} (${all[0].method}; computed from positions ${result.clsGeometry.toFixed(4)}); ` +
+    log(`${''.padEnd(9)} CLS worst of ${all.length} loads ${result.cls.toFixed(4)} (${all[0]?.method}; computed from positions ${result.clsGeometry.toFixed(4)}); ` +
       `Emma's files: cold ${result.coldBytes} bytes, warm ${result.warmBytes} bytes in ${result.warmRequests} requests`);
     out.engines.push(engine);
     out.cold_ms_after_dcl.push(result.cold);
