@@ -64,8 +64,20 @@ function grid(items) {
 
 // A slot with the shop's fallback content inside; Emma replaces it only with an answer.
 // distinct: show nothing that a slot above already shows (data-emma-distinct).
-function slot(scenario, { item, limit = 8, fallback = [], distinct = false } = {}) {
-  return html`<div class="slot" data-emma-slot="${scenario}"${item ? html` data-emma-item="${item}"` : ''}${distinct ? raw(' data-emma-distinct') : ''} data-emma-limit="${limit}" data-emma-template="card">${fallback.length ? grid(fallback) : ''}</div>`;
+// reserve: the slot is expected to fill although it has no fallback: it holds `limit`
+// placeholder cards, so the engine's answer takes their place without moving the page.
+function slot(scenario, { item, limit = 8, fallback = [], distinct = false, reserve = false } = {}) {
+  const content = fallback.length ? grid(fallback) : reserve ? html`<div class="grid">${Array.from({ length: limit }, () => raw('<article class="card skeleton" aria-hidden="true"></article>'))}</div>` : '';
+  return html`<div class="slot" data-emma-slot="${scenario}"${item ? html` data-emma-item="${item}"` : ''}${distinct ? raw(' data-emma-distinct') : ''} data-emma-limit="${limit}" data-emma-template="card">${content}</div>`;
+}
+
+// Emma's tags, as web/dist/snippet.html has them: the content-hashed names (emma: the
+// server's { js, bundle, preload }; the plain names when web/dist is not built) and
+// data-timing, so the demo shows its start-up marks (docs/embed.md "Timing").
+function emmaHead(emma) {
+  const { js = '/emma/emma.js', bundle = '/emma/shop.bundle', preload = [] } = emma || {};
+  return html`${preload.map((p) => html`<link rel="preload" href="${p.href}" as="fetch" crossorigin="anonymous"${p.integrity ? html` integrity="${p.integrity}"` : ''}>
+  `)}<script src="${js}" data-bundle="${bundle}" data-shop="tante-emma-demo" data-lang="en" data-insights-endpoint="/insights/reports" data-timing async></script>`;
 }
 
 function layout(shop, { title, body = {}, main }) {
@@ -79,7 +91,8 @@ function layout(shop, { title, body = {}, main }) {
   <link rel="icon" href="/favicon.svg">
   <link rel="stylesheet" href="/shop.css">
   <script src="/shop.js"></script>
-  <script src="/emma/emma.js" data-bundle="/emma/shop.bundle" data-shop="tante-emma-demo" data-lang="en" data-insights-endpoint="/insights/reports" async></script>
+  <script src="/vitals.js"></script>
+  ${emmaHead(shop.emma)}
 </head>
 <body${raw(attrs)}>
   <header class="top">
@@ -172,7 +185,7 @@ export function productPage(shop, item) {
       <p id="cart-status" role="status"></p>
     </article>
     ${section('similar', 'Similar products', slot('similar', { item: item.id, limit: 4, fallback: same }))}
-    ${section('together', 'Often bought together', slot('bought_together', { item: item.id, limit: 4, distinct: true }))}`,
+    ${section('together', 'Often bought together', slot('bought_together', { item: item.id, limit: 4, distinct: true, reserve: true }))}`,
   });
 }
 

@@ -4,10 +4,11 @@
 // Every page is served under a strict Content-Security-Policy, so the demo also shows that Emma needs no inline
 // script or style. Run by `npm run demo`; PORT defaults to 8080.
 import { createServer } from 'node:http';
-import { createReadStream, mkdirSync, readFileSync, promises as fsp } from 'node:fs';
+import { mkdirSync, readFileSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInsightsCollector } from './server/insights-collector.mjs';
+import { createStaticFiles } from './server/static.mjs';
 import { SYNC_PREFIX, createSyncStore } from './server/sync-store.mjs';
 import { Shop, cartPage, categoryPage, homePage, notFoundPage, privacyPage, productPage, searchPage } from './render.mjs';
 
@@ -28,12 +29,15 @@ const TYPES = {
   '.svg': 'image/svg+xml',
 };
 
+const BUNDLE = path.join(root, 'build/demo/shop.bundle');
+const DIST = path.join(root, 'web/dist');
+
 // URL prefix -> file or folder. The embed script is served as a shop deploys it (web/dist
 // as /emma/), the package as it ships (js-bindings/), the bundle from the build folder.
 const DEFAULT_MOUNTS = [
   ['/pkg/', path.join(root, 'js-bindings')],
-  ['/emma/shop.bundle', path.join(root, 'build/demo/shop.bundle')],
-  ['/emma/', path.join(root, 'web/dist')],
+  ['/emma/shop.bundle', BUNDLE],
+  ['/emma/', DIST],
   ['/catalog.json', path.join(root, 'demo/catalog.json')],
   ['/', path.join(root, 'demo/public')],
 ];
@@ -64,10 +68,26 @@ export const DATA_DIR = process.env.EMMA_DATA_DIR || path.join(root, 'build/demo
 export function createDemoServer({ mounts = [], headers = {}, catalog, dataDir = DATA_DIR, insights = {}, sync: syncOptions = {} } = {}) {
   const table = [...mounts, ...DEFAULT_MOUNTS];
   const collector = createInsightsCollector({ file: path.join(dataDir, 'insights.sqlite'),
-    bundle: path.join(root, 'build/demo/shop.bundle'), pageHeaders: { 'Content-Security-Policy': DEMO_CSP, ...headers }, ...insights });
+    bundle: BUNDLE, pageHeaders: { 'Content-Security-Policy': DEMO_CSP, ...headers }, ...insights });
   const shop = new Shop(catalog || JSON.parse(readFileSync(path.join(root, 'demo/catalog.json'), 'utf8')));
   mkdirSync(dataDir, { recursive: true });
   const sync = createSyncStore({ file: path.join(dataDir, 'sync.sqlite'), ...syncOptions });
+  const files = createStaticFiles({ cacheDir: path.join(root, 'build/static-cache') });
+  // The pages name Emma's files as web/dist/snippet.html does: by their content-hashed names
+  // (cached for good, fetched again only when they change), the engine and the bundle
+  // preloaded so that both downloads start with the page.
+  async function emmaFiles() {
+    try {
+      const manifest = JSON.parse(await fsp.readFile(path.join(DIST, 'manifest.json'), 'utf8'));
+      const hash = await files.hash(BUNDLE);
+      const bundle = hash ? `/emma/shop.${hash}.bundle` : '/emma/shop.bundle';
+      return { js: `/emma/${manifest.files['emma.js'].file}`, bundle,
+        preload: [...(manifest.preload || []).map((p) => ({ ...p, href: `/emma/${p.href}` })), { href: bundle }] };
+    } catch {
+      return null;  // web/dist not built: the plain names
+    }
+  }
+  files.prepare([BUNDLE, ...['emma.js', 'emma.wasm', 'emma.css'].map((f) => path.join(DIST, f))]);
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, 'http://localhost');
     let pathname;
@@ -87,6 +107,7 @@ export function createDemoServer({ mounts = [], headers = {}, catalog, dataDir =
       return;
     }
     const extra = mounts.some(([prefix]) => pathname.startsWith(prefix));
+    if (!extra && (!path.extname(pathname) || pathname === '/index.html')) shop.emma = await emmaFiles();
     const page = extra ? null : pageFor(shop, pathname, url.searchParams);
     if (page) {
       const [status, body] = Array.isArray(page) ? page : [200, page];
@@ -98,6 +119,11 @@ export function createDemoServer({ mounts = [], headers = {}, catalog, dataDir =
         ...headers,
       });
       res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    const hashedBundle = /^\/emma\/shop\.([0-9a-f]{16})\.bundle$/.exec(pathname);
+    if (hashedBundle && !extra && hashedBundle[1] === (await files.hash(BUNDLE))) {
+      await files.send(req, res, BUNDLE, await fsp.stat(BUNDLE), { type: TYPES['.bundle'], headers, immutable: true });
       return;
     }
     for (const [prefix, target] of table) {
@@ -112,15 +138,7 @@ export function createDemoServer({ mounts = [], headers = {}, catalog, dataDir =
           file = path.join(file, 'index.html');
           stat = await fsp.stat(file);
         }
-        res.writeHead(200, {
-          'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream',
-          'Content-Length': stat.size,
-          'Cache-Control': 'no-cache',
-          'X-Content-Type-Options': 'nosniff',
-          ...headers,
-        });
-        if (req.method === 'HEAD') res.end();
-        else createReadStream(file).pipe(res);
+        await files.send(req, res, file, stat, { type: TYPES[path.extname(file)] || 'application/octet-stream', headers });
         return;
       } catch {
         if (prefix === '/') break;

@@ -118,9 +118,16 @@ emit('emma.js', js.outputFiles[0].contents);
 // What a shop deploys and how it includes it: manifest.json for its tooling, snippet.html to
 // paste (the stylesheet and the script with their SRI hashes, so the script does not add the
 // stylesheet itself; emma.js checks the wasm against the hash it carries).
-writeFileSync(path.join(out, 'manifest.json'), `${JSON.stringify({ files }, null, 2)}\n`);
+// `preload`: what a page should start fetching before emma.js runs (the engine, with the
+// same SHA-256 that emma.js asks the browser to check, so the preloaded copy is the one used).
+const preload = [{ href: files['emma.wasm'].file, integrity: sri(readFileSync(engine.wasm), 'sha256') }];
+writeFileSync(path.join(out, 'manifest.json'), `${JSON.stringify({ files, preload }, null, 2)}\n`);
 writeFileSync(path.join(out, 'snippet.html'),
   `<!-- Tante Emma: serve web/dist as /emma/ (hashed names: Cache-Control: public, max-age=31536000, immutable) -->\n` +
+  // The engine and the bundle download at once, while the page is parsed (docs/embed.md
+  // "Caching and compression"); the bundle's URL must be data-bundle's, exactly.
+  `<link rel="preload" href="/emma/${preload[0].href}" as="fetch" crossorigin="anonymous" integrity="${preload[0].integrity}">\n` +
+  `<link rel="preload" href="/emma/shop.bundle" as="fetch" crossorigin="anonymous">\n` +
   `<link rel="stylesheet" href="/emma/${files['emma.css'].file}" integrity="${files['emma.css'].integrity}" crossorigin="anonymous">\n` +
   `<script src="/emma/${files['emma.js'].file}" integrity="${files['emma.js'].integrity}" crossorigin="anonymous" data-bundle="/emma/shop.bundle" data-css="none" async></script>\n`);
 console.error(`web: built web/dist (${Object.values(files).map((f) => f.file).join(', ')}, manifest.json, snippet.html)`);

@@ -2,6 +2,8 @@
 // It holds the embed's queue stub, the cart, the "simulate a shopper" control and the
 // panel of requests. Everything about the shopper goes through window.emma (the embed).
 window.emma = window.emma || function () { (window.emma.q = window.emma.q || []).push(arguments); };
+// Placeholders that keep a slot's space (shop.css .skeleton) make sense only where scripts run.
+document.documentElement.classList.add('js');
 
 (function () {
   'use strict';

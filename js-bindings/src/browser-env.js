@@ -10,7 +10,7 @@ import { MemoryStorage } from './storage/memory.js';
 const DEFAULT_WASM_URL = new URL('../dist/emma.wasm', import.meta.url);
 
 // `integrity`: an SRI hash the browser checks the bytes against (the embed's own engine).
-async function fetchBytes(url, what, integrity) {
+async function fetchOk(url, what, integrity) {
   let res;
   try {
     res = await fetch(url, { credentials: 'same-origin', integrity });
@@ -20,21 +20,35 @@ async function fetchBytes(url, what, integrity) {
   if (!res.ok) {
     throw new EmmaError(what === 'engine' ? 'WASM_LOAD' : 'BAD_BUNDLE', `could not fetch the ${what} from ${url}: HTTP ${res.status} ${res.statusText}`.trim());
   }
-  return new Uint8Array(await res.arrayBuffer());
+  return res;
+}
+
+async function fetchBytes(url, what, integrity) {
+  return new Uint8Array(await (await fetchOk(url, what, integrity)).arrayBuffer());
 }
 
 // Loads the glue and the wasm ourselves, so every failure (404, HTML instead of wasm,
-// CSP, an old browser) becomes one WASM_LOAD error naming the URL.
+// CSP, an old browser) becomes one WASM_LOAD error naming the URL. With an integrity hash
+// the browser hands over the response only once every byte matched it, so compiling it
+// with compileStreaming runs no unchecked code and spares a copy through JavaScript; a
+// server that does not say application/wasm gets the checked byte-by-byte path.
 async function loadModule(loadGlue, { wasmUrl = DEFAULT_WASM_URL, _wasmIntegrity } = {}) {
   const where = String(wasmUrl);
   if (typeof WebAssembly !== 'object') throw new EmmaError('WASM_LOAD', 'this browser has no WebAssembly');
   let compiled;
   let glue;
   try {
-    const bytes = await fetchBytes(where, 'engine', _wasmIntegrity);
-    checkWasmBytes(bytes, where);
-    compiled = await WebAssembly.compile(bytes);
-    glue = await loadGlue();
+    const glueLoading = loadGlue();
+    glueLoading.catch(() => {});  // reported below, after a failed fetch would be
+    const res = await fetchOk(where, 'engine', _wasmIntegrity);
+    if (WebAssembly.compileStreaming && /^application\/wasm\b/.test(res.headers.get('content-type'))) {
+      compiled = await WebAssembly.compileStreaming(res);
+    } else {
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      checkWasmBytes(bytes, where);
+      compiled = await WebAssembly.compile(bytes);
+    }
+    glue = await glueLoading;
   } catch (err) {
     throw wasmLoadError(err, where);
   }

@@ -26,27 +26,45 @@ export async function createEmmaWith(env, options = {}) {
   if (bundle === undefined || bundle === null) {
     throw new EmmaError('BAD_BUNDLE', 'createEmma: options.bundle is required (a URL, bytes, or a catalog object)');
   }
-  const module = await env.loadModule(options);
-  const boundary = new Boundary(module);
-  // The shop's privacy configuration: retention windows and who the controller is (for the
-  // record of processing). The engine validates both.
-  boundary.call({ op: 'configure', shop, retention: options.retention, controller: options.controller, profile: options.profile, keys: options.keys,
-    insights: insightsOptions(options.insights)?.engine });
-  await loadBundle(env, boundary, bundle);
+  // The bundle downloads while the engine loads (both only need their URLs); an engine that
+  // fails to load is reported first, as before. `_mark(name)`: the embed's start-up timeline.
+  const mark = options._mark || (() => {});
+  const bundleBytes = typeof bundle === 'string' || bundle instanceof URL ? env.fetchBytes(String(bundle)) : null;
+  if (bundleBytes) bundleBytes.then(() => mark('bundle-fetched'), () => {});
+  // Storage opens meanwhile too (it needs neither engine nor bundle); what it reports on the
+  // way waits for the handlers of options.on.
+  const notices = [];
+  const opening = Promise.resolve().then(() => env.openStorage(storage, shop, (...n) => notices.push(n))).then((s) => ({ s }), (err) => ({ err }));
+  let boundary;
+  try {
+    boundary = new Boundary(await env.loadModule(options));
+    mark('engine');
+    // The shop's privacy configuration: retention windows and who the controller is (for the
+    // record of processing). The engine validates both.
+    boundary.call({ op: 'configure', shop, retention: options.retention, controller: options.controller, profile: options.profile, keys: options.keys,
+      insights: insightsOptions(options.insights)?.engine });
+    await loadBundle(env, boundary, bundle, bundleBytes);
+    mark('bundle');
+  } catch (err) {
+    // An adapter opened for nothing (Node's files hold a lock) is let go.
+    opening.then(({ s }) => s && s !== storage && typeof s.close === 'function' && s.close()).catch(() => {});
+    throw err;
+  }
   const emma = new Emma(env, boundary, now, options.sync);
   // Handlers given here hear what happens while starting (a tampered profile, no storage).
   for (const [event, handler] of Object.entries(options.on || {})) emma.on(event, handler);
-  await emma._openStorage(storage, shop, { tabSync: options._tabSync !== false });
+  await emma._openStorage(opening, notices, shop, { tabSync: options._tabSync !== false });
+  mark('storage');
   emma._attachInsights(options.insights, env.fetch);
   emma._pullAtStart();  // (only with a sync endpoint)
   return emma;
 }
 
-async function loadBundle(env, boundary, bundle) {
+async function loadBundle(env, boundary, bundle, fetching) {
   if (bundle instanceof Uint8Array || bundle instanceof ArrayBuffer) {
     boundary.call({ op: 'bundle.load' }, bundle instanceof Uint8Array ? bundle : new Uint8Array(bundle));
   } else if (typeof bundle === 'string' || bundle instanceof URL) {
-    const bytes = await env.fetchBytes(String(bundle));
+    const bytes = await fetching;
     try {
       boundary.call({ op: 'bundle.load' }, bytes);
     } catch (err) {
@@ -369,17 +387,18 @@ class Emma {
 
   // --- storage -----------------------------------------------------------------------
 
-  async _openStorage(spec, shop, { tabSync = true } = {}) {
+  // opening: a promise of { s: the adapter } or { err }; notices: [error, fallback] pairs
+  // reported while it opened.
+  async _openStorage(opening, notices, shop, { tabSync = true } = {}) {
     // A fallback chosen while opening (IndexedDB unusable → localStorage) is reported here.
     const notice = (err, fallback) => {
       const e = asEmmaError(err, 'STORAGE_UNAVAILABLE', 'opening storage');
       this.#emit('storage', { ok: false, code: e.code, message: e.message, fallback });
       this.#emit('error', e);
     };
-    let storage;
-    try {
-      storage = await this.#env.openStorage(spec, shop, notice);
-    } catch (err) {
+    let { s: storage, err } = await opening;
+    for (const n of notices.splice(0)) notice(...n);
+    if (err) {
       if (err instanceof EmmaError && err.code === 'BAD_REQUEST') throw err;  // a wrong option, not a browser limit
       // No usable storage (private mode, blocked): Emma works in memory for this page.
       notice(err, 'memory');

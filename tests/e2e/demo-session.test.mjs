@@ -16,9 +16,10 @@ const bags = catalog.items.filter((i) => i.category === 'Bags').slice(0, 4).map(
 const baking = catalog.items.find((i) => i.category === 'Kitchen > Baking').id;
 
 // The shop's pages and the files a page of it loads: nothing else may be requested.
-// (emma.js loads the engine and stylesheet under their content-hashed names, and the
-// privacy centre's script when the shopper opens it)
-const STATIC = /^\/(shop\.(js|css)|favicon\.svg|emma\/(emma\.([0-9a-f]{12}\.)?(js|css|wasm)|emma-centre\.[0-9a-f]{12}\.js|shop\.bundle))$/;
+// (the pages name emma.js and the bundle by their content-hashed names and preload the
+// engine; emma.js loads the stylesheet so, and the privacy centre's script when the
+// shopper opens it; vitals.js is the demo's own measure of layout shift)
+const STATIC = /^\/(shop\.(js|css)|vitals\.js|favicon\.svg|emma\/(emma\.([0-9a-f]{12}\.)?(js|css|wasm)|emma-centre\.[0-9a-f]{12}\.js|shop\.([0-9a-f]{16}\.)?bundle))$/;
 const PAGE = /^\/(|category\/[a-z0-9-]+|product\/[A-Za-z0-9]+|privacy|cart|search)$/;
 
 // What reached the server (its request log, the same in every engine): only GETs of the

@@ -198,6 +198,9 @@ test('the embed deployed from the package with its snippet (SRI on every file) f
   wasm[wasm.length - 1] ^= 1;
   await writeFile(wasmFile, wasm);
   const second = await browser.context.newPage();
+  // A browser that has the engine cached under its hashed name (immutable) would not even
+  // ask for it again: this one comes to the changed file with an empty cache.
+  await (await browser.context.newCDPSession(second)).send('Network.clearBrowserCache');
   await second.goto(`${server.origin}/index.html`);
   await second.waitForFunction(() => document.getElementById('slot').dataset.emmaState, null, { timeout: 20000 });
   assert.deepEqual(await second.evaluate(() => ({ state: document.getElementById('slot').dataset.emmaState, text: document.getElementById('slot').textContent })),

@@ -46,6 +46,8 @@ function readConfig() {
     // The privacy centre, loaded when first opened (beside emma.js, checked like the engine).
     centreUrl: new URL(EMMA_FILES.centre, base).href,
     // Opt-in audience statistics; data-insights-jitter-ms="max" or "min max" is a test hook (docs/insights.md).
+    // data-timing: performance.mark()s of the start-up (docs/embed.md "Timing").
+    mark: 'timing' in d ? (name) => performance.mark(`emma:${name}`) : () => {},
     insights: d.insightsEndpoint ? { endpoint: page(d.insightsEndpoint), jitterMs: /^\d+( \d+)?$/.test(d.insightsJitterMs || '') ? d.insightsJitterMs.split(' ').map(Number) : undefined } : undefined,
   };
 }
@@ -81,16 +83,21 @@ else start();
 
 function start() {
   const config = readConfig();
+  const { mark } = config;
+  mark('script');
   const ctx = { ...config, api: null, shown: new Map(), warn, titleOf, grant };
 
   // The page's own styles win over ours only where it wants: ours come first in <head>.
-  if (config.css) {
+  // The banner waits for them: unstyled, it would sit in the page's flow and push it down.
+  const styled = new Promise((resolve) => {
+    if (!config.css) return resolve();
     const link = document.createElement('link');
     link.rel = 'stylesheet';
     link.href = config.css;
     if (config.nonce) link.nonce = config.nonce;
+    link.onload = link.onerror = resolve;
     document.head.prepend(link);
-  }
+  });
 
   function titleOf(id) {
     for (const r of ctx.shown.values()) for (const i of r.items) if (i.id === id && i.title) return i.title;
@@ -117,11 +124,13 @@ function start() {
         _wasmIntegrity: config.wasmIntegrity,
         consent: { sources: config.sources },
         insights: config.insights,
+        _mark: mark,
         on: { error: (e) => warn(`${e.code}: ${e.message}`) },
       }),
       domReady,
     ]);
     ctx.api = api;
+    mark('ready');
     return api;
   })();
 
@@ -172,6 +181,7 @@ function start() {
     ctx.shownIds = new Set();
     for (const slot of document.querySelectorAll('[data-emma-slot]')) {
       const r = await fillSlot(slot, ctx);
+      if (r && !ctx.painted) mark((ctx.painted = 'first-slot'));
       if (r) {
         ctx.shown.set(slot, r);
         for (const item of r.items) ctx.shownIds.add(item.id);
@@ -182,6 +192,7 @@ function start() {
     for (const list of document.querySelectorAll('[data-emma-rerank]')) {
       await rerank(list, ctx).catch((e) => warn(`reordering a list failed: ${e.message}`));
     }
+    mark('filled');
     document.dispatchEvent(new CustomEvent('emma:filled'));
   }
 
@@ -219,6 +230,7 @@ function start() {
     const state = await api.consent.state();
     if (state.personalization.granted || declined()) return;
     if (await cmpDecides()) return;
+    await styled;
     ctx.banner = showBanner({
       t: ctx.t,
       lang: ctx.lang,

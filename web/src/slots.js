@@ -71,6 +71,35 @@ function card(item, template, ctx) {
     h('span', { class: 'emma-why' }, fieldText(item, 'reason', ctx)));
 }
 
+// Fills a slot (fill(): its new content) without pulling up what follows it: when the answer
+// is shorter than the fallback was (fewer items, other margins), the slot keeps the height
+// that leaves the next thing on the page where it was. Measured before and after the change
+// in one task, so nothing is painted in between; the height goes into a stylesheet of the
+// embed's own (constructed: no inline style, which a strict CSP refuses), one rule per
+// height: [data-emma-hold="212"] { min-height: 212px }.
+let holds;
+function keepPlace(slot, fill) {
+  let next = slot;
+  while (next && !next.nextElementSibling) next = next.parentElement;
+  next = next && next.nextElementSibling;
+  const top = () => next.getBoundingClientRect().top;
+  const was = next && top();
+  fill();
+  // Twice: a min-height can change how the new content's margins collapse.
+  for (let i = 0; next && i < 2 && 'adoptedStyleSheets' in document; i++) {
+    const up = Math.floor(was - top());
+    if (!(up > 0)) return;
+    const cs = getComputedStyle(slot);
+    const h = Math.ceil(slot.clientHeight - parseFloat(cs.paddingTop) - parseFloat(cs.paddingBottom) + up);
+    if (!holds) {
+      holds = new CSSStyleSheet();
+      document.adoptedStyleSheets = [...document.adoptedStyleSheets, holds];
+    }
+    holds.insertRule(`[data-emma-hold="${h}"]{min-height:${h}px}`);
+    slot.dataset.emmaHold = h;
+  }
+}
+
 export async function fillSlot(slot, ctx) {
   const req = { scenario: slot.dataset.emmaSlot, limit: limitOf(slot, 4) };
   const item = slot.dataset.emmaItem || ctx.item;
@@ -116,7 +145,7 @@ export async function fillSlot(slot, ctx) {
   }
   const tpl = template instanceof HTMLTemplateElement ? template : null;
   const cards = result.items.map((i) => card(i, tpl, ctx));
-  slot.replaceChildren(...(tpl ? cards : [h('ul', { class: 'emma-list' }, ...cards)]));
+  keepPlace(slot, () => slot.replaceChildren(...(tpl ? cards : [h('ul', { class: 'emma-list' }, ...cards)])));
   slot.dataset.emmaState = 'filled';
   slot.dataset.emmaPersonalized = String(result.personalized);
   delete slot.dataset.emmaError;
