@@ -11,12 +11,13 @@
 //   (at most 4 per product), over every product (target: >= 0.8).
 // --scale: the cost of the content neighbours in emma-model (pack) on synthetic catalogs
 // (synth.mjs) of those sizes: seconds, peak memory, and the SIMS section's bytes per item
-// (the bundle with --similar 8 minus the bundle with --similar 0).
+// (the bundle with --similar 8 minus the bundle with --similar 0, raw and brotli -9).
 // --dist names another build of the engine (a folder with emma.wasm and emma-node.cjs, e.g.
 // the main branch's js-bindings/dist) to measure the figures before a change.
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,17 +120,21 @@ export function measureScale(sizes) {
       const pack = (similar) => {
         const out = path.join(dir, `shop-${n}-${similar}.bundle`);
         const t0 = process.hrtime.bigint();
-        const err = execFileSync('/usr/bin/time', ['-f', 'peak_kb=%M', emmaModel, 'pack', '--catalog', file, '--similar', String(similar), '--out', out],
-          { stdio: ['ignore', 'ignore', 'pipe'] }).toString();
+        const run = spawnSync('/usr/bin/time', ['-f', 'peak_kb=%M', emmaModel, 'pack', '--catalog', file, '--similar', String(similar), '--out', out],
+          { stdio: ['ignore', 'ignore', 'pipe'] });
+        const err = run.stderr.toString();
+        if (run.status !== 0) throw new Error(`emma-model pack failed: ${err}`);
         const ms = Number(process.hrtime.bigint() - t0) / 1e6;
         const m = /content neighbours: (\d+) for (\d+) items \((\d+) with none\) in ([\d.]+) s/.exec(err);
-        return { bytes: statSync(out).size, ms, peak_kb: Number(/peak_kb=(\d+)/.exec(err)[1]),
+        const br = zlib.brotliCompressSync(readFileSync(out), { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 9 } }).length;
+        return { bytes: statSync(out).size, br, ms, peak_kb: Number(/peak_kb=(\d+)/.exec(err)[1]),
           neighbours: m ? Number(m[1]) : 0, without: m ? Number(m[3]) : n, seconds: m ? Number(m[4]) : 0 };
       };
       const off = pack(0), on = pack(8);
       results.push({ items: n, similar_seconds: on.seconds, pack_seconds_with: Math.round(on.ms) / 1000, pack_seconds_without: Math.round(off.ms) / 1000,
         peak_mb_with: Math.round(on.peak_kb / 102.4) / 10, peak_mb_without: Math.round(off.peak_kb / 102.4) / 10,
-        neighbours: on.neighbours, items_without: on.without, sims_bytes_per_item: Math.round(((on.bytes - off.bytes) / n) * 10) / 10 });
+        neighbours: on.neighbours, items_without: on.without, sims_bytes_per_item: Math.round(((on.bytes - off.bytes) / n) * 10) / 10,
+        sims_brotli9_bytes_per_item: Math.round(((on.br - off.br) / n) * 10) / 10 });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -144,7 +149,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     if (!a.json) {
       for (const x of r.scale) {
         console.log(`${x.items} items: content neighbours in ${x.similar_seconds} s (pack ${x.pack_seconds_without} s -> ${x.pack_seconds_with} s, ` +
-          `peak ${x.peak_mb_without} -> ${x.peak_mb_with} MB), ${x.neighbours} neighbours, ${x.items_without} items with none, SIMS ${x.sims_bytes_per_item} bytes/item`);
+          `peak ${x.peak_mb_without} -> ${x.peak_mb_with} MB), ${x.neighbours} neighbours, ${x.items_without} items with none, SIMS ${x.sims_bytes_per_item} bytes/item (brotli -9: ${x.sims_brotli9_bytes_per_item})`);
       }
     }
     console.log(JSON.stringify(r));
