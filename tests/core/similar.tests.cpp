@@ -200,8 +200,7 @@ TEST_CASE("similar: an item with no content neighbour falls back to category, th
   Shop s;
   // The doormat has no neighbour and no other garden item: the shop's popular items, in order.
   CHECK(s.ids({{"scenario", "similar"}, {"item", "g1"}, {"limit", 3}}) == V{"b1", "f1", "m1"});
-  // The mug's leaf has nothing else either; its parent's neighbours do not exist: popularity.
-  // The lantern's content neighbours come first, then its leaf category.
+  // The lantern's content neighbours and its leaf category: heart holders only.
   const V l1 = s.ids({{"scenario", "similar"}, {"item", "l1"}, {"limit", 3}});
   CHECK(std::all_of(l1.begin(), l1.end(), [](const std::string& id) { return id[0] == 'h'; }));
   // Without a SIMS section (an older bundle, a plain catalog) similar is the category's.
