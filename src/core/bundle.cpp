@@ -1,5 +1,6 @@
 #include "bundle.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <unordered_map>
@@ -201,6 +202,23 @@ std::vector<std::uint8_t> write_bundle(const std::vector<ItemInput>& items, cons
     }
     sections.emplace_back("NBRS", nb.take());
   }
+  if (!model.similar.empty()) {
+    if (model.similar.size() != n) throw Error(code::internal, "the content neighbours do not cover every item");
+    ByteWriter sm;
+    sm.u32(n);
+    std::uint32_t at = 0;
+    for (std::uint32_t i = 0; i <= n; ++i) {
+      sm.u32(at);
+      if (i < n) at += static_cast<std::uint32_t>(model.similar[i].size());
+    }
+    for (const auto& list : model.similar) {
+      for (const auto& x : list) {
+        sm.u32(x.item);
+        sm.u8(static_cast<std::uint8_t>(std::lround(std::clamp(x.score, 1.f / 255, 1.f) * 255)));
+      }
+    }
+    sections.emplace_back("SIMS", sm.take());
+  }
   if (!model.rebuy_days.empty()) {
     ByteWriter rp;
     rp.u32(n);
@@ -237,6 +255,7 @@ class BundleReader {
     r.popularity(find("POPW", true));
     r.neighbours(find("NBRS", false));
     r.repurchase(find("RPCH", false));
+    r.similar(find("SIMS", false));
     return b;
   }
 
@@ -348,25 +367,30 @@ class BundleReader {
     }
   }
 
-  void neighbours(std::string_view data) {
+  void neighbours(std::string_view data) { neighbour_lists(data, "NBRS", b_.model.neighbour_offsets, b_.model.neighbours); }
+  void similar(std::string_view data) { neighbour_lists(data, "SIMS", b_.model.similar_offsets, b_.model.similar); }
+
+  // NBRS and SIMS: item count; item-count+1 offsets; per neighbour an item and its score
+  // (NBRS: f32; SIMS: u8 in 1/255).
+  void neighbour_lists(std::string_view data, const char* tag, std::vector<std::uint32_t>& offsets, std::vector<Neighbour>& list) {
     if (data.empty()) return;
-    ByteReader r(data, "NBRS");
+    const bool quantised = tag[0] == 'S';
+    ByteReader r(data, tag);
     const std::uint32_t n = r.u32();
     if (n != c_.items_.size()) r.fail("covers " + std::to_string(n) + " items, the catalog has " + std::to_string(c_.items_.size()));
-    auto& m = b_.model;
-    m.neighbour_offsets.resize(static_cast<std::size_t>(n) + 1);
-    for (auto& o : m.neighbour_offsets) o = r.u32();
-    const std::uint32_t total = m.neighbour_offsets.back();
-    if (m.neighbour_offsets[0] != 0 || static_cast<std::size_t>(total) * 8 != data.size() - r.offset()) {
+    offsets.resize(static_cast<std::size_t>(n) + 1);
+    for (auto& o : offsets) o = r.u32();
+    const std::uint32_t total = offsets.back();
+    if (offsets[0] != 0 || static_cast<std::size_t>(total) * (quantised ? 5 : 8) != data.size() - r.offset()) {
       r.fail("the neighbour offsets do not match the neighbour list");
     }
     for (std::uint32_t i = 0; i < n; ++i) {
-      if (m.neighbour_offsets[i + 1] < m.neighbour_offsets[i]) r.fail("neighbour offsets go backwards");
+      if (offsets[i + 1] < offsets[i]) r.fail("neighbour offsets go backwards");
     }
-    m.neighbours.resize(total);
-    for (auto& x : m.neighbours) {
+    list.resize(total);
+    for (auto& x : list) {
       x.item = r.u32();
-      x.score = r.f32();
+      x.score = quantised ? static_cast<float>(r.u8()) / 255.f : r.f32();
       if (x.item >= n) r.fail("a neighbour names item " + std::to_string(x.item) + " of " + std::to_string(n));
       if (!std::isfinite(x.score) || x.score < 0) r.fail("a neighbour score is negative or not a number");
     }

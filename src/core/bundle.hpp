@@ -24,6 +24,8 @@
 //   POPW  window count w; per window: name str, days; then w x item-count f32
 //   NBRS  item count; item-count+1 offsets; then per neighbour: item, f32 score
 //   RPCH  item count; per item: f32 median days between repurchases, f32 rebuy share
+//   SIMS  item count; item-count+1 offsets; then per content neighbour: item, u8 score x 255
+//         (content_similarity.hpp; 5 bytes a neighbour, so 8 per item cost 44 bytes)
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -56,6 +58,7 @@ struct ModelInput {
   std::vector<std::vector<float>> popularity;            // [window][item]
   std::vector<std::vector<Neighbour>> neighbours;        // per item, best first
   std::vector<float> rebuy_days, rebuy_share;            // empty: none
+  std::vector<std::vector<Neighbour>> similar;           // content neighbours per item; empty: none
 };
 
 std::vector<std::uint8_t> write_bundle(const std::vector<ItemInput>& items, const ModelInput& model,

@@ -27,6 +27,10 @@ struct Model {
   std::vector<std::vector<float>> popularity;  // [window][item]: distinct baskets (or the feed's figure)
   std::vector<std::uint32_t> neighbour_offsets;  // CSR: item i's neighbours are [off[i], off[i+1])
   std::vector<Neighbour> neighbours;
+  // Content neighbours (SIMS, emma-model's content_similarity): the items most alike by the
+  // catalog's own content, best first; scores quantised to 1/255. Empty in older bundles.
+  std::vector<std::uint32_t> similar_offsets;
+  std::vector<Neighbour> similar;
   std::vector<float> rebuy_days;   // median days between a customer's purchases of the item; 0 unknown
   std::vector<float> rebuy_share;  // share of the item's buyers who bought it again
 
@@ -38,6 +42,10 @@ struct Model {
   std::pair<const Neighbour*, const Neighbour*> neighbours_of(std::uint32_t item) const {
     if (item + 1 >= neighbour_offsets.size()) return {nullptr, nullptr};
     return {neighbours.data() + neighbour_offsets[item], neighbours.data() + neighbour_offsets[item + 1]};
+  }
+  std::pair<const Neighbour*, const Neighbour*> similar_of(std::uint32_t item) const {
+    if (item + 1 >= similar_offsets.size()) return {nullptr, nullptr};
+    return {similar.data() + similar_offsets[item], similar.data() + similar_offsets[item + 1]};
   }
 };
 

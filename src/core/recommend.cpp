@@ -10,6 +10,7 @@
 #include "json_build.hpp"
 #include "personal.hpp"
 #include "segments.hpp"
+#include "similar.hpp"
 
 namespace emma {
 namespace {
@@ -227,28 +228,6 @@ class Eligibility {
   bool filters_ = false;
 };
 
-// Items similar to `anchor`: co-purchase neighbours first, then items sharing its category.
-void add_similar(const Context& ctx, std::uint32_t anchor, double weight, std::vector<double>& score,
-                 std::vector<std::uint32_t>& source) {
-  auto [b, e] = ctx.m.neighbours_of(anchor);
-  for (auto it = b; it != e; ++it) {
-    const double s = weight * (1.0 + it->score);
-    if (s > score[it->item]) source[it->item] = anchor;
-    score[it->item] += s;
-  }
-  const Item& a = ctx.c.item(anchor);
-  if (a.category == kNone) return;
-  for (std::uint32_t i = 0; i < ctx.c.size(); ++i) {
-    if (i == anchor) continue;
-    const Item& it = ctx.c.item(i);
-    if (it.category == a.category) score[i] += weight * 0.5;
-    else if (it.category != kNone && a.category != kNone && ctx.c.category(it.category).parent == ctx.c.category(a.category).parent &&
-             ctx.c.category(a.category).parent != kNone) score[i] += weight * 0.2;
-    if (!a.brand.empty() && it.brand == a.brand) score[i] += weight * 0.1;
-    if (score[i] > 0 && source[i] == kNone) source[i] = anchor;
-  }
-}
-
 json reasons_for(const Context& ctx, const RecommendRequest& req, const Candidate& cand) {
   const Item& item = ctx.c.item(cand.item);
   json reasons = json::array();
@@ -258,7 +237,9 @@ json reasons_for(const Context& ctx, const RecommendRequest& req, const Candidat
   if (cand.pinned) add(Obj()("kind", "pinned")("text", "Featured by the shop"));
   if (cand.promoted) add(Obj()("kind", "promoted")("text", "Promoted by the shop"));
   const bool sourced = req.scenario == "similar" || req.scenario == "bought_together" || req.scenario == "discover";
-  if (cand.source != kNone && sourced) {
+  if (cand.source != kNone && req.scenario == "similar") {
+    similar_reasons(ctx.c, cand.source, cand.item, reasons, kMaxReasons);
+  } else if (cand.source != kNone && sourced) {
     const Item& src = ctx.c.item(cand.source);
     auto [b, e] = ctx.m.neighbours_of(cand.source);
     const bool bought = std::any_of(b, e, [&](const Neighbour& x) { return x.item == cand.item; });
@@ -458,10 +439,7 @@ json recommend(const Bundle& bundle, const Profile* profile, const RecommendRequ
     for (std::uint32_t i = 0; i < n; ++i) score[i] = ctx.pop[i];
   } else if (req.scenario == "similar") {
     if (ctx.anchor == kNone) throw Error(code::bad_request, "request.item: \"" + *req.item + "\" is not in the catalog");
-    add_similar(ctx, ctx.anchor, 1.0, score, source);
-    for (std::uint32_t i = 0; i < n; ++i) {
-      if (score[i] > 0) score[i] += 0.05 * ctx.pop[i];
-    }
+    similar_scores(bundle, ctx.anchor, ctx.pop, score, source);
   } else if (req.scenario == "bought_together") {
     std::vector<std::uint32_t> anchors;
     if (ctx.anchor != kNone) anchors.push_back(ctx.anchor);
@@ -475,6 +453,14 @@ json recommend(const Bundle& bundle, const Profile* profile, const RecommendRequ
     }
     for (std::uint32_t i = 0; i < n; ++i) {
       if (score[i] > 0) score[i] += 0.01 * ctx.pop[i];
+    }
+    // Complements, not another colour of the same thing: near-duplicates of an anchor are out
+    // (negative: not even the popularity fill brings them back).
+    for (auto a : anchors) {
+      auto [b, e] = ctx.m.similar_of(a);
+      for (auto it = b; it != e; ++it) {
+        if (it->score >= kNearDuplicate) score[it->item] = -1;
+      }
     }
   } else if (req.scenario == "rerank") {
     const ForYou for_you(ctx.personal, ctx.pop_raw, ctx.pop);
@@ -532,7 +518,7 @@ json recommend(const Bundle& bundle, const Profile* profile, const RecommendRequ
     // Never empty while the catalog has eligible items: fill with the shop's popular items.
     if (considered < req.limit) {
       for (std::uint32_t i = 0; i < n; ++i) {
-        if (score[i] <= 0) consider(i, true);
+        if (score[i] == 0) consider(i, true);
       }
     }
   }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/bundle.hpp"
+#include "core/content_similarity.hpp"
 #include "core/error.hpp"
 #include "core/model_builder.hpp"
 #include "aggregates.hpp"
@@ -42,6 +43,7 @@ int usage() {
       "  emma-model check --catalog <file> [--catalog-format F] [--json]   (reads and reports; writes nothing)\n"
       "  emma-model inspect --bundle <shop.bundle> --out <bundle.json>\n"
       "  emma-model diff <old.bundle> <new.bundle> [--json]   (items, pairs, popularity: what changed)\n"
+      "build and pack: --similar N content neighbours per item for `similar` (default 8, 0: none)\n"
       "build and pack: --hashed-name writes <name>.<content hash>.bundle beside --out and a manifest\n"
       "<name>.manifest.json naming it (immutable caching); the same input gives the same bytes.\n"
       "Catalog files, recognised from their content (--catalog-format json|jsonl|csv|google|google-tsv|shopify|\n"
@@ -167,7 +169,32 @@ struct ImportOptions {
   emma_tools::BadRowLimit max_bad;
   emma_tools::OrderColumns columns;
   bool hashed_name = false;
+  std::uint32_t similar = 8;  // content neighbours per item (--similar; 0: none)
 };
+
+// Content neighbours for `similar` (the SIMS section): progress on a terminal, the cost
+// always on stderr and in the JSON summary.
+json add_content_neighbours(const std::vector<emma::ItemInput>& items, emma::ModelInput& model, const ImportOptions& io) {
+  if (io.similar == 0) return json::object();
+  const auto t0 = std::chrono::steady_clock::now();
+  emma::ContentOptions o;
+  o.per_item = io.similar;
+  if (isatty(2)) {
+    o.progress = [](std::size_t done, std::size_t total) {
+      std::fprintf(stderr, "\remma-model: content neighbours %zu of %zu items   ", done, total);
+    };
+  }
+  model.similar = emma::content_neighbours(items, o);
+  if (isatty(2)) std::fprintf(stderr, "\r%60s\r", "");
+  std::size_t total = 0, none = 0;
+  for (const auto& l : model.similar) {
+    total += l.size();
+    none += l.empty();
+  }
+  const double secs = seconds_since(t0);
+  std::fprintf(stderr, "emma-model: content neighbours: %zu for %zu items (%zu with none) in %.1f s\n", total, items.size(), none, secs);
+  return {{"similar", total}, {"similar_items_without", none}, {"similar_seconds", secs}};
+}
 
 // Prints the first bad rows and fails the build past --max-bad-rows.
 void report_bad_rows(const char* what, const emma_tools::BadRows& bad, std::uint64_t rows, const emma_tools::BadRowLimit& limit) {
@@ -266,9 +293,10 @@ int build(const std::vector<std::string>& orders, const std::string& catalog_pat
   progress.done();
   report_bad_rows("order rows", bad_orders, read.rows, io.max_bad);
   emma::ModelInput model = builder.finish();
+  const json content = add_content_neighbours(items, model, io);
   const auto& st = builder.stats();
   json meta = {{"tool", "emma-model"}, {"k", opt.k}, {"until_ms", opt.until}, {"max_neighbours", opt.max_neighbours},
-               {"max_basket", opt.max_basket}, {"stats", st.to_json()}};
+               {"max_basket", opt.max_basket}, {"similar", io.similar}, {"stats", st.to_json()}};
   const auto bytes = emma::write_bundle(items, model, meta);
   const std::string written = publish(out_path, bytes, io.hashed_name, items.size());
   const double secs = seconds_since(t0);
@@ -279,6 +307,7 @@ int build(const std::vector<std::string>& orders, const std::string& catalog_pat
                   {"rows_per_second", secs > 0 ? static_cast<double>(read.rows) / secs : 0}, {"peak_rss_kb", peak_rss_kb()},
                   {"bad_order_rows", bad_orders.count()}, {"bad_order_rows_shown", bad_orders.first()},
                   {"bad_catalog_rows", bad_catalog_rows}, {"out", written}};
+  summary.update(content);
   std::fprintf(stderr,
                "emma-model: %zu items, %llu rows (%llu used) in %llu baskets of %llu customers\n"
                "emma-model: pairs: %llu seen, %llu kept (>= %u customers), %llu dropped below k, %llu pruned; %llu neighbours\n"
@@ -367,9 +396,10 @@ int build_from_aggregates(const std::string& dir, const std::string& catalog_pat
   if (catalog_path.empty()) throw emma::Error(emma::code::bad_request, "--aggregates needs --catalog (the items the counts refer to)");
   const auto items = load_catalog(catalog_path, io).items;
   auto agg = emma_tools::read_aggregates(dir, items, opt);
+  add_content_neighbours(items, agg.model, io);
   const auto& o = agg.options;
   const json meta = {{"tool", "emma-model"}, {"k", o.k}, {"until_ms", o.until}, {"max_neighbours", o.max_neighbours},
-                     {"max_basket", o.max_basket}, {"stats", agg.stats.to_json()}};
+                     {"max_basket", o.max_basket}, {"similar", io.similar}, {"stats", agg.stats.to_json()}};
   const auto bytes = emma::write_bundle(items, agg.model, meta);
   const std::string written = publish(out_path, bytes, io.hashed_name, items.size());
   std::fprintf(stderr, "emma-model: %zu items, counts from %s (%llu baskets, %llu pairs kept), %zu bytes written to %s\n", items.size(),
@@ -380,7 +410,7 @@ int build_from_aggregates(const std::string& dir, const std::string& catalog_pat
 }
 
 // The bundle as one JSON document (for shops inspecting what they publish, and for the
-// benchmark's JSON.parse comparison): items, popularity windows, neighbours.
+// benchmark's JSON.parse comparison): items, popularity windows, neighbours, content neighbours.
 int inspect(const std::string& bundle_path, const std::string& out_path) {
   std::ifstream in(bundle_path, std::ios::binary);
   if (!in) throw emma::Error(emma::code::bad_request, "cannot read " + bundle_path);
@@ -397,7 +427,14 @@ int inspect(const std::string& bundle_path, const std::string& out_path) {
     for (auto x = nb; x != ne; ++x) list.push_back({x->item, x->score});
     neighbours.push_back(std::move(list));
   }
-  const json doc = {{"meta", b->meta}, {"items", items}, {"popularity", windows}, {"neighbours", neighbours}};
+  json similar = json::array();
+  for (std::uint32_t i = 0; i < b->catalog.size() && !b->model.similar.empty(); ++i) {
+    json list = json::array();
+    auto [sb, se] = b->model.similar_of(i);
+    for (auto x = sb; x != se; ++x) list.push_back({x->item, x->score});
+    similar.push_back(std::move(list));
+  }
+  const json doc = {{"meta", b->meta}, {"items", items}, {"popularity", windows}, {"neighbours", neighbours}, {"similar", similar}};
   std::ofstream out(out_path, std::ios::binary | std::ios::trunc);
   out << doc.dump();
   if (!out) throw emma::Error(emma::code::bad_request, "cannot write " + out_path);
@@ -411,7 +448,8 @@ int pack(const std::string& catalog_path, const std::string& out_path, const Imp
   model.windows.push_back({"catalog", 0});
   model.popularity.emplace_back();
   for (const auto& it : items) model.popularity.back().push_back(static_cast<float>(it.popularity));
-  const auto bytes = emma::write_bundle(items, model, json{{"tool", "emma-model pack"}});
+  add_content_neighbours(items, model, io);
+  const auto bytes = emma::write_bundle(items, model, json{{"tool", "emma-model pack"}, {"similar", io.similar}});
   const std::string written = publish(out_path, bytes, io.hashed_name, items.size());
   std::fprintf(stderr, "emma-model: %zu items, %zu bytes written to %s\n", items.size(), bytes.size(), written.c_str());
   return 0;
@@ -460,6 +498,7 @@ int main(int argc, char** argv) {
       else if (a == "--max-bad-rows") io.max_bad = emma_tools::BadRowLimit::parse(value());
       else if (a == "--hashed-name") io.hashed_name = true;
       else if (a == "--aggregates") aggregates = value();
+      else if (a == "--similar") io.similar = number("--similar", value(), 0, 100);
       else if (cmd == "diff" && a.rfind("--", 0) != 0) positional.push_back(a);
       else return usage();
     }

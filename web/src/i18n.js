@@ -44,12 +44,16 @@ export function texts(lang) {
 
 // The engine explains in English; in German the known reason kinds are translated
 // (presentation only: which reasons apply is the engine's). Unknown kinds keep its text.
+const swap = (from, to) => (r) => String(r.text).replace(from, to);
 const GERMAN = {
   viewed: () => 'Haben Sie sich angesehen',
   bought_before: () => 'Haben Sie schon gekauft',
-  category: (r) => `Sie mögen ${String(r.text).replace(/^You like /, '')}`,
-  bought_with: (r) => String(r.text).replace(/^Often bought with /, 'Oft gekauft mit '),
-  similar: (r) => String(r.text).replace(/^Similar to /, 'Ähnlich wie '),
+  category: swap(/^You like /, 'Sie mögen '),
+  bought_with: swap(/^Often bought with /, 'Oft gekauft mit '),
+  similar: swap(/^Similar to /, 'Ähnlich wie '),
+  same_kind: swap(/^Same kind: /, 'Gleiche Art: '),
+  same_brand: swap(/^Also from /, 'Auch von '),
+  similar_price: () => 'Ähnlicher Preis',
   trending: (r) => (r.text === 'Trending now' ? 'Gerade gefragt' : 'Beliebt in diesem Shop'),
   popular: () => 'Beliebt in diesem Shop',
   pinned: () => 'Vom Shop hervorgehoben',
