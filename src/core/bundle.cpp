@@ -9,6 +9,7 @@
 #include "bytes.hpp"
 #include "error.hpp"
 #include "json_build.hpp"
+#include "offers.hpp"
 
 namespace emma {
 namespace {
@@ -237,6 +238,7 @@ class BundleReader {
     r.popularity(find("POPW", true));
     r.neighbours(find("NBRS", false));
     r.repurchase(find("RPCH", false));
+    b->offers = read_offers(find("OFFR", false));
     return b;
   }
 

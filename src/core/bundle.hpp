@@ -24,6 +24,7 @@
 //   POPW  window count w; per window: name str, days; then w x item-count f32
 //   NBRS  item count; item-count+1 offsets; then per neighbour: item, f32 score
 //   RPCH  item count; per item: f32 median days between repurchases, f32 rebuy share
+//   OFFR  JSON array: the shop's current offers (src/core/offers.hpp), written by emma-model --offers
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -67,6 +68,7 @@ struct Bundle {
   Catalog catalog;
   Model model;
   json meta;
+  json offers = json::array();  // OFFR
 };
 
 std::unique_ptr<Bundle> read_bundle(std::vector<std::uint8_t> bytes);

@@ -8,8 +8,10 @@
 #include "discover.hpp"
 #include "error.hpp"
 #include "json_build.hpp"
+#include "offers.hpp"
 #include "personal.hpp"
 #include "segments.hpp"
+#include "service.hpp"
 
 namespace emma {
 namespace {
@@ -390,7 +392,7 @@ RecommendRequest parse_recommend_request(const json& raw) {
   if (std::none_of(std::begin(kScenarios), std::end(kScenarios), [&](const char* k) { return r.scenario == k; })) {
     f.fail("scenario", "\"" + r.scenario +
                            "\" is not a scenario; use for_you, discover, similar, bought_together, trending, recently_viewed, rerank, "
-                           "pick_variant or segments");
+                           "pick_variant, segments, offers, reorder or continue");
   }
   r.limit = static_cast<std::size_t>(f.opt_int("limit", 1, kMaxLimit).value_or(8));
   r.item = f.opt_id("item", 256);
@@ -408,9 +410,7 @@ RecommendRequest parse_recommend_request(const json& raw) {
     if (!v) f.fail("variants", "is required for pick_variant");
     r.variants = *v;
   }
-  if (r.scenario == "segments") {
-    if (const json* d = f.opt_array("definitions")) r.variants = *d;  // definitions ride along here
-  }
+  if (const json* d = f.opt_array("definitions")) r.definitions = *d;
   if (f.has("rules")) r.rules = parse_rules(f.object("rules"));
   if (r.scenario == "discover") {
     // New means never bought, as far as the profile knows: no window lets a purchase back in.
@@ -421,8 +421,11 @@ RecommendRequest parse_recommend_request(const json& raw) {
 }
 
 json recommend(const Bundle& bundle, const Profile* profile, const RecommendRequest& req, std::int64_t now) {
-  if (req.scenario == "segments") return compute_segments(bundle, profile, req.variants, now);
-  if (req.scenario == "pick_variant") return pick_variant(bundle, profile, req.variants, now);
+  if (req.scenario == "segments") return compute_segments(bundle, profile, req.definitions, now);
+  if (req.scenario == "pick_variant") return pick_variant(bundle, profile, req.variants, req.definitions, now);
+  if (req.scenario == "offers") return offers_answer(bundle, profile, req.definitions, req.limit, now);
+  if (req.scenario == "reorder") return reorder_answer(bundle, profile, req.limit, now);
+  if (req.scenario == "continue") return continue_answer(bundle, profile, req.limit, now);
 
   Context ctx{bundle.catalog, bundle.model, profile, {}, {}, {}, 0, now, kNone, {}};
   const Catalog& c = ctx.c;

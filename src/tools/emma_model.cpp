@@ -19,10 +19,12 @@
 #include "core/bundle.hpp"
 #include "core/error.hpp"
 #include "core/model_builder.hpp"
+#include "core/offers.hpp"
 #include "aggregates.hpp"
 #include "bundle_diff.hpp"
 #include "catalog_import.hpp"
 #include "inputs.hpp"
+#include "offers_import.hpp"
 
 namespace {
 
@@ -42,6 +44,7 @@ int usage() {
       "  emma-model check --catalog <file> [--catalog-format F] [--json]   (reads and reports; writes nothing)\n"
       "  emma-model inspect --bundle <shop.bundle> --out <bundle.json>\n"
       "  emma-model diff <old.bundle> <new.bundle> [--json]   (items, pairs, popularity: what changed)\n"
+      "build and pack: --offers <offers.json|offers.csv> adds the shop's promotions (docs/bundle-tool.md)\n"
       "build and pack: --hashed-name writes <name>.<content hash>.bundle beside --out and a manifest\n"
       "<name>.manifest.json naming it (immutable caching); the same input gives the same bytes.\n"
       "Catalog files, recognised from their content (--catalog-format json|jsonl|csv|google|google-tsv|shopify|\n"
@@ -167,7 +170,16 @@ struct ImportOptions {
   emma_tools::BadRowLimit max_bad;
   emma_tools::OrderColumns columns;
   bool hashed_name = false;
+  std::string offers;  // --offers: the shop's promotions, into the bundle's OFFR section
 };
+
+// The bundle with the shop's offers when --offers names them.
+std::vector<std::uint8_t> offered(std::vector<std::uint8_t> bytes, const ImportOptions& io) {
+  if (io.offers.empty()) return bytes;
+  const json offers = emma_tools::read_offers_file(io.offers);
+  std::fprintf(stderr, "emma-model: %zu offers from %s\n", offers.size(), io.offers.c_str());
+  return emma::with_offers(bytes, offers);
+}
 
 // Prints the first bad rows and fails the build past --max-bad-rows.
 void report_bad_rows(const char* what, const emma_tools::BadRows& bad, std::uint64_t rows, const emma_tools::BadRowLimit& limit) {
@@ -269,7 +281,7 @@ int build(const std::vector<std::string>& orders, const std::string& catalog_pat
   const auto& st = builder.stats();
   json meta = {{"tool", "emma-model"}, {"k", opt.k}, {"until_ms", opt.until}, {"max_neighbours", opt.max_neighbours},
                {"max_basket", opt.max_basket}, {"stats", st.to_json()}};
-  const auto bytes = emma::write_bundle(items, model, meta);
+  const auto bytes = offered(emma::write_bundle(items, model, meta), io);
   const std::string written = publish(out_path, bytes, io.hashed_name, items.size());
   const double secs = seconds_since(t0);
   json summary = {{"items", items.size()}, {"rows", read.rows}, {"rows_used", st.lines_used}, {"baskets", st.baskets},
@@ -370,7 +382,7 @@ int build_from_aggregates(const std::string& dir, const std::string& catalog_pat
   const auto& o = agg.options;
   const json meta = {{"tool", "emma-model"}, {"k", o.k}, {"until_ms", o.until}, {"max_neighbours", o.max_neighbours},
                      {"max_basket", o.max_basket}, {"stats", agg.stats.to_json()}};
-  const auto bytes = emma::write_bundle(items, agg.model, meta);
+  const auto bytes = offered(emma::write_bundle(items, agg.model, meta), io);
   const std::string written = publish(out_path, bytes, io.hashed_name, items.size());
   std::fprintf(stderr, "emma-model: %zu items, counts from %s (%llu baskets, %llu pairs kept), %zu bytes written to %s\n", items.size(),
                agg.engine.c_str(), static_cast<unsigned long long>(agg.stats.baskets), static_cast<unsigned long long>(agg.stats.pairs_kept),
@@ -411,7 +423,7 @@ int pack(const std::string& catalog_path, const std::string& out_path, const Imp
   model.windows.push_back({"catalog", 0});
   model.popularity.emplace_back();
   for (const auto& it : items) model.popularity.back().push_back(static_cast<float>(it.popularity));
-  const auto bytes = emma::write_bundle(items, model, json{{"tool", "emma-model pack"}});
+  const auto bytes = offered(emma::write_bundle(items, model, json{{"tool", "emma-model pack"}}), io);
   const std::string written = publish(out_path, bytes, io.hashed_name, items.size());
   std::fprintf(stderr, "emma-model: %zu items, %zu bytes written to %s\n", items.size(), bytes.size(), written.c_str());
   return 0;
@@ -460,6 +472,7 @@ int main(int argc, char** argv) {
       else if (a == "--max-bad-rows") io.max_bad = emma_tools::BadRowLimit::parse(value());
       else if (a == "--hashed-name") io.hashed_name = true;
       else if (a == "--aggregates") aggregates = value();
+      else if (a == "--offers") io.offers = value();
       else if (cmd == "diff" && a.rfind("--", 0) != 0) positional.push_back(a);
       else return usage();
     }
