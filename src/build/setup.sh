@@ -80,13 +80,13 @@ done
 orders=../shared/datasets/online-retail-uci/by-day
 mkdir -p build/demo
 if [ ! -f build/demo/shop.bundle ] || [ demo/catalog.json -nt build/demo/shop.bundle ] ||
-   [ build/native/emma-model -nt build/demo/shop.bundle ]; then
+   [ demo/offers.json -nt build/demo/shop.bundle ] || [ build/native/emma-model -nt build/demo/shop.bundle ]; then
   if [ -d "$orders" ]; then
     build/native/emma-model build --orders "$orders" --catalog demo/catalog.json --until 2011-09-01 \
-      --out build/demo/shop.bundle >&2
+      --offers demo/offers.json --out build/demo/shop.bundle >&2
   else
     log "no $orders: the demo bundle holds the catalog only (no bought-together, no trending windows)"
-    build/native/emma-model pack --catalog demo/catalog.json --out build/demo/shop.bundle
+    build/native/emma-model pack --catalog demo/catalog.json --offers demo/offers.json --out build/demo/shop.bundle
   fi
 fi
 

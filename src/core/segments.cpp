@@ -190,7 +190,8 @@ json pick_variant(const Bundle& bundle, const Profile* profile, const json& vari
   }
   // Nothing fits: no variant (the page keeps its own content).
   json chosen = best < variants.size() ? ranked[best].at("id") : json();
-  return Obj()("scenario", "pick_variant")("personalized", profile != nullptr)("chosen", std::move(chosen))("variants", std::move(ranked));
+  return Obj()("scenario", "pick_variant")("personalized", profile != nullptr)("chosen", std::move(chosen))("variants", std::move(ranked))
+      ("items", json::array());
 }
 
 }  // namespace emma

@@ -7,6 +7,7 @@
 import { createEmma, EmmaError } from 'tante-emma';
 import { showBanner } from './banner.js';
 import { TEXT_VERSION, pickLang, texts } from './i18n.js';
+import { choose } from './choose.js';
 import { fillSlot, rerank } from './slots.js';
 import { clickEvent, pageEvent } from './track.js';
 
@@ -46,6 +47,8 @@ function readConfig() {
     // The privacy centre, loaded when first opened (beside emma.js, checked like the engine).
     centreUrl: new URL(EMMA_FILES.centre, base).href,
     // Opt-in audience statistics; data-insights-jitter-ms="max" or "min max" is a test hook (docs/insights.md).
+    // The shop's own segments for data-emma-choose (data-definitions='[{"id","when"}]'), read where used.
+    definitions: d.definitions,
     insights: d.insightsEndpoint ? { endpoint: page(d.insightsEndpoint), jitterMs: /^\d+( \d+)?$/.test(d.insightsJitterMs || '') ? d.insightsJitterMs.split(' ').map(Number) : undefined } : undefined,
   };
 }
@@ -178,6 +181,11 @@ function start() {
       } else {
         ctx.shown.delete(slot);
       }
+    }
+    for (const el of document.querySelectorAll('[data-emma-choose]')) {
+      const r = await choose(el, ctx);
+      if (r) ctx.shown.set(el, r);
+      else ctx.shown.delete(el);
     }
     for (const list of document.querySelectorAll('[data-emma-rerank]')) {
       await rerank(list, ctx).catch((e) => warn(`reordering a list failed: ${e.message}`));
