@@ -12,10 +12,14 @@ namespace emma {
 namespace {
 
 constexpr double kDayMs = 86'400'000.0;
-// Due from 80% of the cycle on: a shopper who restocks a little early should find it there.
-constexpr double kDue = 0.8;
-// Long past several cycles the habit has likely ended: such items sink, they do not vanish.
-constexpr double kStale = 3;
+// Measured on the Online Retail protocol (src/tools/bench/RESULTS.md, "Reorder"): what decides
+// whether an item is in the next basket is mostly how often and how lately it was bought, so
+// items rank by their orders, each weighted by its age with a half-life of 120 days; the cycle
+// only sorts out what was just bought (under a quarter of its cycle ago: not due) and lowers
+// what is not quite due yet a little (timing^0.1). Hard cut-offs at 50-80% of the cycle, or a
+// stronger timing factor, ranked worse than the shopper's plain most-frequent items.
+constexpr double kHalfLifeDays = 120;
+constexpr double kNotDue = 0.25, kTimingExp = 0.1;
 // Views closer than this belong to one visit.
 constexpr std::int64_t kSessionGapMs = 30 * 60 * 1000;
 
@@ -42,48 +46,65 @@ json reorder_answer(const Bundle& bundle, const Profile* profile, std::size_t li
     const std::uint32_t i = c.index_of(line.item);
     if (i != kNone) orders[i].push_back(line.at);
   }
-  for (auto& [i, t] : orders) {  // pages may report purchases out of order
-    std::sort(t.begin(), t.end());
-    std::size_t kept = 1;
+  // Orders folded into counts (past retention) are undated: at the latest, as old as the
+  // oldest dated line or the retention limit (as for excludePurchased).
+  const std::int64_t folded_at = profile->purchases().empty()
+      ? now - static_cast<std::int64_t>(profile->config().raw_event_days * kDayMs) : profile->purchases().front().at;
+  std::map<std::uint32_t, double> folded;
+  for (const auto& [id, baskets] : profile->folded_baskets()) {
+    const std::uint32_t i = c.index_of(id);
+    if (i == kNone) continue;
+    folded[i] = baskets;
+    orders[i];  // listed even without a dated order
+  }
+  auto age_weight = [&](std::int64_t at) { return std::exp2(-static_cast<double>(now - at) / kDayMs / kHalfLifeDays); };
+  struct Due {
+    std::uint32_t item;
+    double score, cycle, since;
+    const char* basis;
+  };
+  std::vector<Due> due;
+  for (auto& [i, t] : orders) {
+    std::sort(t.begin(), t.end());  // pages may report purchases out of order
+    std::size_t kept = t.empty() ? 0 : 1;
     for (std::size_t k = 1; k < t.size(); ++k) {
       if (t[k] - t[kept - 1] >= kDayMs) t[kept++] = t[k];
     }
     t.resize(kept);
-  }
-  struct Due {
-    std::uint32_t item;
-    double score, cycle, since;
-    bool own;
-  };
-  std::vector<Due> due;
-  for (const auto& [i, t] : orders) {
     std::vector<double> gaps;
     for (std::size_t k = 1; k < t.size(); ++k) gaps.push_back(static_cast<double>(t[k] - t[k - 1]) / kDayMs);
     const double shop = i < m.rebuy_days.size() ? m.rebuy_days[i] : 0;
-    double cycle = 0;
+    const double old = folded.count(i) ? folded[i] : 0;
+    double cycle = shop;  // one order: the shop's customers' cycle, if it has one
+    const char* basis = "shop";
     if (!gaps.empty()) {
       std::nth_element(gaps.begin(), gaps.begin() + gaps.size() / 2, gaps.end());
       cycle = gaps[gaps.size() / 2];
       if (gaps.size() == 1 && shop > 0) cycle = (cycle + shop) / 2;  // one gap says little alone
-    } else {
-      cycle = shop;  // one purchase: the shop's customers' cycle, if it has one
+      basis = "own";
     }
-    if (cycle <= 0) continue;
-    const double since = static_cast<double>(now - t.back()) / kDayMs;
-    const double ratio = since / cycle;
-    if (ratio < kDue) continue;
-    const double timing = ratio <= kStale ? 1 : kStale / ratio;
-    due.push_back({i, timing * std::log2(1.0 + static_cast<double>(t.size())), cycle, since, !gaps.empty()});
+    // Bought regularly: a cycle is known, or it was bought more than once.
+    if (cycle <= 0 && t.size() + old < 2) continue;
+    const std::int64_t last = t.empty() ? folded_at : t.back();
+    const double since = static_cast<double>(now - last) / kDayMs;
+    const double ratio = cycle > 0 ? since / cycle : 1;
+    if (ratio < kNotDue) continue;
+    double weight = old * age_weight(folded_at);
+    for (auto at : t) weight += age_weight(at);
+    due.push_back({i, weight * std::pow(std::min(1.0, ratio), kTimingExp), cycle, since, cycle > 0 ? basis : "history"});
   }
   std::stable_sort(due.begin(), due.end(), [](const Due& a, const Due& b) { return a.score > b.score; });
   for (const auto& d : due) {
     if (items.size() >= limit) break;
     json j = c.item_json(c.item(d.item));
     j["score"] = d.score;
-    const std::string text = (d.own ? "You usually reorder this about every " : "Customers usually reorder this about every ") +
-                             period(d.cycle) + "; last time " + period(d.since) + " ago";
-    j["reasons"] = Arr()(Obj()("kind", "reorder")("text", text)("every_days", std::round(d.cycle))
-                             ("last_days", std::round(d.since))("basis", d.own ? "own" : "shop"));
+    const std::string ago = period(d.since) + " ago";
+    const std::string text = d.basis[0] == 'o' ? "You usually reorder this about every " + period(d.cycle) + "; last time " + ago
+                           : d.basis[0] == 's' ? "Customers usually reorder this about every " + period(d.cycle) + "; you bought it " + ago
+                                               : "You bought this before; last time " + ago;
+    json why = Obj()("kind", "reorder")("text", text)("last_days", std::round(d.since))("basis", d.basis);
+    if (d.cycle > 0) why["every_days"] = std::round(d.cycle);
+    j["reasons"] = Arr()(std::move(why));
     items.push_back(std::move(j));
   }
   return answer("reorder", profile, std::move(items));

@@ -182,37 +182,48 @@ TEST_CASE("offers in the bundle: checked when written and when read", "[offers][
   CHECK(plain.ids({{"scenario", "offers"}}).empty());
 }
 
-TEST_CASE("reorder: due items from the shopper's own cycle or the shop's", "[offers][reorder]") {
+TEST_CASE("reorder: regular items that are due, from the shopper's own cycle or the shop's", "[offers][reorder]") {
   Shop s;
   CHECK(s.ids({{"scenario", "reorder"}}).empty());  // without consent: nothing to say
   s.personalize();
   CHECK(s.ids({{"scenario", "reorder"}}).empty());  // no purchase history
   s.buy("k2", 40);
-  CHECK(s.ids({{"scenario", "reorder"}}).empty());  // one purchase and no shop cycle: no rhythm known
-  s.buy("k1", 20);
-  CHECK(s.ids({{"scenario", "reorder"}}).empty());  // the shop's 35-day cycle: 20 days is before it
-  CHECK(s.ids({{"scenario", "reorder"}}, kNow + 10 * kDay) == V{"k1"});  // 30 of 35 days: due (from 80%)
-  const auto one = s.ask({{"scenario", "reorder"}}, kNow + 22 * kDay);
+  CHECK(s.ids({{"scenario", "reorder"}}).empty());  // one purchase and no shop cycle: not a regular item
+  s.buy("k1", 5);
+  CHECK(s.ids({{"scenario", "reorder"}}).empty());  // the shop's 35-day cycle: 5 days ago is before it (not due)
+  CHECK(s.ids({{"scenario", "reorder"}}, kNow + 10 * kDay) == V{"k1"});  // 15 of 35 days: due enough
+  const auto one = s.ask({{"scenario", "reorder"}}, kNow + 37 * kDay);
   const json& why = one.result().at("items")[0].at("reasons")[0];
   CHECK(why.at("kind") == "reorder");
   CHECK(why.at("basis") == "shop");
-  CHECK(why.at("text") == "Customers usually reorder this about every 5 weeks; last time 6 weeks ago");
-  // Own rhythm: g2 every 14 days, last 15 days ago: due, and it outranks the shop-cycle item.
+  CHECK(why.at("text") == "Customers usually reorder this about every 5 weeks; you bought it 6 weeks ago");
+  // Own rhythm: g2 every 14 days, last 15 days ago: past its cycle, listed; k1 still before its own.
   s.buy("g2", 43);
   s.buy("g2", 29);
   s.buy("g2", 15);
-  const auto own = s.ask({{"scenario", "reorder"}}, kNow + 10 * kDay);
-  CHECK(ids_of(own) == V{"g2", "k1"});
+  const auto own = s.ask({{"scenario", "reorder"}});
+  CHECK(ids_of(own) == V{"g2"});
   CHECK(own.result().at("items")[0].at("reasons")[0].at("every_days") == 14);
-  // Before its own cycle: not due.
+  CHECK(own.result().at("items")[0].at("reasons")[0].at("text") == "You usually reorder this about every 2 weeks; last time 2 weeks ago");
+  // Ten days later both are due; three orders outrank one.
+  CHECK(s.ids({{"scenario", "reorder"}}, kNow + 10 * kDay) == V{"g2", "k1"});
+  // Bought again two days ago: before its own cycle, gone.
   s.buy("g2", 2);
-  CHECK(s.ids({{"scenario", "reorder"}}) == V{});
+  CHECK(s.ids({{"scenario", "reorder"}}).empty());
   // Two lines of one day are one order, not a cycle of zero days.
   Shop d;
   d.personalize();
   d.buy("k2", 10);
   d.track({{"type", "purchase"}, {"item", "k2"}, {"at", kNow - 10 * kDay + 3600000}});
   CHECK(d.ids({{"scenario", "reorder"}}).empty());
+  // Orders past retention are kept as undated counts: still a regular item.
+  Shop f;
+  f.personalize();
+  f.buy("g1", 300);
+  f.buy("g1", 250);
+  const auto old = f.ask({{"scenario", "reorder"}});
+  REQUIRE(ids_of(old) == V{"g1"});
+  CHECK(old.result().at("items")[0].at("reasons")[0].at("basis") == "history");
 }
 
 TEST_CASE("continue: the cart, then the last visit's views not bought", "[offers][continue]") {

@@ -55,7 +55,7 @@ const GERMAN = {
   pinned: () => 'Vom Shop hervorgehoben',
   promoted: () => 'Vom Shop beworben',
   catalog: () => 'Aus dem Sortiment',
-  reorder: (r) => `${r.basis === 'own' ? 'Sie bestellen' : 'Kunden bestellen'} das etwa alle ${span(r.every_days, 'Tage')}; zuletzt vor ${span(r.last_days, 'Tagen')}`,
+  reorder: (r) => `${r.basis === 'own' ? 'Sie bestellen das etwa alle ' : r.basis === 'shop' ? 'Kunden bestellen das etwa alle ' : 'Schon gekauft'}${r.every_days ? span(r.every_days, 'Tage') : ''}; zuletzt vor ${span(r.last_days, 'Tagen')}`,
   in_cart: () => 'Noch in Ihrem Warenkorb',
   cart: () => 'Passt zu Ihrem Warenkorb',
   brand: (r) => `Sie mögen ${r.brand}`,
