@@ -6,6 +6,7 @@
 #include "json_build.hpp"
 #include "personal.hpp"
 #include "segments.hpp"
+#include "service.hpp"
 
 namespace emma {
 namespace {
@@ -24,29 +25,20 @@ std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
-std::vector<std::string> strings_of(const json& a) {
-  std::vector<std::string> out;
-  if (a.is_array()) {
-    for (const auto& v : a) out.push_back(v.get<std::string>());
-  }
-  return out;
-}
-
 }  // namespace
 
 std::int64_t day_ms(const Fields& f, const char* key, bool end, std::int64_t fallback) {
   const auto s = f.opt_str(key, 10);
   if (!s) return fallback;
-  unsigned y = 0, m = 0, d = 0;
-  const bool shape = s->size() == 10 && (*s)[4] == '-' && (*s)[7] == '-' &&
-                     std::all_of(s->begin(), s->end(), [](char ch) { return ch == '-' || (ch >= '0' && ch <= '9'); });
-  if (shape) {
-    y = static_cast<unsigned>(std::stoi(s->substr(0, 4)));
-    m = static_cast<unsigned>(std::stoi(s->substr(5, 2)));
-    d = static_cast<unsigned>(std::stoi(s->substr(8, 2)));
+  unsigned v[3] = {0, 0, 0};
+  bool shape = s->size() == 10;
+  for (std::size_t k = 0; k < s->size() && shape; ++k) {
+    const char ch = (*s)[k];
+    if (k == 4 || k == 7) shape = ch == '-';
+    else if ((shape = ch >= '0' && ch <= '9')) v[k < 4 ? 0 : k < 7 ? 1 : 2] = v[k < 4 ? 0 : k < 7 ? 1 : 2] * 10 + static_cast<unsigned>(ch - '0');
   }
-  if (!shape || m < 1 || m > 12 || d < 1 || d > 31) f.fail(key, "expected a date YYYY-MM-DD, got \"" + *s + "\"");
-  return (days_from_civil(y, m, d) + (end ? 1 : 0)) * kDayMs - (end ? 1 : 0);
+  if (!shape || v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31) f.fail(key, "expected a date YYYY-MM-DD, got \"" + *s + "\"");
+  return (days_from_civil(v[0], v[1], v[2]) + (end ? 1 : 0)) * kDayMs - (end ? 1 : 0);
 }
 
 json check_offers(const json& offers, const std::string& path, const char* error_code) {
@@ -98,7 +90,7 @@ json read_offers(std::string_view section) {
 
 json offers_answer(const Bundle& bundle, const Profile* profile, const json& definitions, std::size_t limit, std::int64_t now) {
   const Catalog& c = bundle.catalog;
-  std::vector<std::string> member_of, cart_brands;
+  std::vector<std::string> member_of;
   std::vector<std::uint32_t> cart;
   double basket = 0;
   PersonalSignals s;
@@ -122,75 +114,63 @@ json offers_answer(const Bundle& bundle, const Profile* profile, const json& def
   }
   for (auto i : cart) brands.emplace_back(c.item(i).brand);
 
-  struct Fit {
-    double score;
-    std::size_t k;
-    json reasons;
-  };
-  std::vector<Fit> fits;
+  std::vector<std::pair<double, std::uint32_t>> top;
+  std::vector<json> why;  // per offer index: its reasons, when it fits
   const json& offers = bundle.offers;
+  why.resize(offers.size());
   for (std::size_t k = 0; k < offers.size(); ++k) {
     const json& o = offers[k];
     const Fields f(o, "offer", code::bad_bundle);
     if (now < day_ms(f, "from", false, INT64_MIN) || now > day_ms(f, "until", true, INT64_MAX)) continue;  // never expired
-    const bool targeted = o.contains("categories") || o.contains("brands") || o.contains("segments") || o.contains("min_basket");
-    if (targeted && !profile) continue;
     double match = 0;
-    json reasons = json::array();
-    bool fits_all = true;
-    if (o.contains("categories")) {
+    json& reasons = why[k] = json::array();
+    bool fits = true, targeted = false;
+    // Each target the offer names must hold (any of its entries): categories, brands, segments.
+    for (const char* key : kLists) {
+      const json* list = f.opt_array(key);
+      if (!list) continue;
+      targeted = true;
       bool any = false;
-      for (const auto& path : strings_of(o["categories"])) {
-        const std::uint32_t cid = c.category_id(normalize_category_path(path));
-        if (cid == kNone) continue;
-        const bool carted = std::any_of(cart.begin(), cart.end(), [&](auto i) { return c.in_category(c.item(i), cid); });
-        const double like = std::max(s.category[cid], s.affinity[cid]);
-        if (!carted && like <= 0) continue;
+      for (const auto& v : *list) {
+        const std::string& name = v.get_ref<const std::string&>();
+        if (key[0] == 'c') {
+          const std::uint32_t cid = c.category_id(normalize_category_path(name));
+          if (cid == kNone || !profile) continue;
+          const bool carted = std::any_of(cart.begin(), cart.end(), [&](auto i) { return c.in_category(c.item(i), cid); });
+          const double like = std::max(s.category[cid], s.affinity[cid]);
+          if (!carted && like <= 0) continue;
+          match += carted ? 1 : like;
+          reasons.push_back(carted ? json(Obj()("kind", "cart")("text", "Goes with your cart")("category", c.category(cid).path))
+                                   : json(Obj()("kind", "category")("text", "You like " + std::string(c.category(cid).name))
+                                              ("category", c.category(cid).path)));
+        } else if (key[0] == 'b') {
+          if (std::find(brands.begin(), brands.end(), name) == brands.end()) continue;
+          match += 1;
+          reasons.push_back(Obj()("kind", "brand")("text", "You like " + name)("brand", name));
+        } else {
+          if (std::find(member_of.begin(), member_of.end(), name) == member_of.end()) continue;
+          match += 0.5;
+          reasons.push_back(Obj()("kind", "segment")("text", "Chosen for shoppers like you")("segment", name));
+        }
         any = true;
-        match += carted ? 1 : like;
-        reasons.push_back(carted ? json(Obj()("kind", "cart")("text", "Goes with your cart")("category", c.category(cid).path))
-                                 : json(Obj()("kind", "category")("text", "You like " + std::string(c.category(cid).name))
-                                            ("category", c.category(cid).path)));
       }
-      fits_all &= any;
+      fits &= any;
     }
-    if (o.contains("brands")) {
-      bool any = false;
-      for (const auto& b : strings_of(o["brands"])) {
-        if (std::find(brands.begin(), brands.end(), b) == brands.end()) continue;
-        any = true;
-        match += 1;
-        reasons.push_back(Obj()("kind", "brand")("text", "You like " + b)("brand", b));
-      }
-      fits_all &= any;
-    }
-    if (o.contains("segments")) {
-      bool any = false;
-      for (const auto& seg : strings_of(o["segments"])) {
-        if (std::find(member_of.begin(), member_of.end(), seg) == member_of.end()) continue;
-        any = true;
-        match += 0.5;
-        reasons.push_back(Obj()("kind", "segment")("text", "Chosen for shoppers like you")("segment", seg));
-      }
-      fits_all &= any;
-    }
-    if (o.contains("min_basket")) {
-      const bool enough = basket >= o["min_basket"].get<double>();
-      if (enough) reasons.push_back(Obj()("kind", "basket")("text", "Your cart qualifies")("min_basket", o["min_basket"]));
+    if (auto min = f.opt_num("min_basket")) {
+      targeted = true;
+      fits &= basket >= *min;
       match += 0.5;
-      fits_all &= enough;
+      if (basket >= *min) reasons.push_back(Obj()("kind", "basket")("text", "Your cart qualifies")("min_basket", *min));
     }
-    if (!fits_all) continue;
+    if (!fits || (targeted && !profile)) continue;
     if (reasons.empty()) reasons.push_back(Obj()("kind", "offer")("text", "A current offer of this shop"));
-    fits.push_back({o.at("priority").get<double>() + match, k, std::move(reasons)});
+    keep_best(top, limit, f.num("priority") + match, static_cast<std::uint32_t>(k));
   }
-  std::stable_sort(fits.begin(), fits.end(), [](const Fit& a, const Fit& b) { return a.score > b.score; });
   json items = json::array();
-  for (auto& fit : fits) {
-    if (items.size() >= limit) break;
-    json j = offers[fit.k];
-    j["score"] = fit.score;
-    j["reasons"] = std::move(fit.reasons);
+  for (const auto& [score, k] : top) {
+    json j = offers[k];
+    j["score"] = score;
+    j["reasons"] = std::move(why[k]);
     items.push_back(std::move(j));
   }
   return Obj()("scenario", "offers")("personalized", profile != nullptr)("items", std::move(items));

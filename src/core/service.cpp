@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -35,46 +35,63 @@ json answer(const char* scenario, const Profile* profile, json items) {
 
 }  // namespace
 
+void keep_best(std::vector<std::pair<double, std::uint32_t>>& top, std::size_t limit, double score, std::uint32_t index) {
+  std::size_t at = top.size();
+  while (at > 0 && top[at - 1].first < score) --at;
+  if (at >= limit) return;
+  if (top.size() < limit) top.emplace_back();
+  for (std::size_t k = top.size() - 1; k > at; --k) top[k] = top[k - 1];
+  top[at] = {score, index};
+}
+
 json reorder_answer(const Bundle& bundle, const Profile* profile, std::size_t limit, std::int64_t now) {
   const Catalog& c = bundle.catalog;
   const Model& m = bundle.model;
   json items = json::array();
   if (!profile) return answer("reorder", profile, std::move(items));  // only the shopper's own history can say
-  // Each item's orders (lines of one order share a time; orders within a day count once).
-  std::map<std::uint32_t, std::vector<std::int64_t>> orders;
+  // Every dated purchase as one number, item index above its time, sorted: each item's
+  // orders in time order, whatever order the page reported them in.
+  constexpr int kTimeBits = 42;  // ms until the year 2109
+  std::vector<long long> lines;
   for (const auto& line : profile->purchases()) {
     const std::uint32_t i = c.index_of(line.item);
-    if (i != kNone) orders[i].push_back(line.at);
+    if (i != kNone && line.at >= 0) lines.push_back(static_cast<long long>(i) << kTimeBits | line.at);
   }
   // Orders folded into counts (past retention) are undated: at the latest, as old as the
   // oldest dated line or the retention limit (as for excludePurchased).
   const std::int64_t folded_at = profile->purchases().empty()
       ? now - static_cast<std::int64_t>(profile->config().raw_event_days * kDayMs) : profile->purchases().front().at;
-  std::map<std::uint32_t, double> folded;
-  for (const auto& [id, baskets] : profile->folded_baskets()) {
-    const std::uint32_t i = c.index_of(id);
+  std::unordered_map<std::uint32_t, double> folded;
+  for (const auto& kv : profile->folded_baskets()) {
+    const std::uint32_t i = c.index_of(kv.first);
     if (i == kNone) continue;
-    folded[i] = baskets;
-    orders[i];  // listed even without a dated order
+    folded[i] = kv.second;
+    lines.push_back(static_cast<long long>(i) << kTimeBits | ((1LL << kTimeBits) - 1));  // marks the item, no order
   }
-  auto age_weight = [&](std::int64_t at) { return std::exp2(-static_cast<double>(now - at) / kDayMs / kHalfLifeDays); };
+  std::sort(lines.begin(), lines.end());
+  auto age_weight = [&](std::int64_t at) { return std::pow(2.0, -static_cast<double>(now - at) / kDayMs / kHalfLifeDays); };
   struct Due {
     std::uint32_t item;
-    double score, cycle, since;
+    double cycle, since;
     const char* basis;
   };
-  std::vector<Due> due;
-  for (auto& [i, t] : orders) {
-    std::sort(t.begin(), t.end());  // pages may report purchases out of order
-    std::size_t kept = t.empty() ? 0 : 1;
-    for (std::size_t k = 1; k < t.size(); ++k) {
-      if (t[k] - t[kept - 1] >= kDayMs) t[kept++] = t[k];
+  std::vector<Due> facts;
+  std::vector<std::pair<double, std::uint32_t>> top;
+  std::vector<std::int64_t> t;
+  std::vector<double> gaps;
+  for (std::size_t b = 0, e = 0; b < lines.size(); b = e) {
+    const auto i = static_cast<std::uint32_t>(lines[b] >> kTimeBits);
+    t.clear();
+    for (e = b; e < lines.size() && static_cast<std::uint32_t>(lines[e] >> kTimeBits) == i; ++e) {
+      const std::int64_t at = lines[e] & ((1LL << kTimeBits) - 1);
+      // orders within a day count once; the marker of folded orders is no order
+      if (at != (1LL << kTimeBits) - 1 && (t.empty() || at - t.back() >= kDayMs)) t.push_back(at);
     }
-    t.resize(kept);
-    std::vector<double> gaps;
+    gaps.clear();
     for (std::size_t k = 1; k < t.size(); ++k) gaps.push_back(static_cast<double>(t[k] - t[k - 1]) / kDayMs);
     const double shop = i < m.rebuy_days.size() ? m.rebuy_days[i] : 0;
-    const double old = folded.count(i) ? folded[i] : 0;
+    const auto f = folded.find(i);
+    const double old = f == folded.end() ? 0 : f->second;
     double cycle = shop;  // one order: the shop's customers' cycle, if it has one
     const char* basis = "shop";
     if (!gaps.empty()) {
@@ -91,13 +108,13 @@ json reorder_answer(const Bundle& bundle, const Profile* profile, std::size_t li
     if (ratio < kNotDue) continue;
     double weight = old * age_weight(folded_at);
     for (auto at : t) weight += age_weight(at);
-    due.push_back({i, weight * std::pow(std::min(1.0, ratio), kTimingExp), cycle, since, cycle > 0 ? basis : "history"});
+    keep_best(top, limit, weight * std::pow(std::min(1.0, ratio), kTimingExp), static_cast<std::uint32_t>(facts.size()));
+    facts.push_back({i, cycle, since, cycle > 0 ? basis : "history"});
   }
-  std::stable_sort(due.begin(), due.end(), [](const Due& a, const Due& b) { return a.score > b.score; });
-  for (const auto& d : due) {
-    if (items.size() >= limit) break;
+  for (const auto& [score, k] : top) {
+    const Due& d = facts[k];
     json j = c.item_json(c.item(d.item));
-    j["score"] = d.score;
+    j["score"] = score;
     const std::string ago = period(d.since) + " ago";
     const std::string text = d.basis[0] == 'o' ? "You usually reorder this about every " + period(d.cycle) + "; last time " + ago
                            : d.basis[0] == 's' ? "Customers usually reorder this about every " + period(d.cycle) + "; you bought it " + ago

@@ -85,6 +85,10 @@ for (const engine of ENGINES) test(`${engine}: personal hero, greeting, offers a
   assert.match(why, /hero: garden: You like Garden/);
   assert.match(why, /greeting: new: Chosen for shoppers like you/);
 
+  // A control character goes through the embed's engine and back intact (its JSON escapes
+  // are written by src/wasm/snprintf.c).
+  await assert.rejects(emmaCall(page, 'recommend', { scenario: 'x\u0001y' }), (e) => e.message.includes('"x\u0001y" is not a scenario'));
+
   checkRequests(server);
   assert.deepEqual(page.seen.errors, []);
 });
