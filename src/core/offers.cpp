@@ -44,33 +44,26 @@ std::int64_t day_ms(const Fields& f, const char* key, bool end, std::int64_t fal
 json check_offers(const json& offers, const std::string& path, const char* error_code) {
   if (!offers.is_array()) throw Error(error_code, path + ": expected an array of offers");
   if (offers.size() > kMaxOffers) throw Error(error_code, path + ": at most " + std::to_string(kMaxOffers) + " offers");
-  json out = json::array();
   for (std::size_t k = 0; k < offers.size(); ++k) {
     Fields f(offers[k], path + "[" + std::to_string(k) + "]", error_code);
-    json o = Obj()("id", f.id("id", 128))("title", f.str("title", 256))("priority", f.opt_num("priority").value_or(0));
-    for (const char* key : {"text", "url", "image", "from", "until"}) {
-      if (auto v = f.opt_str(key, 2048)) o[key] = *v;
-    }
-    const std::int64_t from = day_ms(f, "from", false, INT64_MIN), until = day_ms(f, "until", true, INT64_MAX);
-    if (from > until) f.fail("until", "is before from");
+    const std::string id = f.id("id", 128);
+    f.str("title", 256);
+    for (const char* key : {"text", "url", "image"}) f.opt_str(key, 2048);
+    if (day_ms(f, "from", false, INT64_MIN) > day_ms(f, "until", true, INT64_MAX)) f.fail("until", "is before from");
     for (const char* key : kLists) {
       if (const json* a = f.opt_array(key)) {
         for (const auto& v : *a) {
           if (!v.is_string() || v.get_ref<const std::string&>().empty()) f.fail(key, "expected an array of names");
         }
-        if (!a->empty()) o[key] = *a;
       }
     }
-    if (auto min = f.opt_num("min_basket")) {
-      if (*min < 0) f.fail("min_basket", "must not be negative");
-      o["min_basket"] = *min;
+    if (f.opt_num("min_basket").value_or(0) < 0) f.fail("min_basket", "must not be negative");
+    f.opt_num("priority");
+    for (std::size_t j = 0; j < k; ++j) {
+      if (offers[j].at("id") == id) f.fail("id", "\"" + id + "\" appears twice");
     }
-    for (const auto& prev : out) {
-      if (prev.at("id") == o.at("id")) f.fail("id", "\"" + o.at("id").get<std::string>() + "\" appears twice");
-    }
-    out.push_back(std::move(o));
   }
-  return out;
+  return offers;
 }
 
 std::vector<std::uint8_t> with_offers(const std::vector<std::uint8_t>& bundle, const json& offers) {
@@ -128,7 +121,7 @@ json offers_answer(const Bundle& bundle, const Profile* profile, const json& def
     // Each target the offer names must hold (any of its entries): categories, brands, segments.
     for (const char* key : kLists) {
       const json* list = f.opt_array(key);
-      if (!list) continue;
+      if (!list || list->empty()) continue;  // an empty list targets no one in particular
       targeted = true;
       bool any = false;
       for (const auto& v : *list) {
@@ -164,7 +157,7 @@ json offers_answer(const Bundle& bundle, const Profile* profile, const json& def
     }
     if (!fits || (targeted && !profile)) continue;
     if (reasons.empty()) reasons.push_back(Obj()("kind", "offer")("text", "A current offer of this shop"));
-    keep_best(top, limit, f.num("priority") + match, static_cast<std::uint32_t>(k));
+    keep_best(top, limit, f.opt_num("priority").value_or(0) + match, static_cast<std::uint32_t>(k));
   }
   json items = json::array();
   for (const auto& [score, k] : top) {

@@ -17,7 +17,7 @@ namespace emma {
 std::int64_t day_ms(const Fields& f, const char* key, bool end, std::int64_t fallback);
 
 // Offers as a shop writes them ({id, title, text, url, image, from, until, categories,
-// brands, segments, min_basket, priority}), checked; the same array, normalized. `path` names
+// brands, segments, min_basket, priority}), checked; the same array back. `path` names
 // the array in errors ("offers" in emma-model, "OFFR" for a bundle).
 json check_offers(const json& offers, const std::string& path, const char* error_code);
 

@@ -155,7 +155,7 @@ bool matches(const Catalog& c, const Item& item, const std::string& field, const
     return cat != kNone && c.in_category(item, cat);
   }
   if (item.attributes.empty()) return false;  // attribute:<name>
-  const json attrs = json::parse(item.attributes, nullptr, false);
+  const json attrs = parse_known(item.attributes, false);
   const auto it = attrs.find(field.substr(10));
   if (it == attrs.end()) return false;
   return it->is_string() ? it->get<std::string>() == value : it->dump() == value;
