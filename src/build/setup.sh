@@ -76,7 +76,8 @@ done
 
 # --- 5. the demo shop's bundle: its catalog plus the popularity windows and co-purchase
 # neighbours of the Online Retail orders before the catalog's cut-off date (the dataset is
-# beside the repository, in shared/); without the dataset, the catalog alone ---------------
+# beside the repository, in shared/); without the dataset, the catalog alone; both with the
+# demo's offers (demo/offers.json) -----------------------------------------------------------
 orders=../shared/datasets/online-retail-uci/by-day
 mkdir -p build/demo
 if [ ! -f build/demo/shop.bundle ] || [ demo/catalog.json -nt build/demo/shop.bundle ] ||
