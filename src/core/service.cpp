@@ -55,7 +55,10 @@ json reorder_answer(const Bundle& bundle, const Profile* profile, std::size_t li
   std::vector<long long> lines;
   for (const auto& line : profile->purchases()) {
     const std::uint32_t i = c.index_of(line.item);
-    if (i != kNone && line.at >= 0) lines.push_back(static_cast<long long>(i) << kTimeBits | line.at);
+    // (catalogs of up to 2^21 items; a time past 2109 or an item beyond that is left out)
+    if (i < (1u << (63 - kTimeBits)) && line.at >= 0 && line.at < (1LL << kTimeBits) - 1) {
+      lines.push_back(static_cast<long long>(i) << kTimeBits | line.at);
+    }
   }
   // Orders folded into counts (past retention) are undated: at the latest, as old as the
   // oldest dated line or the retention limit (as for excludePurchased).
@@ -64,7 +67,7 @@ json reorder_answer(const Bundle& bundle, const Profile* profile, std::size_t li
   std::unordered_map<std::uint32_t, double> folded;
   for (const auto& kv : profile->folded_baskets()) {
     const std::uint32_t i = c.index_of(kv.first);
-    if (i == kNone) continue;
+    if (i >= (1u << (63 - kTimeBits))) continue;  // kNone too
     folded[i] = kv.second;
     lines.push_back(static_cast<long long>(i) << kTimeBits | ((1LL << kTimeBits) - 1));  // marks the item, no order
   }
