@@ -28,8 +28,10 @@ export const slug = (category) => category.toLowerCase().replace(/&/g, 'and').re
 const price = (item) => `${CURRENCY[item.currency] || ''}${item.price.toFixed(2)}`;
 
 export class Shop {
-  constructor(catalog) {
+  // returning: one real customer's orders (demo/returning-shopper.json) for the simulation panel.
+  constructor(catalog, returning = null) {
     this.catalog = catalog;
+    this.returning = returning;
     this.items = catalog.items;
     this.byId = new Map(this.items.map((i) => [i.id, i]));
     this.byPopularity = [...this.items].sort((a, b) => b.popularity - a.popularity);
@@ -122,6 +124,8 @@ ${main}
         </select>
         <button type="submit">Browse 5 products as this shopper</button>
       </form>
+      ${shop.returning ? html`<p>Or be a real returning customer of the Online Retail shop: their ${shop.returning.orders.length} orders of these products, replayed as if the last were a few days ago (the intervals are theirs), then see "Time to reorder" and the offers follow.</p>
+      <button type="button" id="simulate-returning" data-orders="${JSON.stringify(shop.returning)}">Returning shopper with purchase history</button>` : ''}
       <p id="simulate-status" role="status"></p>
     </section>
     <details id="requests" open>
@@ -138,6 +142,7 @@ ${main}
     Chen, Sain &amp; Guo (2012). Titles and prices are real; categories were derived by keyword rules
     (demo/data/derive-catalog.mjs). This is a demo: nothing can be bought.
   </footer>
+  <template id="offer-card"><article class="card offer"><a class="card-title" data-emma-field="url"><span data-emma-field="title"></span></a><span data-emma-field="text"></span><span class="why" data-emma-field="reasons"></span></article></template>
   <template id="card"><article class="card"><a class="card-title" data-emma-field="url"><span data-emma-field="title"></span></a><span class="card-cat" data-emma-field="category"></span><span class="price" data-emma-field="price"></span><span class="why" data-emma-field="reasons"></span></article></template>
 </body>
 </html>
@@ -148,13 +153,30 @@ function section(id, heading, content, note = '') {
   return html`<section class="row" id="${id}" aria-labelledby="${id}-h"><h2 id="${id}-h">${heading}</h2>${note ? html`<p class="note">${note}</p>` : ''}${content}</section>`;
 }
 
+// The home page's personal content (data-emma-choose): alternatives written here, in the
+// shop's own page; Emma picks one on the device, the default stays otherwise.
+function hero() {
+  const variant = (id, when, heading, text, link, label) => html`<template data-emma-variant="${id}" data-emma-when="${JSON.stringify(when)}"><div class="hero hero-${id}"><h2>${heading}</h2><p>${text}</p><a href="${link}">${label}</a></div></template>`;
+  // The greeting: for returning and for new shoppers; nothing without consent.
+  const greeting = (id, when, text) => html`<template data-emma-variant="${id}" data-emma-when="${JSON.stringify(when)}"><p class="greeting">${text}</p></template>`;
+  return html`<div class="greeting-place" data-emma-choose="greeting">${greeting('returning', { returning: true }, 'Good to see you again! Your regulars that are due and where you left off are below.')}${greeting('new', { returning: false }, 'Welcome to Tante Emma! New here? Have a look at what other shoppers love right now.')}</div>
+    <div class="hero-place" data-emma-choose="hero">
+      ${variant('garden', { categories: ['Garden'] }, 'Spring in the garden', 'Watering cans, tools and decorations for your garden.', '/category/garden', 'To the garden')}
+      ${variant('baking', { categories: ['Kitchen > Baking'] }, 'Time to bake', 'Tins, cake stands and everything for your next cake.', '/category/kitchen-baking', 'To baking')}
+      <div class="hero"><h2>Tante Emma demo shop</h2><p class="intro">A shop of real gift-ware from the Online Retail data. Recommendations are computed in your browser by the Tante Emma engine; your profile, if you allow one, stays encrypted on this device.</p></div>
+    </div>`;
+}
+
 export function homePage(shop) {
   const top = shop.byPopularity.slice(0, 8);
   return layout(shop, {
     title: 'Home',
     body: { page: 'home' },
     main: html`<h1 class="sr">Tante Emma demo shop</h1>
-    <p class="intro">A shop of real gift-ware from the Online Retail data. Recommendations are computed in your browser by the Tante Emma engine; your profile, if you allow one, stays encrypted on this device.</p>
+    ${hero()}
+    ${section('welcome-back', 'Where you left off', slot('continue', { limit: 4 }))}
+    ${section('reorder', 'Time to reorder', slot('reorder', { limit: 4 }), 'Things you buy regularly that are due again, from your own order history (on this device).')}
+    ${section('offers', 'Offers', html`<div class="slot" data-emma-slot="offers" data-emma-limit="3" data-emma-template="offer-card"><p class="note">See the shop's current offers in each category.</p></div>`)}
     ${section('for-you', raw('<span class="if-personal">For you</span><span class="if-general">Popular right now</span>'), slot('for_you', { fallback: top }))}
     ${section('recently', 'Recently viewed', slot('recently_viewed', { limit: 6 }))}
     ${section('trending', 'Trending', slot('trending', { fallback: shop.byPopularity.slice(8, 16), distinct: true }))}`,

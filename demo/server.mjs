@@ -69,7 +69,8 @@ export function createDemoServer({ mounts = [], headers = {}, catalog, dataDir =
   const table = [...mounts, ...DEFAULT_MOUNTS];
   const collector = createInsightsCollector({ file: path.join(dataDir, 'insights.sqlite'),
     bundle: BUNDLE, pageHeaders: { 'Content-Security-Policy': DEMO_CSP, ...headers }, ...insights });
-  const shop = new Shop(catalog || JSON.parse(readFileSync(path.join(root, 'demo/catalog.json'), 'utf8')));
+  const shop = new Shop(catalog || JSON.parse(readFileSync(path.join(root, 'demo/catalog.json'), 'utf8')),
+    JSON.parse(readFileSync(path.join(root, 'demo/returning-shopper.json'), 'utf8')));
   mkdirSync(dataDir, { recursive: true });
   const sync = createSyncStore({ file: path.join(dataDir, 'sync.sqlite'), ...syncOptions });
   const files = createStaticFiles({ cacheDir: path.join(root, 'build/static-cache') });

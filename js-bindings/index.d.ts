@@ -181,6 +181,10 @@ export interface RecommendedItem {
   currency?: string;
   in_stock: boolean;
   attributes?: Record<string, unknown>;
+  /** offers: the offer's text and its valid days (YYYY-MM-DD); an offer has no in_stock, price or category. */
+  text?: string;
+  from?: string;
+  until?: string;
 }
 
 export interface RecommendRules {
@@ -204,9 +208,35 @@ export interface RecommendRules {
   diversity?: { maxPerCategory?: number; lambda?: number };
 }
 
+/**
+ * A content variant for pick_variant (the embed's data-emma-choose). It fits when every condition
+ * it names holds (a list: any entry); a variant naming none always fits. Dates are UTC days, inclusive.
+ */
+export interface Variant {
+  id: string;
+  categories?: string[];
+  /** Built-in (new, returning, high_intent, price_sensitive, brand_loyal) or the request's `definitions`. */
+  segments?: string[];
+  returning?: boolean;
+  price_sensitive?: boolean;
+  from?: string;
+  until?: string;
+}
+
+/** The shop's own segment: member when every condition named holds. */
+export interface SegmentDefinition {
+  id: string;
+  when: { category?: string; min_affinity?: number; brand?: string; max_median_price?: number; min_purchases?: number; in_cart?: boolean };
+}
+
 export interface RecommendRequest {
-  /** discover: "new for you", items the shopper never bought (excludePurchased is implied). */
-  scenario?: 'for_you' | 'discover' | 'trending' | 'similar' | 'bought_together' | 'recently_viewed' | 'rerank';
+  /**
+   * discover: "new for you", items the shopper never bought (excludePurchased is implied).
+   * pick_variant: which of `variants` fits (`chosen`, null when none does). offers: the bundle's offers valid
+   * today that fit this shopper. reorder: bought items due again. continue: the cart, then the last visit's views.
+   */
+  scenario?: 'for_you' | 'discover' | 'trending' | 'similar' | 'bought_together' | 'recently_viewed' | 'rerank' |
+    'pick_variant' | 'segments' | 'offers' | 'reorder' | 'continue';
   /** 1–100, default 8. */
   limit?: number;
   /** The page's item (required for similar). */
@@ -219,11 +249,24 @@ export interface RecommendRequest {
   window?: string;
   /** Deterministic shuffling of ties and exploration. */
   seed?: number;
+  /** pick_variant: the alternatives (1–100). */
+  variants?: Variant[];
+  /** segments, pick_variant, offers: the shop's own segments. */
+  definitions?: SegmentDefinition[];
   rules?: RecommendRules;
 }
 
-/** `window`: the popularity window the answer used ("7d", "30d", …), when the bundle has windows. */
-export interface Recommendations { scenario: string; personalized: boolean; items: RecommendedItem[]; window?: string }
+/** pick_variant: one variant as the engine saw it. */
+export interface VariantScore { id: string; score: number; fits: boolean; reasons: Reason[] }
+
+/**
+ * `window`: the popularity window the answer used ("7d", "30d", …), when the bundle has windows.
+ * pick_variant: `chosen` (null when no variant fits) and every variant's score, fit and reasons (`items` is empty).
+ */
+export interface Recommendations {
+  scenario: string; personalized: boolean; items: RecommendedItem[]; window?: string;
+  chosen?: string | null; variants?: VariantScore[];
+}
 
 export interface PurposeState { granted: boolean; at?: number; version?: string; source?: string }
 export type ConsentState = Record<Purpose, PurposeState>;

@@ -107,6 +107,37 @@ document.documentElement.classList.add('js');
     });
   }
 
+  // A returning customer: one real customer's orders (demo/returning-shopper.json), shifted
+  // so that the data's cut-off is today; the intervals between the orders are theirs.
+  function simulateReturning() {
+    var button = document.getElementById('simulate-returning');
+    var status = document.getElementById('simulate-status');
+    var data = JSON.parse(button.getAttribute('data-orders'));
+    var shift = Date.now() - Date.parse(data.until + 'T00:00:00Z');
+    var events = [];
+    data.orders.forEach(function (o) {
+      var at = Date.parse(o.day + 'T10:00:00Z') + shift;
+      o.items.forEach(function (item) { events.push({ type: 'purchase', item: item, at: at }); });
+    });
+    window.emma('consent.state', function (err, state) {
+      if (err || !state.personalization.granted) {
+        status.textContent = err ? 'Personalisation is unavailable here (' + (err.code || err.message) + ').' : 'Allow personalisation first (banner or privacy centre): without consent Emma keeps nothing.';
+        return;
+      }
+      var next = function (i) {
+        if (i === events.length) {
+          window.emma('fill', function () {
+            status.textContent = 'Replayed ' + data.orders.length + ' orders (' + events.length + ' lines) of a returning customer; the page was updated.';
+            document.dispatchEvent(new CustomEvent('demo:returning'));
+          });
+          return;
+        }
+        window.emma('track', events[i], function () { next(i + 1); });
+      };
+      next(0);
+    });
+  }
+
   // The category list's order: the shop's (popularity) until Emma personalises it.
   document.addEventListener('emma:filled', function () {
     var list = document.querySelector('[data-emma-rerank]');
@@ -131,5 +162,7 @@ document.documentElement.classList.add('js');
     showCart();
     var form = document.getElementById('simulate');
     if (form) form.addEventListener('submit', simulate);
+    var returning = document.getElementById('simulate-returning');
+    if (returning) returning.addEventListener('click', simulateReturning);
   });
 })();

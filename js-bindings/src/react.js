@@ -75,3 +75,40 @@ export function EmmaSlot({ request, renderItem, children, as = 'div', ...rest })
   const filled = useMemo(() => (items && items.length ? items.map((item) => createElement(Fragment, { key: item.id }, renderItem(item))) : null), [items, renderItem]);
   return createElement(as, { ...rest, 'data-emma-filled': filled ? 'true' : undefined }, filled || children);
 }
+
+// { chosen, reasons, loading, error }: which of `variants` ([{ id, categories?, segments?,
+// returning?, price_sensitive?, from?, until? }]) fits this shopper (the engine's pick_variant);
+// chosen is null when none does. Asked again when the variants or the consent change.
+export function useVariant(variants, definitions) {
+  const { emma, error: startError } = useContext(EmmaContext);
+  const key = JSON.stringify({ scenario: 'pick_variant', variants, ...(definitions ? { definitions } : {}) });
+  const [answer, setAnswer] = useState({ chosen: null, reasons: [], loading: true, error: null });
+  const [consentChanges, setConsentChanges] = useState(0);
+  useEffect(() => (emma ? emma.on('consent', () => setConsentChanges((n) => n + 1)) : undefined), [emma]);
+  useEffect(() => {
+    if (!emma) {
+      setAnswer({ chosen: null, reasons: [], loading: !startError, error: startError });
+      return undefined;
+    }
+    let live = true;
+    emma.recommend(JSON.parse(key)).then(
+      (r) => live && setAnswer({ chosen: r.chosen, reasons: (r.variants.find((v) => v.id === r.chosen) || { reasons: [] }).reasons, loading: false, error: null }),
+      (error) => live && setAnswer({ chosen: null, reasons: [], loading: false, error }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [emma, key, consentChanges, startError]);
+  return answer;
+}
+
+// <EmmaChoose variants={[{ id, returning: true, render: () => <Greeting /> }]}>default</EmmaChoose>,
+// the contract of the embed's data-emma-choose: the fitting variant's render() replaces the
+// children (the shop's default), which stay when nothing fits, without consent, on an error
+// or without an engine.
+export function EmmaChoose({ variants, definitions, children, as = 'div', ...rest }) {
+  const conditions = useMemo(() => variants.map(({ render, ...v }) => v), [variants]);  // eslint-disable-line no-unused-vars
+  const { chosen } = useVariant(conditions, definitions);
+  const variant = chosen && variants.find((v) => v.id === chosen);
+  return createElement(as, { ...rest, 'data-emma-chosen': variant ? chosen : undefined }, variant ? variant.render() : children);
+}

@@ -76,17 +76,18 @@ done
 
 # --- 5. the demo shop's bundle: its catalog plus the popularity windows and co-purchase
 # neighbours of the Online Retail orders before the catalog's cut-off date (the dataset is
-# beside the repository, in shared/); without the dataset, the catalog alone ---------------
+# beside the repository, in shared/); without the dataset, the catalog alone; both with the
+# demo's offers (demo/offers.json) -----------------------------------------------------------
 orders=../shared/datasets/online-retail-uci/by-day
 mkdir -p build/demo
 if [ ! -f build/demo/shop.bundle ] || [ demo/catalog.json -nt build/demo/shop.bundle ] ||
-   [ build/native/emma-model -nt build/demo/shop.bundle ]; then
+   [ demo/offers.json -nt build/demo/shop.bundle ] || [ build/native/emma-model -nt build/demo/shop.bundle ]; then
   if [ -d "$orders" ]; then
     build/native/emma-model build --orders "$orders" --catalog demo/catalog.json --until 2011-09-01 \
-      --out build/demo/shop.bundle >&2
+      --offers demo/offers.json --out build/demo/shop.bundle >&2
   else
     log "no $orders: the demo bundle holds the catalog only (no bought-together, no trending windows)"
-    build/native/emma-model pack --catalog demo/catalog.json --out build/demo/shop.bundle
+    build/native/emma-model pack --catalog demo/catalog.json --offers demo/offers.json --out build/demo/shop.bundle
   fi
 fi
 

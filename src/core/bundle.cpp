@@ -10,6 +10,7 @@
 #include "bytes.hpp"
 #include "error.hpp"
 #include "json_build.hpp"
+#include "offers.hpp"
 
 namespace emma {
 namespace {
@@ -256,6 +257,7 @@ class BundleReader {
     r.neighbours(find("NBRS", false));
     r.repurchase(find("RPCH", false));
     r.similar(find("SIMS", false));
+    b->offers = read_offers(find("OFFR", false));
     return b;
   }
 

@@ -26,6 +26,7 @@
 //   RPCH  item count; per item: f32 median days between repurchases, f32 rebuy share
 //   SIMS  item count; item-count+1 offsets; then per content neighbour: item, u8 score x 255
 //         (content_similarity.hpp; 5 bytes a neighbour, so 8 per item cost 44 bytes)
+//   OFFR  JSON array: the shop's current offers (src/core/offers.hpp), written by emma-model --offers
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -70,6 +71,7 @@ struct Bundle {
   Catalog catalog;
   Model model;
   json meta;
+  json offers = json::array();  // OFFR
 };
 
 std::unique_ptr<Bundle> read_bundle(std::vector<std::uint8_t> bytes);

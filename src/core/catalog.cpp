@@ -161,7 +161,7 @@ json Catalog::item_json(const Item& item) const {
   if (item.price >= 0) j["price"] = item.price;
   if (!item.currency.empty()) j["currency"] = item.currency;
   // Validated as a JSON object when the bundle was read.
-  if (!item.attributes.empty()) j["attributes"] = json::parse(item.attributes, nullptr, false);
+  if (!item.attributes.empty()) j["attributes"] = parse_known(item.attributes, false);
   return j;
 }
 

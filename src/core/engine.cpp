@@ -419,7 +419,7 @@ json Engine::insights_op(const std::string& op, const Fields& f, std::int64_t no
   }
   if (objected_) {
     // Art. 21: the shopper objected to profiling, so what the profile says is not used.
-    return json::parse(R"({"reports":[],"reason":"the shopper objected to profiling","persist":false})");
+    return parse_known(R"({"reports":[],"reason":"the shopper objected to profiling","persist":false})");
   }
   const std::size_t max = static_cast<std::size_t>(f.opt_int("max", 1, 16).value_or(16));
   json r = insights_.report(b.catalog, profile_, compute_segments(b, &profile_, json(), now).at("segments"), now, max);

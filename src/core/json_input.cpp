@@ -119,8 +119,7 @@ json parse_json(std::string_view text, const char* error_code, const char* what,
   }
   const std::string_view source = mended.empty() ? text : std::string_view(mended);
   try {
-    return json::parse(source.begin(), source.end(), nullptr, /*allow_exceptions=*/true,
-                       /*ignore_comments=*/false);
+    return parse_known(source);
   } catch (const json::parse_error& e) {
     // e.byte is the 1-based offset where parsing stopped; the text says what was wrong
     // (including ill-formed UTF-8), the path which field it was in.
@@ -129,6 +128,15 @@ json parse_json(std::string_view text, const char* error_code, const char* what,
     if (cut != std::string::npos) detail = detail.substr(cut);
     throw Error(error_code, std::string(what) + " is not valid JSON" + where(source, e.byte - 1) + ": " + detail);
   }
+}
+
+json parse_known(std::string_view text, bool allow_exceptions) {
+  json result;
+  nlohmann::detail::json_sax_dom_parser<json> sax(result, allow_exceptions);
+  if (!json::sax_parse(text.begin(), text.end(), &sax, json::input_format_t::json, /*strict=*/true, /*ignore_comments=*/false)) {
+    return json(json::value_t::discarded);
+  }
+  return result;
 }
 
 const char* json_type_name(const json& value) {

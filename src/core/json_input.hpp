@@ -57,6 +57,11 @@ class Fields {
   const char* code_;
 };
 
+// JSON the engine wrote or holds itself (its templates, a bundle's item attributes): parsed
+// without limits. With `allow_exceptions` false a bad text is a discarded value. Every parse
+// goes through here or parse_json, so nlohmann's callback parser is never linked (smaller wasm).
+json parse_known(std::string_view text, bool allow_exceptions = true);
+
 const char* json_type_name(const json& value);
 
 // Checks a string that came from elsewhere than JSON (e.g. a binary bundle) is UTF-8, so that

@@ -47,7 +47,7 @@ void list(std::string& md, const json& items) {
 
 json processing_record(const std::string& shop, const Controller& controller, const ProfileConfig& config,
                        const Consent& consent, std::int64_t now) {
-  json j = json::parse(kTemplate);
+  json j = parse_known(kTemplate);
   const json state = consent.state_json();
   json recipients = json::array();
   for (auto& p : j["purposes"]) {

@@ -8,9 +8,11 @@
 #include "discover.hpp"
 #include "error.hpp"
 #include "json_build.hpp"
+#include "offers.hpp"
 #include "personal.hpp"
 #include "segments.hpp"
 #include "similar.hpp"
+#include "service.hpp"
 
 namespace emma {
 namespace {
@@ -154,7 +156,7 @@ bool matches(const Catalog& c, const Item& item, const std::string& field, const
     return cat != kNone && c.in_category(item, cat);
   }
   if (item.attributes.empty()) return false;  // attribute:<name>
-  const json attrs = json::parse(item.attributes, nullptr, false);
+  const json attrs = parse_known(item.attributes, false);
   const auto it = attrs.find(field.substr(10));
   if (it == attrs.end()) return false;
   return it->is_string() ? it->get<std::string>() == value : it->dump() == value;
@@ -371,7 +373,7 @@ RecommendRequest parse_recommend_request(const json& raw) {
   if (std::none_of(std::begin(kScenarios), std::end(kScenarios), [&](const char* k) { return r.scenario == k; })) {
     f.fail("scenario", "\"" + r.scenario +
                            "\" is not a scenario; use for_you, discover, similar, bought_together, trending, recently_viewed, rerank, "
-                           "pick_variant or segments");
+                           "pick_variant, segments, offers, reorder or continue");
   }
   r.limit = static_cast<std::size_t>(f.opt_int("limit", 1, kMaxLimit).value_or(8));
   r.item = f.opt_id("item", 256);
@@ -389,9 +391,7 @@ RecommendRequest parse_recommend_request(const json& raw) {
     if (!v) f.fail("variants", "is required for pick_variant");
     r.variants = *v;
   }
-  if (r.scenario == "segments") {
-    if (const json* d = f.opt_array("definitions")) r.variants = *d;  // definitions ride along here
-  }
+  if (const json* d = f.opt_array("definitions")) r.definitions = *d;
   if (f.has("rules")) r.rules = parse_rules(f.object("rules"));
   if (r.scenario == "discover") {
     // New means never bought, as far as the profile knows: no window lets a purchase back in.
@@ -402,8 +402,11 @@ RecommendRequest parse_recommend_request(const json& raw) {
 }
 
 json recommend(const Bundle& bundle, const Profile* profile, const RecommendRequest& req, std::int64_t now) {
-  if (req.scenario == "segments") return compute_segments(bundle, profile, req.variants, now);
-  if (req.scenario == "pick_variant") return pick_variant(bundle, profile, req.variants, now);
+  if (req.scenario == "segments") return compute_segments(bundle, profile, req.definitions, now);
+  if (req.scenario == "pick_variant") return pick_variant(bundle, profile, req.variants, req.definitions, now);
+  if (req.scenario == "offers") return offers_answer(bundle, profile, req.definitions, req.limit, now);
+  if (req.scenario == "reorder") return reorder_answer(bundle, profile, req.limit, now);
+  if (req.scenario == "continue") return continue_answer(bundle, profile, req.limit, now);
 
   Context ctx{bundle.catalog, bundle.model, profile, {}, {}, {}, 0, now, kNone, {}};
   const Catalog& c = ctx.c;

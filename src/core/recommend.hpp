@@ -48,11 +48,12 @@ struct RecommendRequest {
   std::string window;                // trending: "7d", "30d", ...
   std::optional<std::uint64_t> seed; // deterministic shuffling of ties and exploration
   json variants;                     // pick_variant
+  json definitions;                  // segments, pick_variant, offers: the shop's own segments
   Rules rules;
 };
 
 inline constexpr const char* kScenarios[] = {"for_you", "discover", "similar", "bought_together", "trending", "recently_viewed",
-                                            "rerank", "pick_variant", "segments"};
+                                            "rerank", "pick_variant", "segments", "offers", "reorder", "continue"};
 
 RecommendRequest parse_recommend_request(const json& raw);
 

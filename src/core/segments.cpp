@@ -6,6 +6,7 @@
 
 #include "error.hpp"
 #include "json_build.hpp"
+#include "offers.hpp"
 
 namespace emma {
 namespace {
@@ -111,7 +112,7 @@ json compute_segments(const Bundle& bundle, const Profile* profile, const json& 
   return Obj()("personalized", true)("segments", std::move(out));
 }
 
-json pick_variant(const Bundle& bundle, const Profile* profile, const json& variants, std::int64_t now) {
+json pick_variant(const Bundle& bundle, const Profile* profile, const json& variants, const json& definitions, std::int64_t now) {
   if (!variants.is_array() || variants.empty()) {
     throw Error(code::bad_request, "request.variants: expected a non-empty array of {id, categories, segments}");
   }
@@ -121,13 +122,14 @@ json pick_variant(const Bundle& bundle, const Profile* profile, const json& vari
   PersonalSignals s;
   if (profile) {
     s = personal_signals(bundle, *profile, now);
-    const json segments = compute_segments(bundle, profile, json(), now);  // kept alive for the loop
+    const json segments = compute_segments(bundle, profile, definitions, now);  // kept alive for the loop
     for (const auto& seg : segments.at("segments")) {
       if (seg.at("member").get<bool>()) member_of.push_back(seg.at("id").get<std::string>());
     }
   }
+  auto member = [&](const std::string& seg) { return std::find(member_of.begin(), member_of.end(), seg) != member_of.end(); };
   json ranked = json::array();
-  std::size_t best = 0;
+  std::size_t best = variants.size();
   double best_score = -1;
   for (std::size_t k = 0; k < variants.size(); ++k) {
     const std::string path = "request.variants[" + std::to_string(k) + "]";
@@ -135,34 +137,61 @@ json pick_variant(const Bundle& bundle, const Profile* profile, const json& vari
     const std::string id = v.id("id", 128);
     double score = 0;
     json reasons = json::array();
+    // A variant fits when every condition it names holds: one of its categories is liked,
+    // one of its segments is the shopper's, the flags match, today is in its dates.
+    bool fits = true;
     if (const json* cats = v.opt_array("categories")) {
+      bool any = false;
       for (const auto& cat : *cats) {
         if (!cat.is_string()) v.fail("categories", "expected strings");
         const std::uint32_t cid = c.category_id(normalize_category_path(cat.get<std::string>()));
         if (profile && cid != kNone && s.category[cid] > 0) {
+          any = true;
           score += s.category[cid];
           reasons.push_back(Obj()("kind", "category")("text", "You like " + std::string(c.category(cid).name))("category", c.category(cid).path));
         }
       }
+      fits &= any;
     }
     if (const json* segs = v.opt_array("segments")) {
+      bool any = false;
       for (const auto& seg : *segs) {
         if (!seg.is_string()) v.fail("segments", "expected strings");
-        if (std::find(member_of.begin(), member_of.end(), seg.get<std::string>()) != member_of.end()) {
+        if (member(seg.get<std::string>())) {
+          any = true;
+          score += 0.5;
+          reasons.push_back(Obj()("kind", "segment")("text", "Chosen for shoppers like you")("segment", seg));
+        }
+      }
+      fits &= any;
+    }
+    for (const char* flag : {"returning", "price_sensitive"}) {
+      if (auto want = v.opt_bool(flag)) {
+        const bool holds = profile && member(flag) == *want;
+        fits &= holds;
+        if (holds) {
+          const std::string seg = *want ? flag : flag[0] == 'r' ? "new" : "not_price_sensitive";
           score += 0.5;
           reasons.push_back(Obj()("kind", "segment")("text", "Chosen for shoppers like you")("segment", seg));
         }
       }
     }
+    if (v.has("from") || v.has("until")) {
+      const bool today = now >= day_ms(v, "from", false, INT64_MIN) && now <= day_ms(v, "until", true, INT64_MAX);
+      fits &= today;
+      if (today) reasons.push_back(Obj()("kind", "date")("text", "For a limited time"));
+    }
     if (reasons.empty()) reasons.push_back(Obj()("kind", "default")("text", "The shop's default choice"));
-    if (score > best_score) {
+    if (fits && score > best_score) {
       best_score = score;
       best = k;
     }
-    ranked.push_back(Obj()("id", id)("score", score)("reasons", std::move(reasons)));
+    ranked.push_back(Obj()("id", id)("score", score)("fits", fits)("reasons", std::move(reasons)));
   }
-  json chosen = ranked[best].at("id");
-  return Obj()("scenario", "pick_variant")("personalized", profile != nullptr)("chosen", std::move(chosen))("variants", std::move(ranked));
+  // Nothing fits: no variant (the page keeps its own content).
+  json chosen = best < variants.size() ? ranked[best].at("id") : json();
+  return Obj()("scenario", "pick_variant")("personalized", profile != nullptr)("chosen", std::move(chosen))("variants", std::move(ranked))
+      ("items", json::array());
 }
 
 }  // namespace emma

@@ -15,8 +15,11 @@ namespace emma {
 // "in_cart"}} and holds when every condition it names holds.
 json compute_segments(const Bundle& bundle, const Profile* profile, const json& definitions, std::int64_t now);
 
-// pick_variant: variants are {"id", "categories": [...], "segments": [...], "tags": [...]};
-// the best-matching one is chosen, the first one without any signal.
-json pick_variant(const Bundle& bundle, const Profile* profile, const json& variants, std::int64_t now);
+// pick_variant: variants are {"id", "categories": [...], "segments": [...], "returning": bool,
+// "price_sensitive": bool, "from"/"until": "YYYY-MM-DD"}. A variant fits when every condition
+// it names holds (a list: any of its entries); the best-scoring fitting one is chosen, the
+// first on ties; a variant naming no condition always fits (score 0). `chosen` is null when
+// none fits. `definitions`: the shop's own segments, usable in "segments".
+json pick_variant(const Bundle& bundle, const Profile* profile, const json& variants, const json& definitions, std::int64_t now);
 
 }  // namespace emma

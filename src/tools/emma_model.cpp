@@ -20,10 +20,12 @@
 #include "core/content_similarity.hpp"
 #include "core/error.hpp"
 #include "core/model_builder.hpp"
+#include "core/offers.hpp"
 #include "aggregates.hpp"
 #include "bundle_diff.hpp"
 #include "catalog_import.hpp"
 #include "inputs.hpp"
+#include "offers_import.hpp"
 
 namespace {
 
@@ -44,6 +46,7 @@ int usage() {
       "  emma-model inspect --bundle <shop.bundle> --out <bundle.json>\n"
       "  emma-model diff <old.bundle> <new.bundle> [--json]   (items, pairs, popularity: what changed)\n"
       "build and pack: --similar N content neighbours per item for `similar` (default 8, 0: none)\n"
+      "build and pack: --offers <offers.json|offers.csv> adds the shop's promotions (docs/bundle-tool.md)\n"
       "build and pack: --hashed-name writes <name>.<content hash>.bundle beside --out and a manifest\n"
       "<name>.manifest.json naming it (immutable caching); the same input gives the same bytes.\n"
       "Catalog files, recognised from their content (--catalog-format json|jsonl|csv|google|google-tsv|shopify|\n"
@@ -170,6 +173,7 @@ struct ImportOptions {
   emma_tools::OrderColumns columns;
   bool hashed_name = false;
   std::uint32_t similar = 8;  // content neighbours per item (--similar; 0: none)
+  std::string offers;  // --offers: the shop's promotions, into the bundle's OFFR section
 };
 
 // Content neighbours for `similar` (the SIMS section): progress on a terminal, the cost
@@ -194,6 +198,14 @@ json add_content_neighbours(const std::vector<emma::ItemInput>& items, emma::Mod
   const double secs = seconds_since(t0);
   std::fprintf(stderr, "emma-model: content neighbours: %zu for %zu items (%zu with none) in %.1f s\n", total, items.size(), none, secs);
   return {{"similar", total}, {"similar_items_without", none}, {"similar_seconds", secs}};
+}
+
+// The bundle with the shop's offers when --offers names them.
+std::vector<std::uint8_t> offered(std::vector<std::uint8_t> bytes, const ImportOptions& io) {
+  if (io.offers.empty()) return bytes;
+  const json offers = emma_tools::read_offers_file(io.offers);
+  std::fprintf(stderr, "emma-model: %zu offers from %s\n", offers.size(), io.offers.c_str());
+  return emma::with_offers(bytes, offers);
 }
 
 // Prints the first bad rows and fails the build past --max-bad-rows.
@@ -297,7 +309,7 @@ int build(const std::vector<std::string>& orders, const std::string& catalog_pat
   const auto& st = builder.stats();
   json meta = {{"tool", "emma-model"}, {"k", opt.k}, {"until_ms", opt.until}, {"max_neighbours", opt.max_neighbours},
                {"max_basket", opt.max_basket}, {"similar", io.similar}, {"stats", st.to_json()}};
-  const auto bytes = emma::write_bundle(items, model, meta);
+  const auto bytes = offered(emma::write_bundle(items, model, meta), io);
   const std::string written = publish(out_path, bytes, io.hashed_name, items.size());
   const double secs = seconds_since(t0);
   json summary = {{"items", items.size()}, {"rows", read.rows}, {"rows_used", st.lines_used}, {"baskets", st.baskets},
@@ -400,7 +412,7 @@ int build_from_aggregates(const std::string& dir, const std::string& catalog_pat
   const auto& o = agg.options;
   const json meta = {{"tool", "emma-model"}, {"k", o.k}, {"until_ms", o.until}, {"max_neighbours", o.max_neighbours},
                      {"max_basket", o.max_basket}, {"similar", io.similar}, {"stats", agg.stats.to_json()}};
-  const auto bytes = emma::write_bundle(items, agg.model, meta);
+  const auto bytes = offered(emma::write_bundle(items, agg.model, meta), io);
   const std::string written = publish(out_path, bytes, io.hashed_name, items.size());
   std::fprintf(stderr, "emma-model: %zu items, counts from %s (%llu baskets, %llu pairs kept), %zu bytes written to %s\n", items.size(),
                agg.engine.c_str(), static_cast<unsigned long long>(agg.stats.baskets), static_cast<unsigned long long>(agg.stats.pairs_kept),
@@ -449,7 +461,7 @@ int pack(const std::string& catalog_path, const std::string& out_path, const Imp
   model.popularity.emplace_back();
   for (const auto& it : items) model.popularity.back().push_back(static_cast<float>(it.popularity));
   add_content_neighbours(items, model, io);
-  const auto bytes = emma::write_bundle(items, model, json{{"tool", "emma-model pack"}, {"similar", io.similar}});
+  const auto bytes = offered(emma::write_bundle(items, model, json{{"tool", "emma-model pack"}, {"similar", io.similar}}), io);
   const std::string written = publish(out_path, bytes, io.hashed_name, items.size());
   std::fprintf(stderr, "emma-model: %zu items, %zu bytes written to %s\n", items.size(), bytes.size(), written.c_str());
   return 0;
@@ -499,6 +511,7 @@ int main(int argc, char** argv) {
       else if (a == "--hashed-name") io.hashed_name = true;
       else if (a == "--aggregates") aggregates = value();
       else if (a == "--similar") io.similar = number("--similar", value(), 0, 100);
+      else if (a == "--offers") io.offers = value();
       else if (cmd == "diff" && a.rfind("--", 0) != 0) positional.push_back(a);
       else return usage();
     }

@@ -207,19 +207,23 @@ test('the embed deployed from the package with its snippet (SRI on every file) f
     { state: 'fallback', text: 'Our bestsellers' });
 });
 
-test('tante-emma/react: the fallback first (also rendered on the server), the engine\'s items after', async (t) => {
+test('tante-emma/react: the fallback first (also rendered on the server), the engine\'s items and chosen variant after', async (t) => {
   const app = await appWithPackage(t);
   // React itself, as the app would have it (from this repository's dev dependencies).
   for (const dep of ['react', 'react-dom', 'scheduler']) {
     await symlink(path.join(root, 'node_modules', dep), path.join(app, 'node_modules', dep)).catch(() => {});
   }
   const appCode = `import { createElement as h } from 'react';
-import { EmmaProvider, EmmaSlot } from 'tante-emma/react';
+import { EmmaChoose, EmmaProvider, EmmaSlot } from 'tante-emma/react';
 
+const always = [{ id: 'everyone', render: () => h('p', { className: 'variant' }, 'For everyone') }];
+const personal = [{ id: 'returning', returning: true, render: () => h('p', { className: 'variant' }, 'Welcome back') }];
 export function App({ bundle }) {
   return h(EmmaProvider, { options: { bundle, shop: 'react-smoke', storage: 'memory' } },
     h(EmmaSlot, { id: 'slot', request: { scenario: 'trending', limit: 4 }, renderItem: (item) => h('p', { className: 'rec' }, item.title) },
-      h('p', { id: 'fallback' }, 'Our bestsellers')));
+      h('p', { id: 'fallback' }, 'Our bestsellers')),
+    h(EmmaChoose, { id: 'choose', variants: always }, h('p', null, 'Default hero')),
+    h(EmmaChoose, { id: 'choose-personal', variants: personal }, h('p', null, 'Default greeting')));
 }
 `;
   await writeFile(path.join(app, 'app.js'), appCode);
@@ -231,6 +235,7 @@ console.log(renderToString(h(App, { bundle: '/shop.bundle' })));
 `);
   const { stdout: html } = await run(process.execPath, ['ssr.mjs'], { cwd: app });
   assert.match(html, /<div id="slot"><p id="fallback">Our bestsellers<\/p><\/div>/);
+  assert.match(html, /<div id="choose"><p>Default hero<\/p><\/div><div id="choose-personal"><p>Default greeting<\/p><\/div>/);
 
   await writeFile(path.join(app, 'index.html'), `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>React smoke test</title></head>
@@ -254,5 +259,9 @@ hydrateRoot(document.getElementById('root'), h(App, { bundle: '/shop.bundle' }))
   await page.waitForSelector('#slot .rec', { timeout: 20000 });
   const shown = await page.evaluate(() => ({ filled: document.getElementById('slot').dataset.emmaFilled, recs: document.querySelectorAll('#slot .rec').length, fallback: !!document.getElementById('fallback') }));
   assert.deepEqual(shown, { filled: 'true', recs: 4, fallback: false });
+  // EmmaChoose: a variant without conditions fits everyone; a personal one never without consent.
+  await page.waitForSelector('#choose .variant', { timeout: 20000 });
+  assert.deepEqual(await page.evaluate(() => [document.getElementById('choose').dataset.emmaChosen, document.getElementById('choose').textContent, document.getElementById('choose-personal').textContent]),
+    ['everyone', 'For everyone', 'Default greeting']);
   assert.deepEqual(errors, []);
 });

@@ -1,6 +1,6 @@
 // Quality and speed, measured through the real engine inside npm test: the evaluation
 // protocol on the shared split (baselines must reproduce the reference figures, Emma must
-// clear the bars of issue 3 and, for discovery, of issue 16) and a smoke run of the
+// clear the bars of issue 3, for discovery of issue 16, for reorder of issue 15) and a smoke run of the
 // benchmark (the JS baseline must be the same scoring). Full benchmark runs: npm run bench, npm run bench:scale.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,6 +29,12 @@ test('the evaluation protocol on the shared split: baselines reproduce, Emma cle
   assert.ok(near(d.popularity.ndcg, 0.043) && near(d.item_knn.ndcg, 0.080), JSON.stringify(d));
   assert.ok(d.emma.ndcg >= d.item_knn.ndcg, `discovery NDCG@10 ${d.emma.ndcg} < item-kNN ${d.item_knn.ndcg}`);
   assert.deepEqual(d.bought_slots, { emma: 0, for_you_exclude_purchased: 0 });
+  // Reorder (issue 15): the "due again" strip against the shopper's most frequent items, on the
+  // repeat part of the target, k = 5; it must beat that baseline on precision@5.
+  const o = r.reorder;
+  assert.equal(o.k, 5);
+  assert.ok(o.users > 1000, JSON.stringify(o));
+  assert.ok(o.emma.precision > o.frequent.precision, `reorder precision@5 ${o.emma.precision} <= frequent ${o.frequent.precision}`);
 });
 
 test('benchmark smoke run: the JS baseline and the engine agree on the top 8', () => {

@@ -83,6 +83,12 @@ async function render(ctx) {
   body.push(section(t.why, why.length
     ? h('ul', { class: 'emma-why-list' }, ...why.map((i) => h('li', {}, h('strong', {}, i.title || i.id), ': ', i.reasons.map((r) => reasonText(r, ctx.lang)).join(' · '))))
     : h('p', {}, t.noRecs)));
+  // Content the page chose for this shopper (data-emma-choose), and why.
+  const choices = [...ctx.shown.values()].filter((r) => r.choice).map((r) => r.choice);
+  if (choices.length) {
+    body.push(section(t.chosen, h('ul', { class: 'emma-why-list', 'data-emma-chosen-list': '' },
+      ...choices.map((c) => h('li', {}, h('strong', {}, `${c.place}: ${c.id}`), ': ', c.reasons.map((r) => reasonText(r, ctx.lang)).join(' · '))))));
+  }
 
   // Backup and restore share the passphrase field; a failure (a wrong passphrase) is shown.
   const keep = [];

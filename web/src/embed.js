@@ -7,6 +7,7 @@
 import { createEmma, EmmaError } from 'tante-emma';
 import { showBanner } from './banner.js';
 import { TEXT_VERSION, pickLang, texts } from './i18n.js';
+import { choose } from './choose.js';
 import { fillSlot, rerank } from './slots.js';
 import { clickEvent, pageEvent } from './track.js';
 
@@ -48,6 +49,8 @@ function readConfig() {
     // Opt-in audience statistics; data-insights-jitter-ms="max" or "min max" is a test hook (docs/insights.md).
     // data-timing: performance.mark()s of the start-up (docs/embed.md "Timing").
     mark: 'timing' in d ? (name) => performance.mark(`emma:${name}`) : () => {},
+    // The shop's own segments for data-emma-choose (data-definitions='[{"id","when"}]'), read where used.
+    definitions: d.definitions,
     insights: d.insightsEndpoint ? { endpoint: page(d.insightsEndpoint), jitterMs: /^\d+( \d+)?$/.test(d.insightsJitterMs || '') ? d.insightsJitterMs.split(' ').map(Number) : undefined } : undefined,
   };
 }
@@ -188,6 +191,11 @@ function start() {
       } else {
         ctx.shown.delete(slot);
       }
+    }
+    for (const el of document.querySelectorAll('[data-emma-choose]')) {
+      const r = await choose(el, ctx);
+      if (r) ctx.shown.set(el, r);
+      else ctx.shown.delete(el);
     }
     for (const list of document.querySelectorAll('[data-emma-rerank]')) {
       await rerank(list, ctx).catch((e) => warn(`reordering a list failed: ${e.message}`));

@@ -59,7 +59,19 @@ const GERMAN = {
   pinned: () => 'Vom Shop hervorgehoben',
   promoted: () => 'Vom Shop beworben',
   catalog: () => 'Aus dem Sortiment',
+  reorder: (r) => `${r.basis === 'own' ? 'Sie bestellen das etwa alle ' : r.basis === 'shop' ? 'Kunden bestellen das etwa alle ' : 'Schon gekauft'}${r.every_days ? span(r.every_days, 'Tage') : ''}; zuletzt vor ${span(r.last_days, 'Tagen')}`,
+  in_cart: () => 'Noch in Ihrem Warenkorb',
+  cart: () => 'Passt zu Ihrem Warenkorb',
+  brand: (r) => `Sie mögen ${r.brand}`,
+  basket: () => 'Ihr Warenkorb erfüllt die Bedingung',
+  offer: () => 'Ein aktuelles Angebot dieses Shops',
+  segment: () => 'Für Kundinnen und Kunden wie Sie ausgewählt',
+  date: () => 'Nur für kurze Zeit',
+  default: () => 'Die Standardauswahl des Shops',
 };
+
+// "5 Wochen", "10 Tage" / "10 Tagen" (as the engine's English: weeks from 14 days on)
+const span = (days, unit) => (days < 14 ? `${days} ${unit}` : `${Math.round(days / 7)} Wochen`);
 
 export function reasonText(reason, lang) {
   const text = String(reason.text || '');

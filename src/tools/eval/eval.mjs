@@ -20,6 +20,8 @@ const emmaModel = path.join(root, 'build/native/emma-model');
 export const EVAL_REQUEST = { scenario: 'for_you' };
 // "New for you": the engine's discovery scenario, defaults only.
 export const DISCOVER_REQUEST = { scenario: 'discover' };
+// "Time to reorder": the engine's due items, defaults only.
+export const REORDER_REQUEST = { scenario: 'reorder' };
 const FOR_YOU_EXCLUDING = { scenario: 'for_you', rules: { excludePurchased: true } };
 
 function parseArgs(argv) {
@@ -64,6 +66,45 @@ function ask(engine, now, k, request = EVAL_REQUEST) {
   return engine.call({ op: 'recommend', request: { ...request, limit: k }, now }).result.items.map((x) => x.id);
 }
 
+// Reorder ("time to reorder"): only the items the shopper bought before count (the repeat
+// part of the target); the engine's due items against the shopper's most frequent items
+// (distinct orders, then the earlier first purchase), both cut at k = 5. Precision is hits
+// over k (a shorter list is not excused), recall hits over the repeat items. "Due" depends on
+// when the strip is seen: the engine is asked on the day of the customer's next order (the
+// visit that ends in the target basket; only its date is used), and, as `reorder_at_split`,
+// at the split like the other scenarios.
+export const REORDER_K = 5;
+class Reorder {
+  constructor() {
+    this.m = { emma: { precision: 0, recall: 0 }, frequent: { precision: 0, recall: 0 } };
+    this.users = 0;
+    this.shown = 0;
+  }
+  add(name, list, repeat) {
+    const top = list.slice(0, REORDER_K);
+    const hits = top.filter((it) => repeat.has(it)).length;
+    this.m[name].precision += hits / REORDER_K;
+    this.m[name].recall += hits / repeat.size;
+    if (name === 'emma') {
+      this.users += 1;
+      this.shown += top.length;
+    }
+  }
+  value() {
+    const avg = (v) => Object.fromEntries(Object.entries(v).map(([k, x]) => [k, Number((x / Math.max(1, this.users)).toFixed(4))]));
+    return { k: REORDER_K, users: this.users, emma: avg(this.m.emma), frequent: avg(this.m.frequent), emma_items_shown: Number((this.shown / Math.max(1, this.users)).toFixed(2)) };
+  }
+}
+
+function frequentItems(hist) {
+  const orders = new Map();
+  hist.forEach(([, invoice, it], i) => {
+    const o = orders.get(it) || orders.set(it, { invoices: new Set(), first: i }).get(it);
+    o.invoices.add(invoice);
+  });
+  return [...orders].sort((a, b) => b[1].invoices.size - a[1].invoices.size || a[1].first - b[1].first).map(([it]) => it);
+}
+
 // Discovery ("repeat/explore" split of Li et al., A Next Basket Recommendation Reality
 // Check, TOIS 2023): only the items new to the shopper count, and every list is scored
 // without the items the shopper bought. Slots showing a bought item are counted: the
@@ -98,6 +139,10 @@ async function retail(a) {
     const knn = itemKnn(train, topPop);
     const m = { emma: new Mean(), popularity: new Mean(), personal_topfreq: new Mean() };
     const discovery = new Discovery(a.k);
+    const reorder = new Reorder();
+    const reorderAtSplit = new Reorder();
+    const nextOrderDay = new Map();
+    for (const r of rows) if (r[0] >= a.split && !nextOrderDay.has(r[2])) nextOrderDay.set(r[2], Date.parse(`${r[0].slice(0, 10)}T00:00:00Z`));
     const customers = [...targets.keys()].slice(0, a.users);
     customers.forEach((c, n) => {
       const target = targets.get(c);
@@ -109,6 +154,13 @@ async function retail(a) {
       m.personal_topfreq.add(scoreList(personalTopFreq(hist, topPop), target, a.k));
       const bought = new Set(hist.map((h) => h[2]));
       const fresh = new Set([...target].filter((it) => !bought.has(it)));
+      const repeat = new Set([...target].filter((it) => bought.has(it)));
+      if (repeat.size) {
+        reorder.add('emma', ask(engine, nextOrderDay.get(c), REORDER_K, REORDER_REQUEST), repeat);
+        reorder.add('frequent', frequentItems(hist), repeat);
+        reorderAtSplit.add('emma', ask(engine, now, REORDER_K, REORDER_REQUEST), repeat);
+        reorderAtSplit.add('frequent', frequentItems(hist), repeat);
+      }
       if (fresh.size) {
         discovery.add('emma', ask(engine, now, a.k, DISCOVER_REQUEST), fresh, bought);
         discovery.add('for_you_exclude_purchased', ask(engine, now, a.k, FOR_YOU_EXCLUDING), fresh, bought);
@@ -117,7 +169,7 @@ async function retail(a) {
       }
       progress(n + 1, customers.length, 'customers');
     });
-    return { k: a.k, users: customers.length, split: a.split, bundle: summary, methods: Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v.value()])), discovery: discovery.value() };
+    return { k: a.k, users: customers.length, split: a.split, bundle: summary, methods: Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v.value()])), discovery: discovery.value(), reorder: reorder.value(), reorder_at_split: reorderAtSplit.value() };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -212,8 +264,15 @@ async function main() {
       console.log(`  ${name.padEnd(26)} HR@${a.k}=${v.hr.toFixed(4)} Recall@${a.k}=${v.recall.toFixed(4)} NDCG@${a.k}=${v.ndcg.toFixed(4)}`);
     }
   }
+  const r = result.reorder;
+  if (r) {
+    console.log(`reorder: ${r.users} customers with an item bought before in the target, k=${r.k}, asked on the day of their next order (emma shows ${r.emma_items_shown} items on average)`);
+    for (const name of ['emma', 'frequent']) console.log(`  ${name.padEnd(26)} Precision@${r.k}=${r[name].precision.toFixed(4)} Recall@${r.k}=${r[name].recall.toFixed(4)}`);
+    const e = result.reorder_at_split.emma;
+    console.log(`  ${'emma, asked at the split'.padEnd(26)} Precision@${r.k}=${e.precision.toFixed(4)} Recall@${r.k}=${e.recall.toFixed(4)}`);
+  }
   const slots = d ? d.bought_slots.emma + d.bought_slots.for_you_exclude_purchased : result.bought_slots;
-  if (a.json) console.log(JSON.stringify({ k: result.k, users: result.users, methods: result.methods, ...(d ? { discovery: d } : { bought_slots: slots }) }));
+  if (a.json) console.log(JSON.stringify({ k: result.k, users: result.users, methods: result.methods, ...(d ? { discovery: d, reorder: r, reorder_at_split: result.reorder_at_split } : { bought_slots: slots }) }));
   // An answer that shows a bought item as new is a bug, whatever the figures.
   if (slots > 0) throw new Error(`${slots} slots of the answers without bought items show an item the customer bought`);
 }
