@@ -46,6 +46,8 @@ function readConfig() {
     // The privacy centre, loaded when first opened (beside emma.js, checked like the engine).
     centreUrl: new URL(EMMA_FILES.centre, base).href,
     // Opt-in audience statistics; data-insights-jitter-ms="max" or "min max" is a test hook (docs/insights.md).
+    // The shop's A/B experiment as JSON (docs/insights.md); malformed, the engine's error names it.
+    experiment: d.experiment && ((x) => { try { return JSON.parse(x); } catch { return x; } })(d.experiment),
     insights: d.insightsEndpoint ? { endpoint: page(d.insightsEndpoint), jitterMs: /^\d+( \d+)?$/.test(d.insightsJitterMs || '') ? d.insightsJitterMs.split(' ').map(Number) : undefined } : undefined,
   };
 }
@@ -117,6 +119,7 @@ function start() {
         _wasmIntegrity: config.wasmIntegrity,
         consent: { sources: config.sources },
         insights: config.insights,
+        experiment: config.experiment,
         on: { error: (e) => warn(`${e.code}: ${e.message}`) },
       }),
       domReady,
