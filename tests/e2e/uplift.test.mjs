@@ -2,7 +2,8 @@
 // WebKit (docs/insights.md "Experiments"): a shopper drawn into `control` sees slots filled
 // with the non-personalised answers (the same items and reasons as a shopper without
 // consent), the arm survives a reload, without `insights` no request leaves the page, with it
-// exactly the scheduled report (with the arm and the outcome bits), and withdrawing
+// exactly the scheduled report (with the arm and the outcome bits), the privacy centre names
+// the arm, and withdrawing
 // `personalization` ends the experiment for the shopper and erases its counts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,6 +26,7 @@ function page({ experiment = true, insights = true } = {}) {
 <script src="/emma/emma.js" data-bundle="/emma/shop.bundle" data-shop="uplift-e2e"${x}${i} async></script>
 </head>
 <body data-emma-page="product" data-emma-item="85099B">
+<a href="#privacy" data-emma-privacy id="privacy">Privacy</a>
 <div id="similar" data-emma-slot="similar" data-emma-item="85099B" data-emma-limit="4"><p>fallback</p></div>
 <div id="foryou" data-emma-slot="for_you" data-emma-limit="4"><p>fallback</p></div>
 </body></html>`;
@@ -76,6 +78,10 @@ for (const engine of ENGINES) test(`${engine}: a control shopper gets non-person
   await pg.waitFor(() => document.querySelector('#similar').dataset.emmaState === 'filled', null, { what: 'the similar slot filled' });
   assert.deepEqual(await shown(pg, '#similar'), reference.similar.items.map((i) => i.id));
   assert.ok((await emmaCall(pg, 'profile.export')).experiment.recommended.length >= 8, 'the slots\' items are kept for attribution');
+
+  // The privacy centre says which arm this browser was drawn into.
+  await pg.click('#privacy');
+  await pg.waitForSelector('[data-emma-arm="control"]');
 
   // Without insights nothing is sent.
   await sleep(600);
