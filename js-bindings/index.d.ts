@@ -136,10 +136,17 @@ export interface EmmaOptions {
   /** Opt-in audience statistics (docs/insights.md): the collector's URL, ε per report (2) and per day (2).
    *  `jitterMs` (test hook): the largest delay before sending, or [min, max] (default [5000, 60000]). */
   insights?: { endpoint?: string | URL; epsilon?: number; dailyEpsilon?: number; jitterMs?: number | [number, number]; fetch?: typeof fetch };
+  /** An A/B experiment (docs/insights.md "Experiments"): the arm ('personalized' or 'control', a share `control`
+   *  of shoppers) is drawn once per shopper on the device; 'control' gets non-personalised answers. `ends`: the
+   *  last day 'YYYY-MM-DD' (UTC); `attributionDays` (7); `epsilon`: the part of each report's ε spent on the
+   *  outcome bits (default half). */
+  experiment?: { id: string; control: number; ends: string; attributionDays?: number; epsilon?: number };
 }
 
 /** One locally noised report, exactly as sent (docs/insights.md). */
-export interface InsightsReport { v: 1; domain: string; day: string; epsilon: number; categories: string; segment: number; segment_bit: 0 | 1; nonce: string }
+export interface InsightsReport { v: 1; domain: string; day: string; epsilon: number; categories: string; segment: number; segment_bit: 0 | 1; nonce: string;
+  /** Only while the shopper is in a running experiment: the arm in clear, two outcome bits by randomized response. */
+  experiment?: string; arm?: 'personalized' | 'control'; outcome_epsilon?: number; opened?: 0 | 1; bought?: 0 | 1 }
 export interface InsightsDomain { version: 1; id: string; categories: string[]; segments: string[]; epsilon: number; daily_epsilon: number }
 
 export interface CatalogItem {

@@ -7,6 +7,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { readLimitedBody } from './body.mjs';
 import { estimate, withholdBelow } from './insights-estimate.mjs';
+import { estimateExperiments } from './uplift-estimate.mjs';
 import { InsightsStore } from './insights-store.mjs';
 import { audiencePage } from './insights-page.mjs';
 
@@ -20,6 +21,8 @@ export const LIMITS = {
   requestsPerMinute: 30, // per client address, in memory only
 };
 const KEYS = ['v', 'domain', 'day', 'epsilon', 'categories', 'segment', 'segment_bit', 'nonce'];
+// A report of a shopper in an A/B experiment has all of these as well, or none.
+const EXPERIMENT_KEYS = ['experiment', 'arm', 'outcome_epsilon', 'opened', 'bought'];
 const DAY_MS = 86_400_000;
 
 class ReportError extends Error {
@@ -49,8 +52,9 @@ export function validateBatch(body, domains, today) {
     const at = `reports[${k}]`;
     const bad = (field, problem, code = 'BAD_SCHEMA') => new ReportError(400, code, `${at}.${field}: ${problem}`);
     if (r === null || typeof r !== 'object' || Array.isArray(r)) throw new ReportError(400, 'BAD_SCHEMA', `${at}: must be an object`);
-    for (const key of Object.keys(r)) if (!KEYS.includes(key)) throw bad(key, 'is not a field of a report (no identifiers or extra data are accepted)');
-    for (const key of KEYS) if (!(key in r)) throw bad(key, 'is missing');
+    for (const key of Object.keys(r)) if (!KEYS.includes(key) && !EXPERIMENT_KEYS.includes(key)) throw bad(key, 'is not a field of a report (no identifiers or extra data are accepted)');
+    const inExperiment = EXPERIMENT_KEYS.some((key) => key in r);
+    for (const key of inExperiment ? [...KEYS, ...EXPERIMENT_KEYS] : KEYS) if (!(key in r)) throw bad(key, inExperiment && EXPERIMENT_KEYS.includes(key) ? 'is missing (a report of an experiment has experiment, arm, outcome_epsilon, opened and bought)' : 'is missing');
     if (r.v !== 1) throw bad('v', `is ${JSON.stringify(r.v)}; this collector reads version 1`, 'UNSUPPORTED_VERSION');
     if (typeof r.domain !== 'string' || !domains.has(r.domain)) throw bad('domain', `${JSON.stringify(r.domain)} is not a domain this collector knows (the shop's current bundle)`, 'UNKNOWN_DOMAIN');
     const domain = domains.get(r.domain);
@@ -68,7 +72,17 @@ export function validateBatch(body, domains, today) {
     if (!Number.isInteger(r.segment) || r.segment < 0 || r.segment >= domain.segments.length) throw bad('segment', `must be an integer from 0 to ${domain.segments.length - 1}`);
     if (r.segment_bit !== 0 && r.segment_bit !== 1) throw bad('segment_bit', 'must be 0 or 1');
     if (typeof r.nonce !== 'string' || !/^[0-9a-f]{32}$/.test(r.nonce)) throw bad('nonce', 'must be 32 lowercase hex digits');
-    return { nonce: r.nonce, domain: r.domain, day: r.day, epsilon: r.epsilon, categories: r.categories, segment: r.segment, segment_bit: r.segment_bit };
+    const out = { nonce: r.nonce, domain: r.domain, day: r.day, epsilon: r.epsilon, categories: r.categories, segment: r.segment, segment_bit: r.segment_bit };
+    if (!inExperiment) return out;
+    // The engine's limits (src/core/experiment.cpp): ids of 64 bytes, arm names of a-z0-9_-.
+    if (typeof r.experiment !== 'string' || !r.experiment || r.experiment.length > 64 || /[\u0000-\u001f]/.test(r.experiment)) throw bad('experiment', 'must be the experiment id (1 to 64 characters)');
+    if (typeof r.arm !== 'string' || !/^[a-z0-9_-]{1,32}$/.test(r.arm)) throw bad('arm', 'must be an arm name (1 to 32 of a-z, 0-9, _ and -)');
+    if (typeof r.outcome_epsilon !== 'number' || !(r.outcome_epsilon > 0 && r.outcome_epsilon <= r.epsilon - LIMITS.minEpsilon + 1e-9)) {
+      throw bad('outcome_epsilon', `must be more than 0 and leave at least ${LIMITS.minEpsilon} of epsilon`, 'BAD_EPSILON');
+    }
+    if (r.opened !== 0 && r.opened !== 1) throw bad('opened', 'must be 0 or 1');
+    if (r.bought !== 0 && r.bought !== 1) throw bad('bought', 'must be 0 or 1');
+    return { ...out, experiment: r.experiment, arm: r.arm, outcome_epsilon: r.outcome_epsilon, opened: r.opened, bought: r.bought };
   });
 }
 
@@ -192,7 +206,8 @@ export function createInsightsCollector({ file, domains = [], bundle, k = 50, no
     if (!domain) return null;
     const from = searchParams.get('from') || undefined;
     const to = searchParams.get('to') || undefined;
-    return { domain: domain.id, from: from || null, to: to || null, ...withholdBelow(estimate(domain, s.sums(domain, { from, to })), k) };
+    return { domain: domain.id, from: from || null, to: to || null, ...withholdBelow(estimate(domain, s.sums(domain, { from, to })), k),
+      experiments: estimateExperiments(s.outcomeSums(domain.id, { from, to }), { k }) };
   }
 
   return {
@@ -233,6 +248,12 @@ export function createInsightsCollector({ file, domains = [], bundle, k = 50, no
       const s = await open();
       const domain = id ? known.get(id) : [...known.values()][0];
       return estimate(domain, s.sums(domain, { from, to }));
+    },
+    // Per experiment: per-arm rates and the uplift, without the threshold.
+    async experiments({ domain: id, from, to } = {}) {
+      const s = await open();
+      const domain = id ? known.get(id) : [...known.values()][0];
+      return estimateExperiments(s.outcomeSums(domain.id, { from, to }), { k: 0 });
     },
     async domains() {
       await ready();

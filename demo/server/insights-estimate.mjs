@@ -21,8 +21,9 @@ export function rrKeep(epsilon) {
   return Math.exp(half) / (Math.exp(half) + 1);
 }
 
-// groups: [{ epsilon, n, ones: [y_i per category], segN: [n_j], segOnes: [y_j] }], one per ε
-// (reports made with different ε are de-noised apart and then added).
+// groups: [{ epsilon, audienceEpsilon?, n, ones: [y_i per category], segN: [n_j], segOnes: [y_j] }],
+// one per ε (reports made with different ε are de-noised apart and then added). The audience
+// bits were noised at `audienceEpsilon` (ε less what an experiment's outcome bits took).
 // Returns raw estimates (no threshold): counts and shares with 95% confidence intervals.
 export function estimate(domain, groups) {
   const n = groups.reduce((s, g) => s + g.n, 0);
@@ -31,7 +32,7 @@ export function estimate(domain, groups) {
     let variance = 0;
     for (const g of groups) {
       if (g.n === 0) continue;
-      const { p, q } = oueParams(g.epsilon);
+      const { p, q } = oueParams(g.audienceEpsilon ?? g.epsilon);
       const c = (g.ones[i] - g.n * q) / (p - q);
       // The variance's second term needs the true count: the estimate, kept within [0, n].
       const cPlug = Math.min(Math.max(c, 0), g.n);
@@ -48,7 +49,7 @@ export function estimate(domain, groups) {
     for (const g of groups) {
       const nj = g.segN[j];
       if (!nj) continue;
-      const k = rrKeep(g.epsilon);
+      const k = rrKeep(g.audienceEpsilon ?? g.epsilon);
       drew += nj;
       members += (g.segOnes[j] - nj * (1 - k)) / (2 * k - 1);
       variance += (nj * k * (1 - k)) / ((2 * k - 1) ** 2);
@@ -60,7 +61,7 @@ export function estimate(domain, groups) {
     const sd = shareSd * n;
     return withShares({ label, count, sd, low: count - Z95 * sd, high: count + Z95 * sd, drew }, n);
   });
-  return { reports: n, epsilons: groups.map((g) => g.epsilon), confidence: 0.95, categories, segments };
+  return { reports: n, epsilons: [...new Set(groups.map((g) => g.epsilon))], confidence: 0.95, categories, segments };
 }
 
 function withShares(row, n) {

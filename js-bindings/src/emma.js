@@ -42,7 +42,7 @@ export async function createEmmaWith(env, options = {}) {
     // The shop's privacy configuration: retention windows and who the controller is (for the
     // record of processing). The engine validates both.
     boundary.call({ op: 'configure', shop, retention: options.retention, controller: options.controller, profile: options.profile, keys: options.keys,
-      insights: insightsOptions(options.insights)?.engine });
+      insights: insightsOptions(options.insights)?.engine, experiment: experimentOption(options.experiment) });
     await loadBundle(env, boundary, bundle, bundleBytes);
     mark('bundle');
   } catch (err) {
@@ -59,6 +59,9 @@ export async function createEmmaWith(env, options = {}) {
   emma._pullAtStart();  // (only with a sync endpoint)
   return emma;
 }
+
+// The engine validates the experiment (src/core/experiment.cpp); only the name is mapped.
+const experimentOption = (x) => (x && typeof x === 'object' ? { ...x, attribution_days: x.attributionDays } : x);
 
 async function loadBundle(env, boundary, bundle, fetching) {
   if (bundle instanceof Uint8Array || bundle instanceof ArrayBuffer) {

@@ -51,9 +51,14 @@ json Engine::end_sync() {
 
 bool Engine::personalizing() const { return consent_.granted("personalization") && !objected_; }
 
+const Profile* Engine::answering_profile(std::int64_t now) const {
+  return personalizing() && !experiment_.control(now) ? &profile_ : nullptr;
+}
+
 json Engine::sealed_plaintext() const {
   return Obj()("format", kProfileFormat)("profile", profile_.to_json())("consent", consent_.to_json())
-      ("objected", objected_)("insights", insights_.budget().to_json())("sync", sync_.to_json());
+      ("objected", objected_)("insights", insights_.budget().to_json())("sync", sync_.to_json())
+      ("experiment", experiment_.to_json());
 }
 
 Response Engine::handle(std::string_view request, const std::uint8_t* bytes, std::size_t size) noexcept {
@@ -131,6 +136,8 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       weight("dwell_per_minute", profile_config_.w_dwell_per_minute, 0);
     }
     if (f.has("insights")) insights_.configure(f.object("insights"));
+    if (f.has("experiment")) experiment_.configure(f.object("experiment"), insights_.config().epsilon);
+    experiment_.reset();
     if (f.has("keys")) {
       Fields k = f.object("keys");
       if (auto d = k.opt_num("rotation_days")) {
@@ -217,13 +224,20 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
   if (op == "recommend") {
     const json* raw = f.opt_object("request");
     const RecommendRequest req = parse_recommend_request(raw ? *raw : json::object());
-    return recommend(bundle(), personalizing() ? &profile_ : nullptr, req, now);
+    json answer = recommend(bundle(), answering_profile(now), req, now);
+    if (personalizing() && experiment_.active(now)) {
+      // What was recommended, for attribution; sealed with the next tracked event (a frame
+      // [now, [], ids] that profile.open replays like the events).
+      unsealed_.push_back(Arr()(now)(json::array())(experiment_.recommended(answer, now)));
+    }
+    return answer;
   }
   if (op == "explain") {
-    return explain(bundle(), personalizing() ? &profile_ : nullptr, f.id("item", 256), now);
+    return explain(bundle(), answering_profile(now), f.id("item", 256), now);
   }
   if (op == "consent.grant") {
     const auto& rec = consent_.grant(msg, now);
+    if (personalizing()) experiment_.enter(now);  // sealed now: the grant persists
     return Obj()("state", consent_.state_json())("persist", consent_.granted("personalization"))
         ("purpose", rec.purpose);
   }
@@ -235,6 +249,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     if (erase) {
       profile_ = Profile(profile_config_);
       insights_.reset();
+      experiment_.reset();  // out of the experiment, its counts gone with the profile
       vault_.clear_key();
     }
     // Withdrawing sync (or personalization) ends sync: the server copy goes too.
@@ -251,12 +266,14 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     if (erase) {
       profile_ = Profile(profile_config_);
       insights_.reset();
+      experiment_.reset();  // out of the experiment, its counts gone with the profile
       vault_.clear_key();
     }
+    const bool entered = personalizing() && experiment_.enter(now);
     const json sync_delete = (erase || !consent_.granted("sync")) ? end_sync() : json();
     return Obj()("changed", changed)("state", consent_.state_json())("erase_storage", erase)
         ("sync_delete", sync_delete)
-        ("persist", !erase && !changed.empty() && consent_.granted("personalization"))("gpc", consent_.gpc());
+        ("persist", (!erase && !changed.empty() && consent_.granted("personalization")) || entered)("gpc", consent_.gpc());
   }
   if (op == "consent.state") return consent_.state_json();
   if (op == "consent.records") return consent_.records_json();
@@ -305,6 +322,8 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     Profile profile = Profile::from_json(doc.value("profile", json::object()), profile_config_);
     Consent consent = Consent::from_json(doc.value("consent", json::array()));
     const InsightsBudget budget = InsightsBudget::from_json(doc.value("insights", json()));
+    Experiment experiment = experiment_;  // this session's configuration, the sealed state
+    experiment.restore(doc.value("experiment", json()));
     // The events tracked after the snapshot (frames of [[now, events], ...]), replayed as
     // `track` applied them, so the session is the one that sealed them.
     json later = json::array();
@@ -312,6 +331,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       try {
         for (const auto& c : parse_json(frames[i], code::tampered, "a sealed profile frame", limits)) {
           for (const auto& raw : c.at(1)) profile.apply(parse_event(raw, c.at(0)), bundle_ ? &bundle_->catalog : nullptr);
+          if (c.size() > 2) experiment.record(c.at(2), c.at(0));  // recommended items
           profile.enforce_retention(c.at(0));
           later.push_back(c.at(1));
         }
@@ -324,17 +344,22 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       profile_ = Profile(profile_config_);
       consent_ = Consent();
       insights_.reset();
+      experiment_.reset();
       vault_.clear_key();
       // Its server copy goes too (the handle is only known from the expired profile).
       sync_ = SyncState::from_json(doc.value("sync", json()), code::tampered);
       return Obj()("expired", true)("erase_storage", true)("consent", consent_.state_json())
           ("sync_delete", end_sync());
     }
-    const bool folded = now > 0 && profile.enforce_retention(now);
+    bool folded = now > 0 && profile.enforce_retention(now);
     profile_ = std::move(profile);
     consent_ = std::move(consent);
     insights_.restore(budget);
+    experiment_ = std::move(experiment);
     objected_ = pf.opt_bool("objected").value_or(false);
+    // A profile sealed before this experiment (or by an engine without experiments) keeps
+    // everything and gets its arm now; sealed again at once, so a reload does not redraw.
+    if (now > 0 && personalizing() && experiment_.enter(now)) folded = true;
     sync_ = SyncState::from_json(doc.value("sync", json()), code::tampered);
     for (auto& raws : later) note_change(Obj()("events", std::move(raws)));
     // Later writes append to this record, unless taking it in changed the profile (or it is
@@ -376,7 +401,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     if (objected_) summary.push_back("profiling is paused at your request");
     return Obj()("format", "tante-emma-export/1")("shop", shop_)("exported_at", now)("summary", std::move(summary))
         ("interests", Obj()("items", std::move(items))("categories", std::move(cats)))("recently_viewed", std::move(recent))
-        ("purchases", std::move(purchases))("purchases_counted", profile_.folded_baskets())("searches", std::move(searches))
+        ("purchases", std::move(purchases))("experiment", experiment_.to_json())("purchases_counted", profile_.folded_baskets())("searches", std::move(searches))
         ("cart", profile_.cart())("event_count", profile_.event_count())
         ("first_seen", profile_.first_seen())("last_seen", profile_.last_seen())("objected", objected_)
         ("retention", Obj()("raw_event_days", profile_config_.raw_event_days)("inactive_days", profile_config_.inactive_days))
@@ -400,6 +425,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     consent_ = Consent();
     objected_ = false;
     insights_.reset();
+    experiment_.reset();
     vault_.clear_key();
     return Obj()("erased", true)("erase_storage", true)("sync_delete", end_sync());
   }
@@ -422,7 +448,16 @@ json Engine::insights_op(const std::string& op, const Fields& f, std::int64_t no
     return parse_known(R"({"reports":[],"reason":"the shopper objected to profiling","persist":false})");
   }
   const std::size_t max = static_cast<std::size_t>(f.opt_int("max", 1, 16).value_or(16));
-  json r = insights_.report(b.catalog, profile_, compute_segments(b, &profile_, json(), now).at("segments"), now, max);
+  // In a running experiment the report carries the arm and the outcome bits (insights.hpp).
+  ReportOutcome outcome;
+  const bool in_experiment = experiment_.active(now);
+  if (in_experiment) {
+    const ExperimentOutcomes o = experiment_.outcomes(profile_, &b.catalog, static_cast<std::int64_t>(experiment_.reported_at()));
+    outcome = {experiment_.id(), experiment_.arm(), experiment_.config().epsilon, o.opened > 0, o.bought > 0};
+  }
+  json r = insights_.report(b.catalog, profile_, compute_segments(b, &profile_, json(), now).at("segments"), now, max,
+                            in_experiment ? &outcome : nullptr);
+  if (in_experiment && !r.at("reports").empty()) experiment_.reported(now);
   r["persist"] = !r.at("reports").empty();  // the spent budget must survive a reload
   return r;
 }

@@ -11,6 +11,7 @@
 
 #include "bundle.hpp"
 #include "consent.hpp"
+#include "experiment.hpp"
 #include "insights.hpp"
 #include "processing_record.hpp"
 #include "profile.hpp"
@@ -34,6 +35,9 @@ class Engine {
                 std::size_t size, std::vector<std::uint8_t>& out_bytes);
   const Bundle& bundle() const;
   bool personalizing() const;
+  // The profile a recommendation may use: none without consent, and none in an experiment's
+  // control arm (every scenario then answers as for a shopper without a profile).
+  const Profile* answering_profile(std::int64_t now) const;
   json sealed_plaintext() const;
   json insights_op(const std::string& op, const Fields& f, std::int64_t now);
   json backup_seal(const Fields& f, std::int64_t now, std::vector<std::uint8_t>& out_bytes);
@@ -63,6 +67,7 @@ class Engine {
   Consent consent_;
   Vault vault_;
   Insights insights_;  // the ε budget spent today is sealed with the profile
+  Experiment experiment_;  // the shopper's arm and counted outcomes, sealed with the profile
   bool objected_ = false;  // Art. 21: profiling paused by the shopper
   // Key rotation: the data key is replaced (and the profile re-sealed) when it is older
   // than this; its creation time comes with the key (0: unknown, so rotated at next write).

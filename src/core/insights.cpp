@@ -193,7 +193,7 @@ int top_category(const InsightsDomain& domain, const Catalog& catalog, const Pro
 }
 
 json Insights::report(const Catalog& catalog, const Profile& profile, const json& segments, std::int64_t now,
-                      std::size_t max, Uniform u) {
+                      std::size_t max, const ReportOutcome* outcome, Uniform u) {
   if (now <= 0) throw Error(code::bad_request, "now: insights.report needs the current time (ms since 1970)");
   const std::int64_t today = now / kDayMs;
   if (budget_.day != today) budget_ = {today, 0};
@@ -212,7 +212,7 @@ json Insights::report(const Catalog& catalog, const Profile& profile, const json
         if (seg.at("id").get<std::string>() == kInsightsSegmentIds[j]) member[j] = seg.at("member").get<bool>();
       }
     }
-    const double half = config_.epsilon / 2;
+    const double half = (config_.epsilon - (outcome ? outcome->epsilon : 0)) / 2;
     while (count < max && budget_.spent + config_.epsilon <= config_.daily_epsilon + 1e-9) {
       const std::uint32_t seg = randombytes_uniform(kInsightsSegments);
       unsigned char nonce[16];
@@ -230,6 +230,18 @@ json Insights::report(const Catalog& catalog, const Profile& profile, const json
       t += static_cast<char>('0' + seg);
       t += R"(,"segment_bit":)";
       t += rr_encode(member[seg], half, u) ? '1' : '0';
+      if (outcome) {
+        t += R"(,"experiment":)";
+        put_string(t, outcome->experiment);
+        t += R"(,"arm":)";
+        put_string(t, outcome->arm);
+        t += R"(,"outcome_epsilon":)";
+        t += number(outcome->epsilon);
+        t += R"(,"opened":)";
+        t += rr_encode(outcome->opened, outcome->epsilon / 2, u) ? '1' : '0';
+        t += R"(,"bought":)";
+        t += rr_encode(outcome->bought, outcome->epsilon / 2, u) ? '1' : '0';
+      }
       t += R"(,"nonce":")";
       t += hex(nonce, sizeof nonce);
       t += R"("})";

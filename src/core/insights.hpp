@@ -65,6 +65,16 @@ struct InsightsBudget {
 // "2026-11-29" for a day number.
 std::string day_string(std::int64_t day);
 
+// An experiment's part of a report (experiment.hpp): the experiment and arm in clear (drawn
+// at random, they say nothing about the shopper) and two outcome bits since the last report (opened, bought),
+// each by randomized response at epsilon/2. `epsilon` is taken out of the report's ε, so the
+// report still spends exactly ε of the daily budget; the audience halves get (ε − epsilon)/2.
+struct ReportOutcome {
+  std::string experiment, arm;
+  double epsilon = 0;
+  bool opened = false, bought = false;
+};
+
 class Insights {
  public:
   // {epsilon, daily_epsilon}; errors are BAD_REQUEST naming the field.
@@ -74,8 +84,9 @@ class Insights {
 
   // Reports due now for this shopper (at most `max`), spending today's budget. The caller
   // (the engine) has checked consent; `segments` is compute_segments' answer for the profile.
+  // `outcome`: the shopper is in a running experiment.
   json report(const Catalog& catalog, const Profile& profile, const json& segments, std::int64_t now,
-              std::size_t max, Uniform u = secure_uniform);
+              std::size_t max, const ReportOutcome* outcome = nullptr, Uniform u = secure_uniform);
 
   const InsightsBudget& budget() const { return budget_; }
   void restore(InsightsBudget b) { budget_ = b; }

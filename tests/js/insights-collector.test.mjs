@@ -122,9 +122,11 @@ test('bad reports are refused with clear errors; the collector keeps serving and
   try {
     const rows = db.prepare('SELECT * FROM reports ORDER BY nonce').all();
     assert.deepEqual(rows.map((r) => r.nonce), [good, second, third].map((r) => r.nonce).sort());
-    assert.deepEqual(Object.keys(rows[0]).sort(), ['categories', 'day', 'domain', 'epsilon', 'nonce', 'segment', 'segment_bit']);
+    // (The experiment's columns, docs/insights.md "Experiments", are NULL for a report without one.)
+    assert.deepEqual(Object.keys(rows[0]).sort(), ['arm', 'bought', 'categories', 'day', 'domain', 'epsilon', 'experiment', 'nonce', 'opened', 'outcome_epsilon', 'segment', 'segment_bit']);
     const stored = rows.find((r) => r.nonce === good.nonce);
-    assert.deepEqual({ ...stored }, { nonce: good.nonce, domain: domain.id, day: good.day, epsilon: good.epsilon, categories: good.categories, segment: good.segment, segment_bit: good.segment_bit });
+    assert.deepEqual({ ...stored }, { nonce: good.nonce, domain: domain.id, day: good.day, epsilon: good.epsilon, categories: good.categories, segment: good.segment, segment_bit: good.segment_bit,
+      experiment: null, arm: null, outcome_epsilon: null, opened: null, bought: null });
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all().sort();
     assert.deepEqual(tables, ['domains', 'reports']);
   } finally {

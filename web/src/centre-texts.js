@@ -31,6 +31,10 @@ const TEXTS = {
     granted: 'granted',
     refused: 'refused',
     unavailable: 'Personalisation is not available on this page, so Emma has stored nothing.',
+    experiment: 'The shop\'s experiment',
+    armControl: 'This browser was drawn at random for the comparison group: it sees what is popular, not personalised recommendations, while the experiment runs.',
+    armPersonalized: 'This browser was drawn at random to see personalised recommendations in the shop\'s experiment.',
+    counted: 'Kept in this browser only: which products were recommended when, to see whether you opened or bought one soon after. Sent only with insights, as two noised yes/no answers; erased with your profile',
   },
   de: {
     centreTitle: 'Datenschutz-Center',
@@ -61,6 +65,10 @@ const TEXTS = {
     granted: 'erteilt',
     refused: 'abgelehnt',
     unavailable: 'Personalisierung ist auf dieser Seite nicht verfügbar; Emma hat nichts gespeichert.',
+    experiment: 'Das Experiment des Shops',
+    armControl: 'Dieser Browser wurde zufällig der Vergleichsgruppe zugelost: Solange das Experiment läuft, sieht er Beliebtes statt personalisierter Empfehlungen.',
+    armPersonalized: 'Dieser Browser wurde im Experiment des Shops zufällig den personalisierten Empfehlungen zugelost.',
+    counted: 'Nur in diesem Browser: welche Produkte wann empfohlen wurden, um zu sehen, ob Sie eines bald danach geöffnet oder gekauft haben. Gesendet nur mit „Insights“, als zwei verrauschte Ja/Nein-Antworten; gelöscht mit Ihrem Profil',
   },
 };
 

@@ -77,6 +77,13 @@ async function render(ctx) {
       ? h('ul', { class: 'emma-known' }, ...items.map(([id]) => h('li', { 'data-emma-known': id }, titleOf(id), forget ? forget({ item: id }, titleOf(id)) : null)))
       : h('p', {}, t.nothing)));
 
+  // The shop's experiment (issue #12): which arm this browser drew, and what is kept for it.
+  const x = data.experiment;
+  if (x) {
+    body.push(section(t.experiment, h('p', { 'data-emma-arm': x.arm }, `${x.arm === 'control' ? t.armControl : t.armPersonalized} (${x.id}: ${x.arm})`),
+      h('p', {}, `${t.counted} (${x.recommended.length})`)));
+  }
+
   const shown = [...ctx.shown.values()].flatMap((r) => r.items);
   const seen = new Set();
   const why = shown.filter((i) => !seen.has(i.id) && seen.add(i.id)).slice(0, 12);

@@ -51,6 +51,8 @@ function readConfig() {
     mark: 'timing' in d ? (name) => performance.mark(`emma:${name}`) : () => {},
     // The shop's own segments for data-emma-choose (data-definitions='[{"id","when"}]'), read where used.
     definitions: d.definitions,
+    // The shop's A/B experiment as JSON (docs/insights.md); malformed, the engine's error names it.
+    experiment: d.experiment && ((x) => { try { return JSON.parse(x); } catch { return x; } })(d.experiment),
     insights: d.insightsEndpoint ? { endpoint: page(d.insightsEndpoint), jitterMs: /^\d+( \d+)?$/.test(d.insightsJitterMs || '') ? d.insightsJitterMs.split(' ').map(Number) : undefined } : undefined,
   };
 }
@@ -128,6 +130,7 @@ function start() {
         consent: { sources: config.sources },
         insights: config.insights,
         _mark: mark,
+        experiment: config.experiment,
         on: { error: (e) => warn(`${e.code}: ${e.message}`) },
       }),
       domReady,
