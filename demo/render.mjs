@@ -68,9 +68,9 @@ function grid(items) {
 // distinct: show nothing that a slot above already shows (data-emma-distinct).
 // reserve: the slot is expected to fill although it has no fallback: it holds `limit`
 // placeholder cards, so the engine's answer takes their place without moving the page.
-function slot(scenario, { item, limit = 8, fallback = [], distinct = false, reserve = false } = {}) {
+function slot(scenario, { item, limit = 8, fallback = [], distinct = false, reserve = false, template = 'card' } = {}) {
   const content = fallback.length ? grid(fallback) : reserve ? html`<div class="grid">${Array.from({ length: limit }, () => raw('<article class="card skeleton" aria-hidden="true"></article>'))}</div>` : '';
-  return html`<div class="slot" data-emma-slot="${scenario}"${item ? html` data-emma-item="${item}"` : ''}${distinct ? raw(' data-emma-distinct') : ''} data-emma-limit="${limit}" data-emma-template="card">${content}</div>`;
+  return html`<div class="slot" data-emma-slot="${scenario}"${item ? html` data-emma-item="${item}"` : ''}${distinct ? raw(' data-emma-distinct') : ''} data-emma-limit="${limit}" data-emma-template="${template}">${content}</div>`;
 }
 
 // Emma's tags, as web/dist/snippet.html has them: the content-hashed names (emma: the
@@ -176,7 +176,7 @@ export function homePage(shop) {
     ${hero()}
     ${section('welcome-back', 'Where you left off', slot('continue', { limit: 4 }))}
     ${section('reorder', 'Time to reorder', slot('reorder', { limit: 4 }), 'Things you buy regularly that are due again, from your own order history (on this device).')}
-    ${section('offers', 'Offers', html`<div class="slot" data-emma-slot="offers" data-emma-limit="3" data-emma-template="offer-card"><p class="note">See the shop's current offers in each category.</p></div>`)}
+    ${section('offers', 'Offers', slot('offers', { limit: 3, reserve: true, template: 'offer-card' }))}
     ${section('for-you', raw('<span class="if-personal">For you</span><span class="if-general">Popular right now</span>'), slot('for_you', { fallback: top }))}
     ${section('recently', 'Recently viewed', slot('recently_viewed', { limit: 6 }))}
     ${section('trending', 'Trending', slot('trending', { fallback: shop.byPopularity.slice(8, 16), distinct: true }))}`,

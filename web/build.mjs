@@ -62,10 +62,56 @@ export function createSync() {
     }));
   },
 };
+// The embed's glue to its engine, written here instead of Emscripten's: that glue is about
+// 6 KB minified on every shop page, most of it for paths the embed never takes (XHR,
+// instantiateStreaming, Node, run dependencies), since browser-env.js compiles the engine
+// itself and hands it over through `instantiateWasm`. This one does what Emscripten's does for
+// this engine and nothing else: the five imports (heap growth as Emscripten grows it, libsodium's
+// random source, the number parser of src/wasm/strtod.c, abort and assert, which trap like
+// Emscripten's abort), the emma_* exports, and HEAPU8 (fresh after every growth). The minified
+// import and export names are read from Emscripten's glue; anything this does not know fails
+// the build, so a change of the engine's imports cannot pass unnoticed.
+function embedGlue(text) {
+  const known = {
+    _emscripten_resize_heap: 'grow', _abort: 'fail', ___assert_fail: 'fail', _emscripten_asm_const_int: 'random', emma_parse_number: 'number',
+  };
+  const lib = /asmLibraryArg=\{([^}]*)\}/.exec(text);
+  const memory = /wasmMemory=Module\["asm"\]\["(\w+)"\]/.exec(text);
+  const exported = [...text.matchAll(/Module\["(_emma_\w+)"\]=Module\["asm"\]\["(\w+)"\]/g)].map((m) => [m[1], m[2]]);
+  if (!lib || !memory || exported.length !== 10) throw new Error(`web: ${engine.glue}: cannot read the engine's imports and exports`);
+  const imports = [...lib[1].matchAll(/"(\w+)":(\w+)/g)].map(([, min, name]) => {
+    if (!known[name]) throw new Error(`web: the engine imports ${name}, which the embed's glue does not provide (web/build.mjs embedGlue)`);
+    return `${JSON.stringify(min)}:${known[name]}`;
+  });
+  if (/ASM_CONSTS=\{[^]*?\}\}/.exec(text)?.[0].match(/\d+:function/g)?.length > 2) throw new Error('web: the engine has EM_ASM code beyond libsodium\'s random source');
+  return `export default (m) => new Promise((resolve) => {
+  let mem;
+  const heap = () => new Uint8Array(mem.buffer);
+  const fail = () => { throw new WebAssembly.RuntimeError('Aborted'); };
+  const random = () => crypto.getRandomValues(new Uint32Array(1))[0];
+  const number = (p, n) => Number(new TextDecoder().decode(heap().subarray(p, p + n)));
+  const grow = (want) => {
+    const old = mem.buffer.byteLength;
+    want >>>= 0;
+    for (let cut = 1; want <= 2 ** 31 && cut <= 4; cut *= 2) {
+      const size = Math.min(2 ** 31, Math.ceil(Math.max(want, Math.min(old * (1 + 0.2 / cut), want + 100663296)) / 65536) * 65536);
+      try { mem.grow((size - old) / 65536); return 1; } catch {}
+    }
+    return 0;
+  };
+  m.instantiateWasm({ a: { ${imports.join(', ')} } }, (instance) => {
+    const x = instance.exports;
+    mem = x[${JSON.stringify(memory[1])}];
+    resolve({ get HEAPU8() { return heap(); }, ${exported.map(([name, min]) => `${name}: x[${JSON.stringify(min)}]`).join(', ')} });
+  });
+});
+`;
+}
 const embedEngine = {
   name: 'embed-engine',
   setup(b) {
-    b.onResolve({ filter: /\/dist\/emma\.mjs$/ }, () => ({ path: engine.glue }));
+    b.onResolve({ filter: /\/dist\/emma\.mjs$/ }, () => ({ path: 'engine-glue', namespace: 'embed-engine' }));
+    b.onLoad({ filter: /.*/, namespace: 'embed-engine' }, () => ({ contents: embedGlue(readFileSync(engine.glue, 'utf8')) }));
   },
 };
 // Content-hashed names (immutable caching: a new version is a new URL) and SRI hashes. The

@@ -19,7 +19,7 @@ const returning = JSON.parse(await readFile(new URL('../../demo/returning-shoppe
 const bought = new Set(returning.orders.flatMap((o) => o.items));
 
 // The shop's pages and files; nothing else may be requested, whatever the profile holds.
-const STATIC = /^\/(shop\.(js|css)|favicon\.svg|emma\/(emma\.([0-9a-f]{12}\.)?(js|css|wasm)|emma-centre\.[0-9a-f]{12}\.js|shop\.bundle))$/;
+const STATIC = /^\/(shop\.(js|css)|vitals\.js|favicon\.svg|emma\/(emma\.([0-9a-f]{12}\.)?(js|css|wasm)|emma-centre\.[0-9a-f]{12}\.js|shop\.([0-9a-f]{16}\.)?bundle))$/;
 const PAGE = /^\/(|category\/[a-z0-9-]+|product\/[A-Za-z0-9]+|privacy|cart|search)$/;
 function checkRequests(server) {
   for (const r of server.requests) {
