@@ -35,15 +35,29 @@ export async function createEmmaWith(env, options = {}) {
   // way waits for the handlers of options.on.
   const notices = [];
   const opening = Promise.resolve().then(() => env.openStorage(storage, shop, (...n) => notices.push(n))).then((s) => ({ s }), (err) => ({ err }));
-  let boundary;
-  try {
-    boundary = new Boundary(await env.loadModule(options));
+  const start = async () => {
+    const engine = new Boundary(await env.loadModule(options));
     mark('engine');
     // The shop's privacy configuration: retention windows and who the controller is (for the
     // record of processing). The engine validates both.
-    boundary.call({ op: 'configure', shop, retention: options.retention, controller: options.controller, profile: options.profile, keys: options.keys,
+    engine.call({ op: 'configure', shop, retention: options.retention, controller: options.controller, profile: options.profile, keys: options.keys,
       insights: insightsOptions(options.insights)?.engine, experiment: experimentOption(options.experiment) });
-    await loadBundle(env, boundary, bundle, bundleBytes);
+    await loadBundle(env, engine, bundle, bundleBytes);
+    return engine;
+  };
+  let boundary;
+  let restarted = null;
+  try {
+    try {
+      boundary = await start();
+    } catch (err) {
+      // A trap leaves that instance unusable, not the engine: WebKit's baseline wasm compiler
+      // now and then traps inside BLAKE2b while it tiers up (docs/browsers.md, "A WebKit trap").
+      // A fresh instance starts again, once; a trap that repeats is reported as it is.
+      if (!(err instanceof EmmaError) || err.code !== 'ENGINE_FAILED') throw err;
+      restarted = err;
+      boundary = await start();
+    }
     mark('bundle');
   } catch (err) {
     // An adapter opened for nothing (Node's files hold a lock) is let go.
@@ -53,6 +67,7 @@ export async function createEmmaWith(env, options = {}) {
   const emma = new Emma(env, boundary, now, options.sync);
   // Handlers given here hear what happens while starting (a tampered profile, no storage).
   for (const [event, handler] of Object.entries(options.on || {})) emma.on(event, handler);
+  if (restarted) emma._report(new EmmaError('ENGINE_FAILED', `started again with a fresh instance after: ${restarted.message}`));
   await emma._openStorage(opening, notices, shop, { tabSync: options._tabSync !== false });
   mark('storage');
   emma._attachInsights(options.insights, env.fetch);
@@ -280,6 +295,11 @@ class Emma {
     if (!set) throw new EmmaError('BAD_REQUEST', `on(): ${describe(event)} is not an event; use ${EVENTS.join(', ')}`);
     set.add(handler);
     return () => set.delete(handler);
+  }
+
+  // An error the start-up recovered from (the handlers of options.on hear it).
+  _report(err) {
+    this.#emit('error', err);
   }
 
   #emit(event, detail) {
