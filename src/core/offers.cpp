@@ -37,7 +37,10 @@ std::int64_t day_ms(const Fields& f, const char* key, bool end, std::int64_t fal
     if (k == 4 || k == 7) shape = ch == '-';
     else if ((shape = ch >= '0' && ch <= '9')) v[k < 4 ? 0 : k < 7 ? 1 : 2] = v[k < 4 ? 0 : k < 7 ? 1 : 2] * 10 + static_cast<unsigned>(ch - '0');
   }
-  if (!shape || v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31) f.fail(key, "expected a date YYYY-MM-DD, got \"" + *s + "\"");
+  // A day past its month's end ("2025-02-30") is refused, not rolled over into the next month.
+  const bool month = shape && v[1] >= 1 && v[1] <= 12;
+  if (!month || v[2] < 1 || days_from_civil(v[0], v[1], 1) + v[2] > days_from_civil(v[0] + (v[1] == 12), v[1] % 12 + 1, 1))
+    f.fail(key, "expected a date YYYY-MM-DD, got \"" + *s + "\"");
   return (days_from_civil(v[0], v[1], v[2]) + (end ? 1 : 0)) * kDayMs - (end ? 1 : 0);
 }
 

@@ -164,6 +164,11 @@ TEST_CASE("offers in the bundle: checked when written and when read", "[offers][
   };
   CHECK(bad(R"([{"title": "no id"}])").find("offers[0].id") != std::string::npos);
   CHECK(bad(R"([{"id": "a", "title": "t", "until": "2025-02-30x"}])").find("offers[0].until") != std::string::npos);
+  // Days past the month's end are refused, not rolled over; leap days only in leap years.
+  CHECK(bad(R"([{"id": "a", "title": "t", "until": "2025-02-29"}])").find("offers[0].until") != std::string::npos);
+  CHECK(bad(R"([{"id": "a", "title": "t", "from": "2025-04-31"}])").find("offers[0].from") != std::string::npos);
+  CHECK(bad(R"([{"id": "a", "title": "t", "from": "2024-02-29", "until": "2024-12-31"}])") == "accepted");
+  CHECK(bad(R"([{"id": "a", "title": "t", "from": "2100-02-29"}])").find("offers[0].from") != std::string::npos);
   CHECK(bad(R"([{"id": "a", "title": "t", "from": "2025-03-02", "until": "2025-03-01"}])").find("is before from") != std::string::npos);
   CHECK(bad(R"([{"id": "a", "title": "t"}, {"id": "a", "title": "u"}])").find("appears twice") != std::string::npos);
   CHECK(bad(R"([{"id": "a", "title": "t", "min_basket": -1}])").find("min_basket") != std::string::npos);
