@@ -9,28 +9,13 @@ import { readFile } from 'node:fs/promises';
 import { ENGINES, serverAndEngine, storedAnything } from './drivers/index.mjs';
 import { serverAndBrowser } from './harness.mjs';
 import { emmaCall, emmaSettled, watchedPage } from './embed-kit.mjs';
+import { checkShopRequests } from './demo-requests.mjs';
 
 const catalog = JSON.parse(await readFile(new URL('../../demo/catalog.json', import.meta.url), 'utf8'));
 const categoryOf = new Map(catalog.items.map((i) => [i.id, i.category]));
 const bags = catalog.items.filter((i) => i.category === 'Bags').slice(0, 4).map((i) => i.id);
 const baking = catalog.items.find((i) => i.category === 'Kitchen > Baking').id;
 
-// The shop's pages and the files a page of it loads: nothing else may be requested.
-// (the pages name emma.js and the bundle by their content-hashed names and preload the
-// engine; emma.js loads the stylesheet so, and the privacy centre's script when the
-// shopper opens it; vitals.js is the demo's own measure of layout shift)
-const STATIC = /^\/(shop\.(js|css)|vitals\.js|favicon\.svg|emma\/(emma\.([0-9a-f]{12}\.)?(js|css|wasm)|emma-centre\.[0-9a-f]{12}\.js|shop\.([0-9a-f]{16}\.)?bundle))$/;
-const PAGE = /^\/(|category\/[a-z0-9-]+|product\/[A-Za-z0-9]+|privacy|cart|search)$/;
-
-// What reached the server (its request log, the same in every engine): only GETs of the
-// shop's own pages and files.
-function checkRequests(server) {
-  for (const r of server.requests) {
-    const { pathname } = new URL(r.url, server.origin);
-    assert.equal(r.method, 'GET', `${r.method} ${r.url}`);
-    assert.ok(PAGE.test(pathname) || STATIC.test(pathname), `unexpected request ${r.url}`);
-  }
-}
 
 async function visit(page, origin, where) {
   await page.goto(origin + where);
@@ -52,7 +37,7 @@ for (const engine of ENGINES) test(`${engine}: a shopping session: nothing befor
   await visit(page, server.origin, '/category/bags');
   for (const id of bags.slice(0, 3)) await visit(page, server.origin, `/product/${id}`);
   assert.deepEqual(await storedAnything(page, server), { indexedDB: [], localStorage: [], sessionStorage: [], cookie: '', cookies: [] });
-  checkRequests(server);
+  checkShopRequests(server);
   assert.match(await page.textContent('#request-verdict'), /all from this shop/);
 
   // --- consent, then browsing -----------------------------------------------------------
@@ -108,7 +93,7 @@ for (const engine of ENGINES) test(`${engine}: a shopping session: nothing befor
   assert.deepEqual((await storedAnything(page, server)).indexedDB, []);
   assert.equal((await emmaCall(page, 'consent.state')).personalization.granted, false);
 
-  checkRequests(server);
+  checkShopRequests(server);
   assert.deepEqual(seen.errors, []);
 });
 
@@ -154,6 +139,6 @@ test('the demo pages: category order, search, cart, simulate a shopper', async (
   await visit(page, server.origin, '/privacy');
   await page.click('main [data-emma-privacy]');
   await page.waitForSelector('dialog.emma-centre[open]');
-  checkRequests(server);
+  checkShopRequests(server);
   assert.deepEqual(seen.errors, []);
 });

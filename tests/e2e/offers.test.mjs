@@ -12,23 +12,13 @@ import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { ENGINES, serverAndEngine } from './drivers/index.mjs';
 import { emmaCall, emmaSettled } from './embed-kit.mjs';
+import { checkShopRequests } from './demo-requests.mjs';
 
 const catalog = JSON.parse(await readFile(new URL('../../demo/catalog.json', import.meta.url), 'utf8'));
 const garden = catalog.items.filter((i) => i.category === 'Garden').map((i) => i.id);
 const returning = JSON.parse(await readFile(new URL('../../demo/returning-shopper.json', import.meta.url), 'utf8'));
 const bought = new Set(returning.orders.flatMap((o) => o.items));
 
-// The shop's pages and files; nothing else may be requested, whatever the profile holds.
-const STATIC = /^\/(shop\.(js|css)|vitals\.js|favicon\.svg|emma\/(emma\.([0-9a-f]{12}\.)?(js|css|wasm)|emma-centre\.[0-9a-f]{12}\.js|shop\.([0-9a-f]{16}\.)?bundle))$/;
-const PAGE = /^\/(|category\/[a-z0-9-]+|product\/[A-Za-z0-9]+|privacy|cart|search)$/;
-function checkRequests(server) {
-  for (const r of server.requests) {
-    const { pathname } = new URL(r.url, server.origin);
-    assert.equal(r.method, 'GET', `${r.method} ${r.url}`);
-    assert.ok(PAGE.test(pathname) || STATIC.test(pathname), `unexpected request ${r.url}`);
-    assert.equal(r.cookie, '', `a cookie was sent with ${r.url}`);
-  }
-}
 
 async function home(page, origin) {
   await page.goto(`${origin}/`);
@@ -93,7 +83,7 @@ for (const engine of ENGINES) test(`${engine}: personal hero, greeting, offers a
   // are written by src/wasm/snprintf.c).
   await assert.rejects(emmaCall(page, 'recommend', { scenario: 'x\u0001y' }), (e) => e.message.includes('"x\u0001y" is not a scenario'));
 
-  checkRequests(server);
+  checkShopRequests(server, { cookieless: true });
   assert.deepEqual(page.seen.errors, []);
 });
 
