@@ -15,7 +15,9 @@ constexpr std::size_t kMaxOffers = 1000;
 constexpr std::int64_t kDayMs = 86'400'000;
 constexpr const char* kLists[] = {"categories", "brands", "segments"};
 
-// Days since 1970-01-01 of a civil date (H. Hinnant's days_from_civil).
+}  // namespace
+
+// H. Hinnant's days_from_civil.
 std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;
   const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -24,8 +26,6 @@ std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
   const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
-
-}  // namespace
 
 std::int64_t day_ms(const Fields& f, const char* key, bool end, std::int64_t fallback) {
   const auto s = f.opt_str(key, 10);

@@ -14,6 +14,8 @@ namespace emma {
 
 // A date field "YYYY-MM-DD" (UTC) as ms since the epoch: its first millisecond, or with
 // `end` its last. Absent: `fallback`. Errors name the field and use the Fields' code.
+// Days since 1970-01-01 of a civil date (also emma-model's order dates, src/tools/inputs.cpp).
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d);
 std::int64_t day_ms(const Fields& f, const char* key, bool end, std::int64_t fallback);
 
 // Offers as a shop writes them ({id, title, text, url, image, from, until, categories,

@@ -9,21 +9,13 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/offers.hpp"
 
 namespace emma_tools {
 namespace {
 
 using emma::Error;
 namespace code = emma::code;
-
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {  // H. Hinnant's algorithm
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
 
 bool has_digit(const std::string& s) {
   return std::any_of(s.begin(), s.end(), [](unsigned char ch) { return std::isdigit(ch); });
@@ -77,7 +69,7 @@ bool parse_time(const std::string& t, std::int64_t& ms) {
     return false;
   }
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return false;
-  ms = ((days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 24 + h) * 60 + mi) * 60'000LL + s * 1000LL;
+  ms = ((emma::days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 24 + h) * 60 + mi) * 60'000LL + s * 1000LL;
   return true;
 }
 
