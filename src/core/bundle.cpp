@@ -120,7 +120,8 @@ std::vector<BundleSection> read_container(const std::uint8_t* data, std::size_t 
   return sections;
 }
 
-std::vector<std::uint8_t> write_bundle(const std::vector<ItemInput>& items, const ModelInput& model, const json& meta) {
+std::vector<std::uint8_t> write_bundle(const std::vector<ItemInput>& items, const ModelInput& model, const json& meta,
+                                       const std::vector<std::pair<std::string, std::string>>& extra) {
   const auto n = static_cast<std::uint32_t>(items.size());
   StringTable strings;
   // Categories: every prefix of every path, parents before children.
@@ -229,6 +230,7 @@ std::vector<std::uint8_t> write_bundle(const std::vector<ItemInput>& items, cons
     }
     sections.emplace_back("RPCH", rp.take());
   }
+  sections.insert(sections.end(), extra.begin(), extra.end());
   return write_container(sections);
 }
 
@@ -238,7 +240,8 @@ class BundleReader {
   static std::unique_ptr<Bundle> read(std::vector<std::uint8_t> bytes) {
     auto b = std::make_unique<Bundle>();
     b->bytes = std::move(bytes);
-    const auto sections = read_container(b->bytes.data(), b->bytes.size());
+    b->sections = read_container(b->bytes.data(), b->bytes.size());
+    const auto& sections = b->sections;
     auto find = [&](const char* tag, bool required) -> std::string_view {
       for (const auto& s : sections) {
         if (s.tag == tag) return s.payload;

@@ -62,8 +62,10 @@ struct ModelInput {
   std::vector<std::vector<Neighbour>> similar;           // content neighbours per item; empty: none
 };
 
+// `extra`: more sections after the standard ones (the shard writer's GIDX, shards.hpp).
 std::vector<std::uint8_t> write_bundle(const std::vector<ItemInput>& items, const ModelInput& model,
-                                       const json& meta);
+                                       const json& meta,
+                                       const std::vector<std::pair<std::string, std::string>>& extra = {});
 
 // A loaded bundle. It owns the bytes the catalog's string views point into.
 struct Bundle {
@@ -72,6 +74,14 @@ struct Bundle {
   Model model;
   json meta;
   json offers = json::array();  // OFFR
+  std::vector<BundleSection> sections;  // every section as read (views into `bytes`)
+  // A section's payload; empty when the bundle has none.
+  std::string_view section(const char* tag) const {
+    for (const auto& s : sections) {
+      if (s.tag == tag) return s.payload;
+    }
+    return {};
+  }
 };
 
 std::unique_ptr<Bundle> read_bundle(std::vector<std::uint8_t> bytes);

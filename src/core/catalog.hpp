@@ -87,6 +87,7 @@ class Catalog {
 
  private:
   friend class BundleReader;
+  friend class BundleSet;  // merges a head, shards and remembered items (bundle_set.hpp)
   std::vector<Item> items_;
   std::vector<Category> categories_;
   std::vector<std::string_view> tags_;

@@ -38,8 +38,8 @@ Engine::Engine() {
 }
 
 const Bundle& Engine::bundle() const {
-  if (!bundle_) throw Error(code::no_bundle, "no bundle is loaded; load a bundle or catalog first");
-  return *bundle_;
+  if (!bundles_.loaded()) throw Error(code::no_bundle, "no bundle is loaded; load a bundle or catalog first");
+  return bundles_.view();
 }
 
 json Engine::end_sync() {
@@ -56,9 +56,11 @@ const Profile* Engine::answering_profile(std::int64_t now) const {
 }
 
 json Engine::sealed_plaintext() const {
-  return Obj()("format", kProfileFormat)("profile", profile_.to_json())("consent", consent_.to_json())
+  json doc = Obj()("format", kProfileFormat)("profile", profile_.to_json())("consent", consent_.to_json())
       ("objected", objected_)("insights", insights_.budget().to_json())("sync", sync_.to_json())
       ("experiment", experiment_.to_json());
+  if (json memo = bundles_.memo(); !memo.is_null()) doc["memo"] = std::move(memo);
+  return doc;
 }
 
 Response Engine::handle(std::string_view request, const std::uint8_t* bytes, std::size_t size) noexcept {
@@ -100,7 +102,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
   }
   if (op == "engine.info") {
     return Obj()("version", kEngineVersion)("bundle_format", kBundleVersion)("profile_format", kProfileFormat)
-        ("items", bundle_ ? bundle_->catalog.size() : 0)("bundle", bundle_ ? bundle_->meta : json());
+        ("items", bundles_.loaded() ? bundles_.view().catalog.size() : 0)("bundle", bundles_.loaded() ? bundles_.view().meta : json());
   }
   if (op == "configure") {
     const std::string shop = f.str("shop", 128);
@@ -150,6 +152,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       controller_ = {c.opt_str("name", 256).value_or(""), c.opt_str("contact", 256).value_or(""), c.opt_str("dpo", 256).value_or("")};
     }
     profile_ = Profile(profile_config_);
+    bundles_.set_memo(nullptr);
     return Obj()("shop", shop_)
         ("retention", Obj()("raw_event_days", profile_config_.raw_event_days)("inactive_days", profile_config_.inactive_days));
   }
@@ -160,7 +163,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     if (auto item = f.opt_id("item", 256)) n += profile_.forget_item(*item);
     else if (auto cat = f.opt_str("category", 1024)) {
       const std::string path = normalize_category_path(*cat);
-      n += profile_.forget_category(path, bundle_ ? &bundle_->catalog : nullptr);
+      n += profile_.forget_category(path, catalog_or_null());
     } else if (auto q = f.opt_str("search", 256)) n += profile_.forget_search(*q);
     else f.fail("item", "name what to forget: item, category or search");
     for (const char* kind : {"item", "category", "search"}) {
@@ -181,9 +184,28 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       if (!c) f.fail("catalog", "is required (an object with \"items\")");
       next = bundle_from_catalog_json(*c);
     }
-    bundle_ = std::move(next);
-    return Obj()("items", bundle_->catalog.size())("categories", bundle_->catalog.category_count())
-        ("neighbours", bundle_->model.neighbours.size());
+    bundles_.load(std::move(next));
+    const Bundle& b = bundles_.view();
+    return Obj()("items", b.catalog.size())("categories", b.catalog.category_count())("neighbours", b.model.neighbours.size())
+        ("shards", bundles_.manifest().count);
+  }
+  if (op == "shards.needed") {
+    // The shards a page's request names that are not loaded (shards.hpp: the page's fields only).
+    const json* raw = f.opt_object("request");
+    const RecommendRequest req = parse_recommend_request(raw ? *raw : json::object());
+    json fetch = json::array();
+    if (bundles_.loaded()) {
+      for (auto s : shards_for_page(bundles_.manifest(), req)) {
+        if (!bundles_.has_shard(s)) fetch.push_back(bundles_.manifest().files[s]);
+      }
+    }
+    return Obj()("fetch", std::move(fetch));
+  }
+  if (op == "shard.load") {
+    if (!bundles_.loaded()) throw Error(code::no_bundle, "no bundle is loaded; load the bundle before its shards");
+    const std::string name = f.str("name", 200);
+    const auto index = bundles_.add_shard(name, bytes, size, ++shard_tick_);
+    return Obj()("shard", index)("items", bundles_.view().catalog.size());
   }
   if (op == "track") {
     // One event, or a batch ("events", e.g. a shop importing the order history it shows the
@@ -215,8 +237,12 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       return Obj()("recorded", false)("persist", false)
           ("reason", objected_ ? "the shopper objected to profiling" : "personalization is not granted");
     }
-    for (const auto& e : events) profile_.apply(e, bundle_ ? &bundle_->catalog : nullptr);
+    for (const auto& e : events) profile_.apply(e, catalog_or_null());
     profile_.enforce_retention(now);
+    // The items' data, remembered with the profile (bundle_set.hpp): the next seal is whole.
+    for (const auto& e : events) {
+      if (!e.item.empty() && bundles_.remember(e.item, e.at)) sealed_.clear();
+    }
     unsealed_.push_back(Arr()(now)(kept));
     note_change(Obj()("events", std::move(kept)));
     return Obj()("recorded", true)("persist", true)("count", events.size());
@@ -224,7 +250,18 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
   if (op == "recommend") {
     const json* raw = f.opt_object("request");
     const RecommendRequest req = parse_recommend_request(raw ? *raw : json::object());
-    json answer = recommend(bundle(), answering_profile(now), req, now);
+    const Profile* profile = answering_profile(now);
+    json answer = recommend(bundle(), profile, req, now);
+    if (bundles_.manifest().count) {
+      // A sharded catalog: say when the answer lacks data it would have used, the page's
+      // items' shards (not loaded) or the shopper's items' lists (neither loaded nor remembered).
+      bool partial = false;
+      for (auto s : shards_for_page(bundles_.manifest(), req)) partial |= !bundles_.has_shard(s);
+      if (profile) {
+        for (const auto& [id, signal] : profile->items()) partial |= !bundles_.complete(id);
+      }
+      answer["partial"] = partial;
+    }
     if (personalizing() && experiment_.active(now)) {
       // What was recommended, for attribution; sealed with the next tracked event (a frame
       // [now, [], ids] that profile.open replays like the events).
@@ -248,6 +285,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     const bool erase = rec.purpose == "personalization";
     if (erase) {
       profile_ = Profile(profile_config_);
+      bundles_.set_memo(nullptr);
       insights_.reset();
       experiment_.reset();  // out of the experiment, its counts gone with the profile
       vault_.clear_key();
@@ -265,6 +303,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     }
     if (erase) {
       profile_ = Profile(profile_config_);
+      bundles_.set_memo(nullptr);
       insights_.reset();
       experiment_.reset();  // out of the experiment, its counts gone with the profile
       vault_.clear_key();
@@ -324,13 +363,15 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     const InsightsBudget budget = InsightsBudget::from_json(doc.value("insights", json()));
     Experiment experiment = experiment_;  // this session's configuration, the sealed state
     experiment.restore(doc.value("experiment", json()));
+    // The remembered items' data first, so that the frames' events find their categories.
+    bundles_.set_memo(doc.value("memo", json()));
     // The events tracked after the snapshot (frames of [[now, events], ...]), replayed as
     // `track` applied them, so the session is the one that sealed them.
     json later = json::array();
     for (std::size_t i = 1; i < frames.size(); ++i) {
       try {
         for (const auto& c : parse_json(frames[i], code::tampered, "a sealed profile frame", limits)) {
-          for (const auto& raw : c.at(1)) profile.apply(parse_event(raw, c.at(0)), bundle_ ? &bundle_->catalog : nullptr);
+          for (const auto& raw : c.at(1)) profile.apply(parse_event(raw, c.at(0)), catalog_or_null());
           if (c.size() > 2) experiment.record(c.at(2), c.at(0));  // recommended items
           profile.enforce_retention(c.at(0));
           later.push_back(c.at(1));
@@ -342,6 +383,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     // Storage limitation: a profile unused for too long is erased, not restored.
     if (now > 0 && profile.expired(now)) {
       profile_ = Profile(profile_config_);
+      bundles_.set_memo(nullptr);
       consent_ = Consent();
       insights_.reset();
       experiment_.reset();
@@ -376,7 +418,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     // Art. 15/20: everything held, machine-readable (format documented in docs/api.md), plus a
     // summary a person can read.
     auto title = [&](const std::string& id) -> std::string {
-      const Item* it = bundle_ ? bundle_->catalog.find(id) : nullptr;
+      const Item* it = bundles_.loaded() ? bundles_.view().catalog.find(id) : nullptr;
       return it ? std::string(it->title) : id;
     };
     json items = json::object();
@@ -422,6 +464,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
   }
   if (op == "erase") {
     profile_ = Profile(profile_config_);
+    bundles_.set_memo(nullptr);
     consent_ = Consent();
     objected_ = false;
     insights_.reset();

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "bundle.hpp"
+#include "bundle_set.hpp"
 #include "consent.hpp"
 #include "experiment.hpp"
 #include "insights.hpp"
@@ -62,7 +63,9 @@ class Engine {
   std::string shop_;
   ProfileConfig profile_config_;
   Controller controller_;
-  std::unique_ptr<Bundle> bundle_;
+  BundleSet bundles_;  // the bundle, or a sharded catalog's head, shards and remembered items
+  std::uint64_t shard_tick_ = 0;  // which shard was used last (the set drops the least recent)
+  const Catalog* catalog_or_null() const { return bundles_.loaded() ? &bundles_.view().catalog : nullptr; }
   Profile profile_;
   Consent consent_;
   Vault vault_;

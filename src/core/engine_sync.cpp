@@ -51,7 +51,7 @@ void Engine::note_change(json change) {
       if (events == c->end() || !events->is_array()) continue;  // a forget or an objection
       json left = json::array();
       for (auto& ev : *events) {
-        if (!forgotten(ev, kind, what, bundle_ ? &bundle_->catalog : nullptr)) left.push_back(std::move(ev));
+        if (!forgotten(ev, kind, what, catalog_or_null())) left.push_back(std::move(ev));
       }
       *events = std::move(left);
     }
@@ -62,7 +62,7 @@ void Engine::note_change(json change) {
 
 void Engine::replay(const json& change, std::int64_t now) {
   Fields f(change, "sync change", code::bad_backup);
-  const Catalog* catalog = bundle_ ? &bundle_->catalog : nullptr;
+  const Catalog* catalog = catalog_or_null();
   if (const json* events = f.opt_array("events")) {
     for (const auto& ev : *events) profile_.apply(parse_event(ev, now), catalog);
   } else if (auto kind = f.opt_str("forget", 16)) {

@@ -23,6 +23,7 @@
 #include "core/offers.hpp"
 #include "aggregates.hpp"
 #include "bundle_diff.hpp"
+#include "core/shard_writer.hpp"
 #include "catalog_import.hpp"
 #include "inputs.hpp"
 #include "offers_import.hpp"
@@ -44,6 +45,8 @@ int usage() {
       "  emma-model pack --catalog <file> [--catalog-format F] [--max-bad-rows 1%|N] --out <shop.bundle> [--json]\n"
       "  emma-model check --catalog <file> [--catalog-format F] [--json]   (reads and reports; writes nothing)\n"
       "  emma-model inspect --bundle <shop.bundle> --out <bundle.json>\n"
+      "  emma-model shard --bundle <whole.bundle> --out <shop.bundle> [--shard-items 256] [--head-items 2000]\n"
+      "                   [--head-per-category 24] [--json]   (a head and shards: docs/catalog-size.md)\n"
       "  emma-model diff <old.bundle> <new.bundle> [--json]   (items, pairs, popularity: what changed)\n"
       "build and pack: --similar N content neighbours per item for `similar` (default 8, 0: none)\n"
       "build and pack: --offers <offers.json|offers.csv> adds the shop's promotions (docs/bundle-tool.md)\n"
@@ -142,6 +145,30 @@ std::unique_ptr<emma::Bundle> load_bundle(const std::string& path) {
   } catch (const emma::Error& e) {
     throw emma::Error(e.code(), path + ": " + e.what());
   }
+}
+
+// A whole bundle as a head and shards (docs/catalog-size.md): the head at `out`, the shards
+// beside it, each named by its content so a CDN caches it for good.
+int shard(const std::string& bundle_path, const std::string& out, const emma::ShardOptions& o, bool json_out) {
+  const auto whole = load_bundle(bundle_path);
+  const std::string dir = out.find('/') == std::string::npos ? "" : out.substr(0, out.rfind('/') + 1);
+  std::string stem = out.substr(dir.size());
+  if (stem.size() > 7 && stem.compare(stem.size() - 7, 7, ".bundle") == 0) stem.resize(stem.size() - 7);
+  const auto sharded = emma::split_bundle(*whole, stem, o);
+  std::size_t bytes = 0, largest = 0;
+  for (const auto& [name, data] : sharded.shards) {
+    if (!write_file(dir + name, data)) throw emma::Error(emma::code::bad_request, "cannot write " + dir + name);
+    bytes += data.size();
+    largest = std::max(largest, data.size());
+  }
+  // The head last: until it is replaced, pages use the old head and its (still present) shards.
+  if (!write_file(out, sharded.head)) throw emma::Error(emma::code::bad_request, "cannot write " + out);
+  const json summary = {{"items", whole->catalog.size()}, {"head_items", sharded.head_items}, {"head_bytes", sharded.head.size()},
+                        {"shards", sharded.shards.size()}, {"shard_bytes", bytes}, {"largest_shard_bytes", largest}};
+  if (json_out) std::cout << summary.dump() << "\n";
+  else std::fprintf(stderr, "emma-model: %s: head of %zu items (%zu bytes), %zu shards (%zu bytes)\n", out.c_str(),
+                    sharded.head_items, sharded.head.size(), sharded.shards.size(), bytes);
+  return 0;
 }
 
 int diff(const std::string& old_path, const std::string& new_path, bool json_out) {
@@ -488,6 +515,7 @@ int main(int argc, char** argv) {
   ImportOptions io;
   std::vector<std::string> positional;
   std::string aggregates;
+  emma::ShardOptions so;
   try {
     for (int i = 2; i < argc; ++i) {
       const std::string a = argv[i];
@@ -512,6 +540,9 @@ int main(int argc, char** argv) {
       else if (a == "--aggregates") aggregates = value();
       else if (a == "--similar") io.similar = number("--similar", value(), 0, 100);
       else if (a == "--offers") io.offers = value();
+      else if (a == "--shard-items") so.shard_items = number("--shard-items", value(), 1, 10'000'000);
+      else if (a == "--head-items") so.head_items = number("--head-items", value(), 0, 10'000'000);
+      else if (a == "--head-per-category") so.head_per_category = number("--head-per-category", value(), 1, 10'000);
       else if (cmd == "diff" && a.rfind("--", 0) != 0) positional.push_back(a);
       else return usage();
     }
@@ -523,6 +554,7 @@ int main(int argc, char** argv) {
     if (cmd == "build" && !orders.empty()) return build(orders, catalog, until, opt, out, json_summary, io);
     if (cmd == "pack" && !catalog.empty()) return pack(catalog, out, io);
     if (cmd == "inspect" && !catalog.empty()) return inspect(catalog, out);
+    if (cmd == "shard" && !catalog.empty()) return shard(catalog, out, so, json_summary);
     return usage();
   } catch (const emma::Error& e) {
     std::cerr << "emma-model: " << e.code() << ": " << e.what() << "\n";

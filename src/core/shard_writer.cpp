@@ -1,0 +1,160 @@
+#include "shard_writer.hpp"
+
+#include <algorithm>
+#include <numeric>
+#include <unordered_map>
+
+#include "bytes.hpp"
+#include "error.hpp"
+#include "offers.hpp"
+#include "shards.hpp"
+
+namespace emma {
+namespace {
+
+
+
+
+ItemInput input_of(const Catalog& c, const Item& it) {
+  ItemInput in;
+  in.id = it.id;
+  in.title = it.title;
+  in.url = it.url;
+  in.image = it.image;
+  in.brand = it.brand;
+  in.currency = it.currency;
+  in.attributes_json = it.attributes;
+  for (auto k : c.ancestors(it)) in.category_path.emplace_back(c.category(k).name);
+  for (std::uint16_t t = 0; t < it.tag_count; ++t) in.tags.emplace_back(c.tag(it, t));
+  in.price = it.price;
+  in.in_stock = it.in_stock;
+  return in;
+}
+
+// One piece (head or shard): the given items, sorted by their place in the whole catalog;
+// `owned` items carry their neighbour lists.
+std::vector<std::uint8_t> write_piece(const Bundle& whole, std::vector<std::uint32_t> items,
+                                      const std::vector<std::uint8_t>& owned, json meta) {
+  std::sort(items.begin(), items.end());
+  const auto& c = whole.catalog;
+  const auto& m = whole.model;
+  std::unordered_map<std::uint32_t, std::uint32_t> local;
+  for (std::uint32_t k = 0; k < items.size(); ++k) local.emplace(items[k], k);
+  std::vector<ItemInput> inputs;
+  ModelInput model;
+  model.windows = m.windows;
+  model.popularity.assign(m.windows.size(), {});
+  ByteWriter gidx;
+  gidx.u32(static_cast<std::uint32_t>(items.size()));
+  const bool any_owned = std::any_of(items.begin(), items.end(), [&](std::uint32_t i) { return owned[i]; });
+  for (auto i : items) {
+    inputs.push_back(input_of(c, c.item(i)));
+    for (std::size_t w = 0; w < m.windows.size(); ++w) model.popularity[w].push_back(m.popularity[w][i]);
+    if (!m.rebuy_days.empty()) {
+      model.rebuy_days.push_back(m.rebuy_days[i]);
+      model.rebuy_share.push_back(m.rebuy_share[i]);
+    }
+    gidx.u32(i << 1 | (owned[i] ? 1u : 0u));
+    auto lists = [&](std::pair<const Neighbour*, const Neighbour*> range) {
+      std::vector<Neighbour> out;
+      if (!owned[i]) return out;
+      for (auto it = range.first; it != range.second; ++it) {
+        const auto at = local.find(it->item);
+        if (at == local.end()) throw Error(code::internal, "a piece misses a neighbour's record");
+        out.push_back({at->second, it->score});
+      }
+      return out;
+    };
+    if (any_owned && !m.neighbour_offsets.empty()) model.neighbours.push_back(lists(m.neighbours_of(i)));
+    if (any_owned && !m.similar_offsets.empty()) model.similar.push_back(lists(m.similar_of(i)));
+  }
+  return write_bundle(inputs, model, meta, {{"GIDX", gidx.take()}});
+}
+
+std::string checksum_hex(const std::vector<std::uint8_t>& bundle) {
+  static const char* d = "0123456789abcdef";
+  std::string s;
+  for (std::size_t i = 16; i < 32; ++i) (s += d[bundle[i] >> 4]) += d[bundle[i] & 15];
+  return s;
+}
+
+}  // namespace
+
+ShardedBundle split_bundle(const Bundle& whole, const std::string& stem, const ShardOptions& o) {
+  const auto& c = whole.catalog;
+  const auto& m = whole.model;
+  const auto n = static_cast<std::uint32_t>(c.size());
+  if (n == 0) throw Error(code::bad_request, "the bundle has no items to shard");
+  // The head: what a slot can show before any page names an item.
+  std::vector<std::uint8_t> in_head(n, 0);
+  std::vector<std::uint32_t> by(n);
+  for (std::size_t w = 0; w < m.windows.size(); ++w) {
+    std::iota(by.begin(), by.end(), 0);
+    const auto k = std::min<std::size_t>(o.head_items, n);
+    std::partial_sort(by.begin(), by.begin() + static_cast<std::ptrdiff_t>(k), by.end(), [&](std::uint32_t a, std::uint32_t b) {
+      return m.popularity[w][a] != m.popularity[w][b] ? m.popularity[w][a] > m.popularity[w][b] : a < b;
+    });
+    for (std::size_t j = 0; j < k; ++j) in_head[by[j]] = 1;
+  }
+  const std::size_t dw = m.windows.empty() ? 0 : m.default_window();
+  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> per_category;
+  for (std::uint32_t i = 0; i < n; ++i) per_category[c.item(i).category].push_back(i);
+  for (auto& [cat, list] : per_category) {
+    const auto k = std::min<std::size_t>(o.head_per_category, list.size());
+    std::partial_sort(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(k), list.end(), [&](std::uint32_t a, std::uint32_t b) {
+      const float pa = m.popularity_of(dw, a), pb = m.popularity_of(dw, b);
+      return pa != pb ? pa > pb : a < b;
+    });
+    for (std::size_t j = 0; j < k; ++j) in_head[list[j]] = 1;
+  }
+  const std::uint32_t count = std::max<std::uint32_t>(1, (n + o.shard_items - 1) / o.shard_items);
+  std::vector<std::vector<std::uint32_t>> members(count);
+  for (std::uint32_t i = 0; i < n; ++i) members[shard_of(c.item(i).id, count)].push_back(i);
+
+  ShardedBundle out;
+  json files = json::array(), sums = json::array();
+  std::vector<std::uint8_t> owned(n, 0);
+  for (std::uint32_t s = 0; s < count; ++s) {
+    std::vector<std::uint8_t> mark(n, 0);
+    std::vector<std::uint32_t> items;
+    for (auto i : members[s]) {
+      owned[i] = 1;
+      mark[i] = 1;
+      items.push_back(i);
+    }
+    // The neighbours' records come along, so the shard's lists can be shown (head items are
+    // always loaded, so theirs need not).
+    for (auto i : members[s]) {
+      for (auto range : {m.neighbours_of(i), m.similar_of(i)}) {
+        for (auto it = range.first; it != range.second; ++it) {
+          if (!mark[it->item]) {
+            mark[it->item] = 1;
+            items.push_back(it->item);
+          }
+        }
+      }
+    }
+    json meta = whole.meta;
+    meta["shard"] = s;
+    auto bytes = write_piece(whole, items, owned, meta);
+    for (auto i : members[s]) owned[i] = 0;
+    const std::string sum = checksum_hex(bytes);
+    const std::string name = stem + "." + std::to_string(s) + "." + sum.substr(0, 16) + ".bundle";
+    files.push_back(name);
+    sums.push_back(sum);
+    out.shards.emplace_back(name, std::move(bytes));
+  }
+  std::vector<std::uint32_t> head;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    if (in_head[i]) head.push_back(i);
+  }
+  out.head_items = head.size();
+  json meta = whole.meta;
+  meta["shards"] = {{"files", files}, {"sums", sums}, {"items", n}, {"head_items", head.size()}};
+  out.head = write_piece(whole, head, owned, meta);
+  // The offers stay with the head (the same for every shopper).
+  if (!whole.offers.empty()) out.head = with_offers(out.head, whole.offers);
+  return out;
+}
+
+}  // namespace emma

@@ -1,0 +1,44 @@
+// Catalogs of any size (docs/catalog-size.md): a large catalog is published as a head, the
+// same file for every shopper (popular items, each category's best, the category tree, the
+// offers), and shards holding every item with its neighbour lists, fetched when a page
+// shows one of their items. The head's META names the shards ("shards": manifest).
+//
+// The rule that keeps the fetching from telling the shop anything: which shards a request
+// fetches depends only on what the page itself states in that request (the item it shows,
+// the list or cart it passes), never on the stored profile. `shards_for_page` is that rule,
+// and the only place the engine decides a fetch. Scenarios that would need a shard chosen by
+// the profile answer from what is loaded (the head, the shards the pages fetched, and the
+// profile's own items remembered with it: bundle_set.hpp) and say so (`partial`).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "json_input.hpp"
+#include "recommend.hpp"
+
+namespace emma {
+
+// Which shard holds an item: FNV-1a (32 bits) of its id, modulo the shard count. The writer
+// (emma-model shard) and the engine use this one function.
+std::uint32_t shard_of(std::string_view id, std::uint32_t count);
+
+struct ShardManifest {
+  std::uint32_t count = 0;          // 0: the bundle is whole (no shards)
+  std::vector<std::string> files;   // relative to the head's URL
+  std::vector<std::string> sums;    // each shard's own header checksum (32 hex), binding it to this head
+  std::uint64_t items = 0;          // the whole catalog
+};
+
+// From the head's META ("shards"); a bundle without it is whole. BAD_BUNDLE when malformed.
+ShardManifest read_manifest(const json& meta);
+
+// At most this many shards for one request (a listing of 100 items fetches no more).
+inline constexpr std::size_t kMaxShardsPerRequest = 8;
+
+// The shards a request's page fields name: its item's, then its items' in page order; each
+// once; at most kMaxShardsPerRequest. Not a function of the profile: it takes none.
+std::vector<std::uint32_t> shards_for_page(const ShardManifest& manifest, const RecommendRequest& request);
+
+}  // namespace emma

@@ -1,0 +1,286 @@
+// Catalogs of any size (issue 11): a head and shards (src/core/shard_writer.hpp), merged by the
+// engine (bundle_set.hpp), fetched by the page's fields only (shards.hpp).
+#include "test_engine.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "core/bundle.hpp"
+#include "core/shard_writer.hpp"
+#include "core/shards.hpp"
+
+using namespace emma_test;
+
+namespace {
+
+using Files = std::map<std::string, std::vector<std::uint8_t>>;
+
+// 600 items in 12 leaf categories; each item's co-purchase neighbours are items of its own
+// category (a few from far away in the catalog, so they sit in other shards), content
+// neighbours its title siblings; two popularity windows and repurchase cycles.
+std::vector<std::uint8_t> whole_bundle() {
+  const std::uint32_t n = 600;
+  std::vector<emma::ItemInput> items;
+  emma::ModelInput m;
+  m.windows = {{"30d", 30}, {"all", 0}};
+  m.popularity.assign(2, {});
+  m.neighbours.resize(n);
+  m.similar.resize(n);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    emma::ItemInput it;
+    it.id = "P" + std::to_string(1000 + i);
+    it.title = "Thing " + std::to_string(i % 50) + " colour " + std::to_string(i / 50);
+    it.url = "/p/" + it.id;
+    it.category_path = {"Dept " + std::to_string(i % 3), "Line " + std::to_string(i % 12)};
+    it.brand = "Brand " + std::to_string(i % 7);
+    it.price = 1 + (i % 40);
+    it.currency = "EUR";
+    it.in_stock = i % 17 != 0;
+    items.push_back(it);
+    m.popularity[0].push_back(static_cast<float>((i * 7919) % 997));
+    m.popularity[1].push_back(static_cast<float>((i * 104729) % 1009));
+    for (std::uint32_t k = 1; k <= 6; ++k) {
+      m.neighbours[i].push_back({(i + 12 * k * 7) % n, 1.0f / static_cast<float>(k + 1)});
+    }
+    m.similar[i].push_back({(i + 50) % n, 0.9f});
+    m.similar[i].push_back({(i + 100) % n, 0.6f});
+    m.rebuy_days.push_back(i % 5 ? 30.f + static_cast<float>(i % 11) : 0.f);
+    m.rebuy_share.push_back(i % 5 ? 0.4f : 0.f);
+  }
+  return emma::write_bundle(items, m, json{{"tool", "test"}});
+}
+
+struct Sharded {
+  std::vector<std::uint8_t> whole, head;
+  Files shards;
+};
+
+const Sharded& sharded() {
+  static const Sharded s = [] {
+    Sharded out;
+    out.whole = whole_bundle();
+    const auto b = emma::read_bundle(out.whole);
+    emma::ShardOptions o;
+    o.shard_items = 30;
+    o.head_items = 30;
+    o.head_per_category = 10;
+    auto split = emma::split_bundle(*b, "shop", o);
+    out.head = std::move(split.head);
+    for (auto& [name, bytes] : split.shards) out.shards[name] = std::move(bytes);
+    return out;
+  }();
+  return s;
+}
+
+void start(emma::Engine& e, const std::vector<std::uint8_t>& bundle) {
+  REQUIRE(call(e, {{"op", "configure"}, {"shop", "shard-shop"}}).ok());
+  REQUIRE(call(e, {{"op", "bundle.load"}}, bundle).ok());
+}
+
+// What the JS does on a page: fetch the shards the request names, then ask. `fetched` lists the
+// file names in order.
+Answer page(emma::Engine& e, const json& request, std::vector<std::string>* fetched = nullptr) {
+  const auto need = call(e, {{"op", "shards.needed"}, {"request", request}});
+  REQUIRE(need.ok());
+  for (const auto& name : need.result().at("fetch")) {
+    const std::string file = name.get<std::string>();
+    if (fetched) fetched->push_back(file);
+    REQUIRE(call(e, {{"op", "shard.load"}, {"name", file}}, sharded().shards.at(file)).ok());
+  }
+  return call(e, {{"op", "recommend"}, {"request", request}, {"now", kNow}});
+}
+
+json answer_items(const Answer& a) {
+  json out = json::array();
+  for (const auto& it : a.result().at("items")) out.push_back({it.at("id"), it.at("reasons")});
+  return out;
+}
+
+void view(emma::Engine& e, const std::string& id, const char* type = "view") {
+  REQUIRE(call(e, {{"op", "track"}, {"event", {{"type", type}, {"item", id}}}, {"now", kNow}}).ok());
+}
+
+}  // namespace
+
+TEST_CASE("a sharded catalog answers a product page as the whole bundle does", "[shards]") {
+  const auto& s = sharded();
+  CHECK(s.head.size() < s.whole.size() / 3);
+  emma::Engine whole, part;
+  start(whole, s.whole);
+  start(part, s.head);
+  CHECK(call(part, {{"op", "engine.info"}}).result().at("items") < 600);
+  for (const char* id : {"P1000", "P1137", "P1421", "P1599"}) {
+    for (const char* scenario : {"similar", "bought_together"}) {
+      INFO(id << " " << scenario);
+      const json request = {{"scenario", scenario}, {"item", id}, {"limit", 6}};
+      const auto a = page(whole, request);
+      const auto b = page(part, request);
+      // What the item's lists give is the same; a fill from the category ranks among the
+      // category's items that are loaded (the head's best of each, and the loaded shards).
+      auto listed = [&](const Answer& x) {
+        json out = json::array();
+        for (const auto& it : answer_items(x)) {
+          const std::string kind = it[1].empty() ? "" : it[1][0].at("kind").get<std::string>();
+          if (kind == "similar" || kind == "bought_with") out.push_back(it);
+        }
+        return out;
+      };
+      CHECK(listed(a) == listed(b));
+      CHECK(listed(a).size() >= 2);
+      CHECK(b.result().at("items").size() == a.result().at("items").size());
+      CHECK(b.result().at("partial") == false);
+      CHECK_FALSE(a.result().contains("partial"));
+    }
+  }
+}
+
+TEST_CASE("the home page answers from the shopper's remembered items, with no shard request", "[shards]") {
+  const auto& s = sharded();
+  const std::vector<std::uint8_t> key(32, 3);
+  emma::Engine whole, part;
+  start(whole, s.whole);
+  start(part, s.head);
+  for (auto* e : {&whole, &part}) {
+    grant(*e);
+    REQUIRE(call(*e, {{"op", "vault.set_key"}, {"key_id", "k"}}, key).ok());
+  }
+  // Product pages: each fetches its item's shard, then the view is tracked.
+  for (const char* id : {"P1005", "P1217", "P1333", "P1450"}) {
+    for (auto* e : {&whole, &part}) {
+      page(*e, {{"scenario", "similar"}, {"item", id}});
+      view(*e, id, std::string(id) == "P1333" ? "purchase" : "view");
+    }
+  }
+  const json home = {{"scenario", "for_you"}, {"limit", 8}};
+  const auto expected = answer_items(page(whole, home));
+  const auto sealed = call(part, {{"op", "profile.seal"}}).bytes;
+  REQUIRE_FALSE(sealed.empty());
+
+  // A new visit: the head alone, the profile opened; the home page requests no shard.
+  emma::Engine later;
+  start(later, s.head);
+  REQUIRE(call(later, {{"op", "vault.set_key"}, {"key_id", "k"}}, key).ok());
+  REQUIRE(call(later, {{"op", "profile.open"}, {"now", kNow}}, sealed).ok());
+  std::vector<std::string> fetched;
+  const auto a = page(later, home, &fetched);
+  CHECK(fetched.empty());
+  CHECK(answer_items(a) == expected);
+  CHECK(a.result().at("partial") == false);
+  CHECK(a.result().at("personalized") == true);
+
+  // Without the remembered items (an engine that only replays the events) the answer differs
+  // and says it is partial.
+  emma::Engine forgetful;
+  start(forgetful, s.head);
+  grant(forgetful);
+  for (const char* id : {"P1005", "P1217", "P1333", "P1450"}) view(forgetful, id);
+  const auto b = page(forgetful, home);
+  CHECK(b.result().at("partial") == true);
+  CHECK(answer_items(b) != expected);
+
+  // The remembered items are in the view; withdrawal erases them with the profile.
+  const std::size_t head_items = emma::read_bundle(s.head)->catalog.size();
+  CHECK(call(later, {{"op", "engine.info"}}).result().at("items") > head_items);
+  REQUIRE(call(later, {{"op", "consent.withdraw"}, {"purpose", "personalization"}, {"now", kNow}}).ok());
+  CHECK(call(later, {{"op", "engine.info"}}).result().at("items") == head_items);
+}
+
+TEST_CASE("which shards a page fetches does not depend on the profile", "[shards][privacy]") {
+  const auto& s = sharded();
+  emma::Engine a, b;
+  start(a, s.head);
+  start(b, s.head);
+  grant(a);  // a has a long, different history; b has none and no consent
+  for (int i = 0; i < 40; ++i) {
+    const std::string id = "P" + std::to_string(1000 + (i * 37) % 600);
+    page(a, {{"scenario", "similar"}, {"item", id}});
+    view(a, id, i % 3 ? "view" : "add_to_cart");
+  }
+  std::vector<std::string> fa, fb;
+  const std::vector<json> visit = {
+      {{"scenario", "for_you"}},
+      {{"scenario", "trending"}},
+      {{"scenario", "similar"}, {"item", "P1321"}},
+      {{"scenario", "bought_together"}, {"item", "P1321"}},
+      {{"scenario", "bought_together"}},  // a cart from the profile: no fetch for it
+      {{"scenario", "rerank"}, {"items", {"P1001", "P1500", "P1321", "P1077"}}},
+      {{"scenario", "recently_viewed"}},
+      {{"scenario", "discover"}},
+      {{"scenario", "reorder"}},
+  };
+  for (const auto& request : visit) {
+    page(a, request, &fa);
+    page(b, request, &fb);
+  }
+  // a had loaded shards before; what it fetched on this visit is a subset of b's, in b's order.
+  std::vector<std::string> fresh_a;
+  emma::Engine c;
+  start(c, s.head);
+  grant(c);
+  view(c, "P1010");
+  for (const auto& request : visit) page(c, request, &fresh_a);
+  CHECK(fresh_a == fb);
+  CHECK(fb.size() >= 3);
+}
+
+TEST_CASE("a bad shard is refused by name and changes nothing", "[shards]") {
+  const auto& s = sharded();
+  emma::Engine e;
+  start(e, s.head);
+  const auto need = call(e, {{"op", "shards.needed"}, {"request", {{"scenario", "similar"}, {"item", "P1300"}}}});
+  const std::string name = need.result().at("fetch").at(0);
+  const std::size_t items = call(e, {{"op", "engine.info"}}).result().at("items");
+  auto bytes = s.shards.at(name);
+  bytes[bytes.size() / 2] ^= 1;
+  auto a = call(e, {{"op", "shard.load"}, {"name", name}}, bytes);
+  CHECK(a.code() == "BAD_BUNDLE");
+  CHECK(a.message().find(name) != std::string::npos);
+  // Another shard's bytes under this name, or a name the head does not list.
+  const auto other = std::find_if(s.shards.begin(), s.shards.end(), [&](const auto& kv) { return kv.first != name; });
+  a = call(e, {{"op", "shard.load"}, {"name", name}}, other->second);
+  CHECK(a.code() == "BAD_BUNDLE");
+  CHECK(a.message().find("checksum") != std::string::npos);
+  CHECK(call(e, {{"op", "shard.load"}, {"name", "../secret.bundle"}}, s.shards.at(name)).code() == "BAD_BUNDLE");
+  CHECK(call(e, {{"op", "engine.info"}}).result().at("items") == items);
+  // The page still gets an answer from the head, marked partial, never empty.
+  const auto r = call(e, {{"op", "recommend"}, {"request", {{"scenario", "similar"}, {"item", "P1300"}}}, {"now", kNow}});
+  if (r.ok()) {
+    CHECK(r.result().at("partial") == true);
+  } else {
+    CHECK(r.code() == "BAD_REQUEST");  // the item itself is in no loaded piece
+  }
+  const auto home = call(e, {{"op", "recommend"}, {"request", {{"scenario", "for_you"}, {"limit", 4}}}, {"now", kNow}});
+  CHECK(home.result().at("items").size() == 4);
+}
+
+TEST_CASE("the engine holds the head and a bounded number of shards", "[shards]") {
+  const auto& s = sharded();
+  emma::Engine e;
+  start(e, s.head);
+  std::size_t largest = 0;
+  for (const auto& [name, bytes] : s.shards) {
+    REQUIRE(call(e, {{"op", "shard.load"}, {"name", name}}, bytes).ok());
+    largest = std::max<std::size_t>(largest, emma::read_bundle(bytes)->catalog.size());
+  }
+  REQUIRE(s.shards.size() > emma::kMaxLoadedShards);
+  const std::size_t head = emma::read_bundle(s.head)->catalog.size();
+  CHECK(call(e, {{"op", "engine.info"}}).result().at("items") <= head + emma::kMaxLoadedShards * largest);
+  // The first shard loaded was let go: its page asks for it again.
+  const std::string first = s.shards.begin()->first;
+  std::string id;
+  const auto first_shard = emma::read_bundle(s.shards.begin()->second);
+  for (const auto& it : first_shard->catalog.items()) {
+    if (emma::shard_of(it.id, static_cast<std::uint32_t>(s.shards.size())) == std::stoul(first.substr(5))) id = std::string(it.id);
+  }
+  REQUIRE_FALSE(id.empty());
+  const auto need = call(e, {{"op", "shards.needed"}, {"request", {{"scenario", "similar"}, {"item", id}}}});
+  CHECK(need.result().at("fetch") == json::array({first}));
+}
+
+TEST_CASE("the shard of an item is one function of its id", "[shards]") {
+  CHECK(emma::shard_of("P1000", 15) == emma::shard_of("P1000", 15));
+  CHECK(emma::shard_of("", 1) == 0);
+  std::vector<int> counts(8, 0);
+  for (int i = 0; i < 8000; ++i) ++counts[emma::shard_of("SKU" + std::to_string(i), 8)];
+  for (int c : counts) CHECK((c > 800 && c < 1200));
+}
