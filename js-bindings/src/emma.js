@@ -42,9 +42,10 @@ export async function createEmmaWith(env, options = {}) {
     // record of processing). The engine validates both.
     engine.call({ op: 'configure', shop, retention: options.retention, controller: options.controller, profile: options.profile, keys: options.keys,
       insights: insightsOptions(options.insights)?.engine, experiment: experimentOption(options.experiment) });
-    await loadBundle(env, engine, bundle, bundleBytes);
+    sharded = (await loadBundle(env, engine, bundle, bundleBytes))?.shards > 0;
     return engine;
   };
+  let sharded = false;
   let boundary;
   let restarted = null;
   try {
@@ -65,6 +66,8 @@ export async function createEmmaWith(env, options = {}) {
     throw err;
   }
   const emma = new Emma(env, boundary, now, options.sync);
+  // A sharded catalog's shards sit next to its head (docs/catalog-size.md).
+  if (sharded) emma._shardsBeside(String(bundle));
   // Handlers given here hear what happens while starting (a tampered profile, no storage).
   for (const [event, handler] of Object.entries(options.on || {})) emma.on(event, handler);
   if (restarted) emma._report(new EmmaError('ENGINE_FAILED', `started again with a fresh instance after: ${restarted.message}`));
@@ -84,7 +87,7 @@ async function loadBundle(env, boundary, bundle, fetching) {
   } else if (typeof bundle === 'string' || bundle instanceof URL) {
     const bytes = await fetching;
     try {
-      boundary.call({ op: 'bundle.load' }, bytes);
+      return boundary.call({ op: 'bundle.load' }, bytes).result;
     } catch (err) {
       if (err instanceof EmmaError) err.message = `${bundle}: ${err.message}`;
       throw err;
@@ -138,6 +141,7 @@ class Emma {
   // that shows what goes wrong without it, `_tabSync: false`).
   #shared = false;
   #queue = Promise.resolve();
+  #shardUrl = null;  // name => URL of a shard; null: the bundle is whole
   #refreshQueued = false;
   #closed = false;
   #handlers = new Map(EVENTS.map((e) => [e, new Set()]));
@@ -297,6 +301,30 @@ class Emma {
     return () => set.delete(handler);
   }
 
+  _shardsBeside(bundleUrl) {
+    this.#shardUrl = (name) => bundleUrl.replace(/[^/]*$/, name);
+  }
+
+  // A sharded catalog: before answering, the shards this request's page fields name (the
+  // engine decides which, from those fields only: src/core/shards.hpp). One that fails is
+  // reported with its URL, and the answer is built from what is loaded.
+  async #shards(request) {
+    let names = [];
+    try {
+      if (this.#shardUrl) names = this.#call({ op: 'shards.needed', request }).fetch;
+    } catch {
+      return;  // a malformed request: its own call says so
+    }
+    await Promise.all(names.map(async (name) => {
+      const url = this.#shardUrl(name);
+      try {
+        this.#call({ op: 'shard.load', name }, await this.#env.fetchBytes(url));
+      } catch (err) {
+        this.#emit('error', asEmmaError(err, 'BAD_BUNDLE', url));
+      }
+    }));
+  }
+
   // An error the start-up recovered from (the handlers of options.on hear it).
   _report(err) {
     this.#emit('error', err);
@@ -316,6 +344,8 @@ class Emma {
   // or when the write failed).
   async track(event) {
     if (this.#closed) throw closedError();
+    // The item a page tracks is one it shows: its shard, so the profile remembers its lists.
+    if (typeof event?.item === 'string') await this.#serial(() => this.#shards({ item: event.item }));
     const { r, stored } = await this.#mutate(() => this.#call({ op: 'track', event }));
     return { recorded: r.recorded, stored };
   }
@@ -334,7 +364,8 @@ class Emma {
 
   recommend(request = {}) {
     if (this.#closed) return Promise.reject(closedError());
-    return this.#serial(() => {
+    return this.#serial(async () => {
+      await this.#shards(request);
       const r = this.#call({ op: 'recommend', request });
       this.#emit('recommendations', r);
       return r;

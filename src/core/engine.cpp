@@ -196,7 +196,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     json fetch = json::array();
     if (bundles_.loaded()) {
       for (auto s : shards_for_page(bundles_.manifest(), req)) {
-        if (!bundles_.has_shard(s)) fetch.push_back(bundles_.manifest().files[s]);
+        if (!bundles_.has_shard(s)) fetch.push_back(shard_file(bundles_.manifest(), s));
       }
     }
     return Obj()("fetch", std::move(fetch));
@@ -204,7 +204,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
   if (op == "shard.load") {
     if (!bundles_.loaded()) throw Error(code::no_bundle, "no bundle is loaded; load the bundle before its shards");
     const std::string name = f.str("name", 200);
-    const auto index = bundles_.add_shard(name, bytes, size, ++shard_tick_);
+    const auto index = bundles_.add_shard(name, bytes, size, ++shard_tick_);  // (the order of use, not a time)
     return Obj()("shard", index)("items", bundles_.view().catalog.size());
   }
   if (op == "track") {
@@ -256,7 +256,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       // A sharded catalog: say when the answer lacks data it would have used, the page's
       // items' shards (not loaded) or the shopper's items' lists (neither loaded nor remembered).
       bool partial = false;
-      for (auto s : shards_for_page(bundles_.manifest(), req)) partial |= !bundles_.has_shard(s);
+      for (auto s : shards_for_page(bundles_.manifest(), req)) partial |= !bundles_.has_shard(s, true);
       if (profile) {
         for (const auto& [id, signal] : profile->items()) partial |= !bundles_.complete(id);
       }

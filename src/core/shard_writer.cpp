@@ -7,6 +7,8 @@
 #include "bytes.hpp"
 #include "error.hpp"
 #include "offers.hpp"
+
+#include <sodium.h>
 #include "shards.hpp"
 
 namespace emma {
@@ -71,13 +73,6 @@ std::vector<std::uint8_t> write_piece(const Bundle& whole, std::vector<std::uint
   return write_bundle(inputs, model, meta, {{"GIDX", gidx.take()}});
 }
 
-std::string checksum_hex(const std::vector<std::uint8_t>& bundle) {
-  static const char* d = "0123456789abcdef";
-  std::string s;
-  for (std::size_t i = 16; i < 32; ++i) (s += d[bundle[i] >> 4]) += d[bundle[i] & 15];
-  return s;
-}
-
 }  // namespace
 
 ShardedBundle split_bundle(const Bundle& whole, const std::string& stem, const ShardOptions& o) {
@@ -111,8 +106,21 @@ ShardedBundle split_bundle(const Bundle& whole, const std::string& stem, const S
   std::vector<std::vector<std::uint32_t>> members(count);
   for (std::uint32_t i = 0; i < n; ++i) members[shard_of(c.item(i).id, count)].push_back(i);
 
+  // The build: named by the whole bundle's checksum and the split, so a rebuild of the same
+  // catalog gives the same file names, and another catalog other names.
+  std::string build;
+  {
+    std::uint8_t h[8];
+    const std::string what = std::string(whole.bytes.begin() + 16, whole.bytes.begin() + 32) + std::to_string(count) + "/" +
+                             std::to_string(o.head_items) + "/" + std::to_string(o.head_per_category);
+    crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char*>(what.data()), what.size(), nullptr, 0);
+    for (auto x : h) (build += "0123456789abcdef"[x >> 4]) += "0123456789abcdef"[x & 15];
+  }
+  ShardManifest manifest;
+  manifest.count = count;
+  manifest.build = build;
+  manifest.stem = stem;
   ShardedBundle out;
-  json files = json::array(), sums = json::array();
   std::vector<std::uint8_t> owned(n, 0);
   for (std::uint32_t s = 0; s < count; ++s) {
     std::vector<std::uint8_t> mark(n, 0);
@@ -122,8 +130,8 @@ ShardedBundle split_bundle(const Bundle& whole, const std::string& stem, const S
       mark[i] = 1;
       items.push_back(i);
     }
-    // The neighbours' records come along, so the shard's lists can be shown (head items are
-    // always loaded, so theirs need not).
+    // The neighbours' records come along, so the shard's lists can be shown (and a shard
+    // remembered with a profile still can, under a head that has them no more).
     for (auto i : members[s]) {
       for (auto range : {m.neighbours_of(i), m.similar_of(i)}) {
         for (auto it = range.first; it != range.second; ++it) {
@@ -136,13 +144,9 @@ ShardedBundle split_bundle(const Bundle& whole, const std::string& stem, const S
     }
     json meta = whole.meta;
     meta["shard"] = s;
-    auto bytes = write_piece(whole, items, owned, meta);
+    meta["build"] = build;
+    out.shards.emplace_back(shard_file(manifest, s), write_piece(whole, items, owned, meta));
     for (auto i : members[s]) owned[i] = 0;
-    const std::string sum = checksum_hex(bytes);
-    const std::string name = stem + "." + std::to_string(s) + "." + sum.substr(0, 16) + ".bundle";
-    files.push_back(name);
-    sums.push_back(sum);
-    out.shards.emplace_back(name, std::move(bytes));
   }
   std::vector<std::uint32_t> head;
   for (std::uint32_t i = 0; i < n; ++i) {
@@ -150,7 +154,7 @@ ShardedBundle split_bundle(const Bundle& whole, const std::string& stem, const S
   }
   out.head_items = head.size();
   json meta = whole.meta;
-  meta["shards"] = {{"files", files}, {"sums", sums}, {"items", n}, {"head_items", head.size()}};
+  meta["shards"] = {{"count", count}, {"build", build}, {"stem", stem}, {"items", n}, {"head_items", head.size()}};
   out.head = write_piece(whole, head, owned, meta);
   // The offers stay with the head (the same for every shopper).
   if (!whole.offers.empty()) out.head = with_offers(out.head, whole.offers);

@@ -19,29 +19,22 @@ ShardManifest read_manifest(const json& meta) {
   ShardManifest m;
   const auto it = meta.find("shards");
   if (it == meta.end()) return m;
-  auto bad = [](const std::string& what) -> void { throw Error(code::bad_bundle, "the bundle's META \"shards\": " + what); };
-  if (!it->is_object()) bad("is not an object");
-  const json& s = *it;
-  const json* files = s.contains("files") && s["files"].is_array() ? &s["files"] : nullptr;
-  const json* sums = s.contains("sums") && s["sums"].is_array() ? &s["sums"] : nullptr;
-  if (!files || !sums || files->empty() || files->size() != sums->size() || files->size() > 1u << 24) {
-    bad("needs \"files\" and \"sums\", two arrays of one length");
+  Fields f(*it, "the bundle's META.shards", code::bad_bundle);
+  const auto count = f.opt_int("count", 1, 1 << 24);
+  if (!count) f.fail("count", "is required (the number of shards)");
+  m.count = static_cast<std::uint32_t>(*count);
+  m.build = f.str("build", 16);
+  m.stem = f.str("stem", 100);
+  // A name, not a path or a URL: shards sit next to the head.
+  if (m.build.size() != 16 || m.stem.empty() || m.stem.find_first_of("/\\:?#%") != std::string::npos) {
+    f.fail("stem", "and build must be a plain file name and 16 hex digits");
   }
-  m.count = static_cast<std::uint32_t>(files->size());
-  for (std::size_t i = 0; i < files->size(); ++i) {
-    const json& f = (*files)[i];
-    const json& h = (*sums)[i];
-    // A name, not a path or a URL: shards sit next to the head.
-    if (!f.is_string() || f.get_ref<const std::string&>().empty() || f.get_ref<const std::string&>().size() > 200 ||
-        f.get_ref<const std::string&>().find_first_of("/\\:?#") != std::string::npos) {
-      bad("files[" + std::to_string(i) + "] is not a plain file name");
-    }
-    if (!h.is_string() || h.get_ref<const std::string&>().size() != 32) bad("sums[" + std::to_string(i) + "] is not 32 hex digits");
-    m.files.push_back(f.get<std::string>());
-    m.sums.push_back(h.get<std::string>());
-  }
-  if (s.contains("items") && s["items"].is_number_unsigned()) m.items = s["items"].get<std::uint64_t>();
+  m.items = static_cast<std::uint64_t>(f.opt_int("items", 0, INT64_C(1) << 40).value_or(0));
   return m;
+}
+
+std::string shard_file(const ShardManifest& m, std::uint32_t index) {
+  return m.stem + "." + m.build + "." + std::to_string(index) + ".bundle";
 }
 
 std::vector<std::uint32_t> shards_for_page(const ShardManifest& manifest, const RecommendRequest& request) {

@@ -25,14 +25,15 @@ namespace emma {
 std::uint32_t shard_of(std::string_view id, std::uint32_t count);
 
 struct ShardManifest {
-  std::uint32_t count = 0;          // 0: the bundle is whole (no shards)
-  std::vector<std::string> files;   // relative to the head's URL
-  std::vector<std::string> sums;    // each shard's own header checksum (32 hex), binding it to this head
-  std::uint64_t items = 0;          // the whole catalog
+  std::uint32_t count = 0;  // 0: the bundle is whole (no shards)
+  std::string build;        // 16 hex: names this build's shards, which say it in their META
+  std::string stem;         // the shard files are <stem>.<build>.<index>.bundle, next to the head
+  std::uint64_t items = 0;  // the whole catalog
 };
 
 // From the head's META ("shards"); a bundle without it is whole. BAD_BUNDLE when malformed.
 ShardManifest read_manifest(const json& meta);
+std::string shard_file(const ShardManifest& manifest, std::uint32_t index);
 
 // At most this many shards for one request (a listing of 100 items fetches no more).
 inline constexpr std::size_t kMaxShardsPerRequest = 8;
