@@ -154,17 +154,19 @@ void BundleSet::rebuild() {
   for (auto it = shards_.rbegin(); it != shards_.rend(); ++it) pieces.push_back(&*it);
   for (const auto& p : memo_) pieces.push_back(&p);
   pieces.push_back(&head_);
-  std::unordered_map<std::string_view, std::pair<std::uint32_t, std::uint32_t>> where;  // id -> piece, item
+  // id -> piece << 26 | item (at most 41 pieces; items of one piece below 2^26).
+  std::unordered_map<std::string_view, std::uint32_t> where;
+  auto owned = [&](std::uint32_t at) { return pieces[at >> 26]->owned[at & 0x3FFFFFF] != 0; };
   for (std::uint32_t k = 0; k < pieces.size(); ++k) {
     const Piece& p = *pieces[k];
     for (std::uint32_t i = 0; i < p.gidx.size(); ++i) {
-      auto [it, added] = where.try_emplace(p.b->catalog.item(i).id, k, i);
-      if (!added && p.owned[i] && !pieces[it->second.first]->owned[it->second.second]) it->second = {k, i};
+      auto [it, added] = where.emplace(p.b->catalog.item(i).id, k << 26 | i);
+      if (!added && p.owned[i] && !owned(it->second)) it->second = k << 26 | i;
     }
   }
-  std::vector<std::pair<std::uint32_t, std::pair<std::uint32_t, std::uint32_t>>> order;  // gidx, (piece, item)
+  std::vector<std::int64_t> order;  // gidx << 32 | piece << 26 | item: in the whole catalog's order
   order.reserve(where.size());
-  for (const auto& [id, at] : where) order.push_back({pieces[at.first]->gidx[at.second], at});
+  for (const auto& [id, at] : where) order.push_back(static_cast<std::int64_t>(pieces[at >> 26]->gidx[at & 0x3FFFFFF]) << 32 | at);
   std::sort(order.begin(), order.end());
 
   auto m = std::make_unique<Bundle>();
@@ -181,11 +183,11 @@ void BundleSet::rebuild() {
     model.rebuy_share.assign(order.size(), 0);
   }
   c.items_.reserve(order.size());
-  for (const auto& [g, at] : order) {
-    const Piece& p = *pieces[at.first];
+  for (const std::int64_t key : order) {
+    const Piece& p = *pieces[key >> 26 & 63];
     const Catalog& pc = p.b->catalog;
     const Model& pm = p.b->model;
-    const std::uint32_t i = at.second;
+    const auto i = static_cast<std::uint32_t>(key & 0x3FFFFFF);
     const auto k = static_cast<std::uint32_t>(c.items_.size());
     Item it = pc.item(i);
     it.category = it.category == kNone ? kNone : hc.category_id(pc.category(it.category).path);
@@ -203,11 +205,12 @@ void BundleSet::rebuild() {
   // The lists of owned items, their neighbours found by id in the view.
   auto lists = [&](bool similar, std::vector<std::uint32_t>& offsets, std::vector<Neighbour>& out) {
     offsets.assign(1, 0);
-    for (const auto& [g, at] : order) {
-      const Piece& p = *pieces[at.first];
+    for (const std::int64_t key : order) {
+      const Piece& p = *pieces[key >> 26 & 63];
       const Model& pm = p.b->model;
-      auto [b, e] = similar ? pm.similar_of(at.second) : pm.neighbours_of(at.second);
-      for (auto x = b; p.owned[at.second] && x != e; ++x) {
+      const auto i = static_cast<std::uint32_t>(key & 0x3FFFFFF);
+      auto [b, e] = similar ? pm.similar_of(i) : pm.neighbours_of(i);
+      for (auto x = b; p.owned[i] && x != e; ++x) {
         const std::uint32_t j = c.index_of(p.b->catalog.item(x->item).id);
         if (j != kNone) out.push_back({j, x->score});
       }

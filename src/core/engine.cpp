@@ -56,11 +56,9 @@ const Profile* Engine::answering_profile(std::int64_t now) const {
 }
 
 json Engine::sealed_plaintext() const {
-  json doc = Obj()("format", kProfileFormat)("profile", profile_.to_json())("consent", consent_.to_json())
+  return Obj()("format", kProfileFormat)("profile", profile_.to_json())("consent", consent_.to_json())
       ("objected", objected_)("insights", insights_.budget().to_json())("sync", sync_.to_json())
-      ("experiment", experiment_.to_json());
-  if (json memo = bundles_.memo(); !memo.is_null()) doc["memo"] = std::move(memo);
-  return doc;
+      ("experiment", experiment_.to_json())("memo", bundles_.memo());
 }
 
 Response Engine::handle(std::string_view request, const std::uint8_t* bytes, std::size_t size) noexcept {

@@ -1,4 +1,4 @@
-// npm run bench [-- --json] [-- --sizes 10000,100000] [-- --smoke]
+// npm run bench [-- --json] [-- --sizes 10000,100000,1000000] [-- --smoke]
 //
 // for_you over synthetic catalogs with a 500-event profile: the wasm engine (through the
 // real boundary, JSON in and out) against a straightforward JavaScript implementation of the
@@ -8,7 +8,7 @@
 // over the first and the last 1,000 of 20,000 events (smoke: 100 of 3,000) with memory storage;
 // with file storage (one fsync per event) the first and last 200 of 5,000.
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,7 +82,11 @@ async function benchSize(n, dir) {
   const compressed = (b) => ({ gzip: gzipSync(b, { level: 9 }).length, brotli: brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length });
   const bz = compressed(bundle);
   const jz = compressed(Buffer.from(jsonText));
+  const wholeHeapMb = engine.module.HEAPU8.length / 2 ** 20;
+  const sharded = await benchShards(n, dir, bundlePath, events, now, (b) => compressed(b).brotli);
   return {
+    ...sharded,
+    whole_heap_mb: wholeHeapMb,
     items: n,
     wasm_ms: median(wasmTimes),
     js_ms: median(jsTimes),
@@ -93,6 +97,47 @@ async function benchSize(n, dir) {
     load_json_parse_ms: loadJson,
     wasmTop,
     jsTop,
+  };
+}
+
+// Issue 11: the same catalog as a head and shards (emma-model shard, defaults). A shopper's
+// first product page loads the head and that item's shard: the first personalised slot
+// (for_you after the view) costs those bytes. Then 40 more product pages: the engine keeps at
+// most 16 shards, so its heap stays bounded whatever the catalog's size.
+async function benchShards(n, dir, bundlePath, events, now, brotli) {
+  const out = path.join(dir, `sharded-${n}`);
+  mkdirSync(out, { recursive: true });
+  const summary = JSON.parse(execFileSync(emmaModel, ['shard', '--bundle', bundlePath, '--out', path.join(out, 'shop.bundle'), '--json'], { encoding: 'utf8' }).trim().split('\n').pop());
+  const head = new Uint8Array(readFileSync(path.join(out, 'shop.bundle')));
+  const headBr = brotli(head);
+  const engine = await openEngine();
+  engine.call({ op: 'configure', shop: 'bench' });
+  engine.call({ op: 'bundle.load' }, head);
+  engine.call({ op: 'consent.grant', purpose: 'personalization', version: 'bench', now });
+  let firstSlot = headBr;
+  let firstAnswer = null;
+  const shardBr = [];
+  const products = [...new Set(events.map((e) => e.item))].slice(0, 41);
+  for (const [k, item] of products.entries()) {
+    for (const name of engine.call({ op: 'shards.needed', request: { scenario: 'similar', item } }).result.fetch) {
+      const bytes = new Uint8Array(readFileSync(path.join(out, name)));
+      if (k === 0) shardBr.push(brotli(bytes));
+      engine.call({ op: 'shard.load', name }, bytes);
+    }
+    engine.call({ op: 'track', event: { type: 'view', item }, now });
+    if (k === 0) {
+      firstSlot += shardBr.reduce((a, b) => a + b, 0);
+      firstAnswer = engine.call({ op: 'recommend', request: { scenario: 'for_you', limit: 8 }, now }).result;
+    }
+  }
+  return {
+    shards: summary.shards,
+    head_items: summary.head_items,
+    head_bytes_br: headBr,
+    first_slot_bytes_br: firstSlot,
+    first_slot_personalized: firstAnswer.personalized && firstAnswer.items.length === 8,
+    shard_bytes_br: shardBr[0],
+    wasm_heap_mb: engine.module.HEAPU8.length / 2 ** 20,
   };
 }
 
@@ -153,6 +198,8 @@ try {
     results.push(r);
     const f = (x) => x.toFixed(2);
     console.log(`${String(n).padStart(7)} items: for_you wasm ${f(r.wasm_ms)} ms, JS ${f(r.js_ms)} ms, ratio ${f(r.js_ms / r.wasm_ms)}x; same top 8: ${r.same_top8}`);
+    console.log(`${' '.repeat(14)}sharded: head ${r.head_items} items ${r.head_bytes_br} B brotli, ${r.shards} shards (one ${r.shard_bytes_br} B);` +
+      ` first personalised slot after ${r.first_slot_bytes_br} B; heap ${f(r.wasm_heap_mb)} MB after 41 product pages (whole bundle: ${f(r.whole_heap_mb)} MB)`);
     console.log(`${' '.repeat(14)}bundle ${f(r.bundle_bytes_per_item.raw)} B/item raw, ${f(r.bundle_bytes_per_item.gzip)} gzip, ${f(r.bundle_bytes_per_item.brotli)} brotli` +
       ` (JSON: ${f(r.json_bytes_per_item.raw)} / ${f(r.json_bytes_per_item.gzip)} / ${f(r.json_bytes_per_item.brotli)});` +
       ` load ${f(r.load_wasm_ms)} ms vs JSON.parse ${f(r.load_json_parse_ms)} ms`);
@@ -161,10 +208,17 @@ try {
   const round = (x) => Number(x.toFixed(3));
   if (json) {
     console.log(JSON.stringify({ items: sizes, wasm_ms: results.map((r) => round(r.wasm_ms)), js_ms: results.map((r) => round(r.js_ms)), ratio: results.map((r) => round(r.js_ms / r.wasm_ms)),
+      head_bytes_br: results.map((r) => r.head_bytes_br), bytes_per_item_br: results.map((r) => round(r.bundle_bytes_per_item.brotli)),
+      first_slot_bytes_br: results.map((r) => r.first_slot_bytes_br), wasm_heap_mb: results.map((r) => round(r.wasm_heap_mb)),
+      whole_heap_mb: results.map((r) => round(r.whole_heap_mb)), shards: results.map((r) => r.shards),
       catalog_object_load: { items: catalogLoad.items, ms: catalogLoad.ms.map(round), ratio: round(catalogLoad.ratio) },
       track_events: trackCount, track_window: trackWindow,
       track_ms_first_1k: round(trackMem.first), track_ms_last_1k: round(trackMem.last), track_ratio: round(trackMem.last / trackMem.first),
       track_fs: { events: fsCount, window: trackWindow / 5, ms_first: round(trackFs.first), ms_last: round(trackFs.last) } }));
+  }
+  if (results.some((r) => !r.first_slot_personalized)) {
+    console.error('bench: the first product page of a sharded catalog did not give a personalised for_you slot');
+    process.exitCode = 1;
   }
   if (results.some((r) => !r.same_top8)) {
     console.error('bench: the JS baseline and the engine disagree: the baseline is not the same scoring');

@@ -1,0 +1,31 @@
+// BundleSet for an engine built without sharded catalogs: the embed script's. Linked instead
+// of bundle_set.cpp (which the linker then leaves in the library), because merging a head,
+// shards and remembered shards costs the shop page about 4 KB brotli, over its 120 KB budget
+// (docs/catalog-size.md "The embed script"). A sharded head is refused with UNSUPPORTED; a
+// whole bundle works as ever.
+#include "bundle_set.hpp"
+
+#include "error.hpp"
+
+namespace emma {
+
+void BundleSet::load(std::unique_ptr<Bundle> head) {
+  if (head->meta.contains("shards")) {
+    throw Error(code::unsupported, "this bundle is the head of a sharded catalog, which the embed script's engine does not read; "
+                                   "publish the whole bundle for the embed script, or use the npm package (docs/catalog-size.md)");
+  }
+  head_.b = std::move(head);
+}
+
+bool BundleSet::has_shard(std::uint32_t, bool) const { return false; }
+
+std::uint32_t BundleSet::add_shard(const std::string& name, const std::uint8_t*, std::size_t, std::int64_t) {
+  throw Error(code::unsupported, name + ": this engine (the embed script's) does not read shards");
+}
+
+bool BundleSet::complete(const std::string&) const { return true; }
+bool BundleSet::remember(const std::string&, std::int64_t) { return false; }
+json BundleSet::memo() const { return nullptr; }
+void BundleSet::set_memo(const json&) {}
+
+}  // namespace emma
