@@ -19,3 +19,17 @@ JOIN catalog c ON c.item = o.item
 JOIN baskets b ON b.basket = o.basket AND b.customer = o.customer
 JOIN customers k ON k.customer = b.customer
 WHERE o.at_ms < {{until_ms}};
+
+-- The lines as counted for the bundle's META (5_stats.sql); then the orders, their basket and
+-- customer names are no longer needed, and their memory goes to the pair counting.
+CREATE TABLE line_counts AS
+SELECT COUNT(*) AS lines,
+       COUNT(*) FILTER (WHERE o.at_ms < {{until_ms}} AND c.item IS NOT NULL) AS lines_used,
+       COUNT(*) FILTER (WHERE o.at_ms < {{until_ms}} AND c.item IS NULL) AS unknown_items
+FROM orders o LEFT JOIN catalog c ON c.item = o.item;
+
+DROP TABLE orders;
+
+DROP TABLE customers;
+
+DROP TABLE baskets;

@@ -10,15 +10,17 @@
 -- the pair if they are the same basket). Only the pairs these two bounds leave open are
 -- counted exactly, from the baskets that are no customer's first with either item.
 
--- The items of small baskets, each with the customer's first small basket holding it.
+-- The items of small baskets, each with the customer's first small basket holding it (and
+-- whether it is this one: a one-byte column keeps the pass over every pair lean).
 CREATE TABLE small_items AS
-SELECT i.bid, i.cid, i.item, MIN(i.bid) OVER (PARTITION BY i.cid, i.item) AS first_bid
-FROM basket_items i
-JOIN (SELECT bid FROM basket_items GROUP BY bid HAVING COUNT(*) <= {{max_basket}}) s ON s.bid = i.bid;
+SELECT bid, cid, item, first_bid, bid = first_bid AS first_buy
+FROM (SELECT i.bid, i.cid, i.item, MIN(i.bid) OVER (PARTITION BY i.cid, i.item) AS first_bid
+      FROM basket_items i
+      JOIN (SELECT bid FROM basket_items GROUP BY bid HAVING COUNT(*) <= {{max_basket}}) s ON s.bid = i.bid) f;
 
 CREATE TABLE pair_bounds AS
 SELECT x.item AS a, y.item AS b, COUNT(*) AS baskets,
-       COUNT(*) FILTER (WHERE x.bid = x.first_bid OR y.bid = y.first_bid) AS customers_min
+       COUNT(*) FILTER (WHERE x.first_buy OR y.first_buy) AS customers_min
 FROM small_items x JOIN small_items y ON y.bid = x.bid AND x.item < y.item
 GROUP BY x.item, y.item;
 
@@ -33,11 +35,15 @@ LEFT JOIN (
         FROM small_items x
         JOIN small_items y ON y.bid = x.bid AND x.item < y.item
         JOIN pair_bounds o ON o.a = x.item AND o.b = y.item AND o.customers_min < {{k}} AND o.baskets >= {{k}}
-        WHERE x.bid <> x.first_bid AND y.bid <> y.first_bid) n
+        WHERE NOT x.first_buy AND NOT y.first_buy) n
   WHERE NOT EXISTS (SELECT 1 FROM small_items s WHERE s.bid = n.first_a AND s.item = n.b)
     AND NOT EXISTS (SELECT 1 FROM small_items s WHERE s.bid = n.first_b AND s.item = n.a)
   GROUP BY n.a, n.b
 ) m ON m.a = p.a AND m.b = p.b;
+
+DROP TABLE pair_bounds;
+
+DROP TABLE small_items;
 
 -- `customers` is exact for the open pairs; for the others a bound on the same side of k as
 -- the exact count (so `pairs_below_k` is exact, 5_stats.sql).
