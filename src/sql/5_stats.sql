@@ -1,9 +1,8 @@
 -- The counts the bundle's META reports (BuildStats).
-SELECT (SELECT COUNT(*) FROM orders) AS lines,
-       (SELECT COUNT(*) FROM orders o JOIN catalog c ON c.item = o.item WHERE o.at_ms < {{until_ms}}) AS lines_used,
-       (SELECT COUNT(*) FROM orders o LEFT JOIN catalog c ON c.item = o.item WHERE o.at_ms < {{until_ms}} AND c.item IS NULL) AS unknown_items,
-       (SELECT COUNT(*) FROM (SELECT basket, customer FROM basket_items GROUP BY basket, customer) x) AS baskets,
-       (SELECT COUNT(*) FROM (SELECT basket, customer FROM basket_items GROUP BY basket, customer HAVING COUNT(*) > {{max_basket}}) x) AS large_baskets,
-       (SELECT COUNT(DISTINCT customer) FROM basket_items) AS customers,
+SELECT l.lines, l.lines_used, l.unknown_items,
+       (SELECT COUNT(DISTINCT bid) FROM basket_items) AS baskets,
+       (SELECT COUNT(*) FROM (SELECT bid FROM basket_items GROUP BY bid HAVING COUNT(*) > {{max_basket}}) x) AS large_baskets,
+       (SELECT COUNT(DISTINCT cid) FROM basket_items) AS customers,
        (SELECT COUNT(*) FROM pair_counts) AS pairs_seen,
-       (SELECT COUNT(*) FROM pair_counts WHERE customers < {{k}}) AS pairs_below_k;
+       (SELECT COUNT(*) FROM pair_counts WHERE customers < {{k}}) AS pairs_below_k
+FROM line_counts l;

@@ -20,7 +20,15 @@ template <typename F>
 void read_table(const std::string& dir, const char* name, const std::vector<std::string>& columns, F&& row) {
   const std::string path = dir + "/" + name;
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(code::bad_request, "--aggregates: cannot read " + path);
+  if (!in) {
+    // A warehouse often writes Parquet; emma-model reads CSV only, npm run model converts.
+    const std::string parquet = path.substr(0, path.size() - 4) + ".parquet";
+    if (std::ifstream(parquet)) {
+      throw Error(code::bad_request, "--aggregates: " + parquet + " is Parquet; emma-model reads CSV (" + name +
+                                         "): give the folder to `npm run model -- --aggregates`, which converts it");
+    }
+    throw Error(code::bad_request, "--aggregates: cannot read " + path);
+  }
   CsvReader csv(in);
   std::vector<std::string> header, fields;
   if (!csv.next(header)) throw Error(code::bad_request, path + " is empty");

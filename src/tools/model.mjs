@@ -1,5 +1,6 @@
 // npm run model -- --orders <orders> --catalog <catalog> [--engine native|duckdb|clickhouse|postgres]
 //                  --out shop.bundle [--until YYYY-MM-DD] [--k 5] [any other emma-model build flag]
+// npm run model -- --aggregates <dir> --catalog <catalog> --out shop.bundle   (CSV or Parquet)
 //
 // One command for the common case. The native counter (the default) reads the orders itself;
 // an engine counts with the SQL of src/sql/: orders that are already Emma's columns
@@ -12,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { count, untilOf } from './sql/count.mjs';
+import { hasParquet, parquetToCsv } from './sql/parquet-aggregates.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const emmaModel = path.join(root, 'build/native/emma-model');
@@ -35,7 +37,19 @@ function canonical(file) {
 }
 
 try {
-if (engine === 'native') {
+const aggregates = args.includes('--aggregates') ? args[args.indexOf('--aggregates') + 1] : undefined;
+if (engine === 'native' && aggregates && hasParquet(aggregates)) {
+  // A warehouse's aggregates as Parquet: converted to the CSV emma-model reads, then packed.
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'emma-model-'));
+  try {
+    say(`reading Parquet aggregates in ${aggregates}`);
+    await parquetToCsv(aggregates, tmp);
+    args[args.indexOf('--aggregates') + 1] = tmp;
+    execFileSync(emmaModel, ['build', ...args], { stdio: 'inherit' });
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+} else if (engine === 'native') {
   execFileSync(emmaModel, ['build', ...args], { stdio: 'inherit' });
 } else {
   const orders = take('--orders');

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +65,30 @@ function assertSame(engine, { native, bundle }) {
 
 test('DuckDB counts the same bundle as the native counter', { skip }, async () => {
   assertSame('duckdb', await viaEngine('duckdb'));
+});
+
+test('aggregates written as Parquet (by DuckDB) pack into the same bundle through npm run model; emma-model alone says to use it', { skip }, async () => {
+  const { catalog, native } = prepare();
+  const csvDir = path.join(tmp, 'parquet-src');
+  await count({ engine: 'duckdb', orders: path.join(tmp, 'orders.csv'), catalog, untilMs: untilOf(UNTIL), k: 3, out: csvDir });
+  // A warehouse's export: each table as a real Parquet file, no CSV beside it.
+  const dir = path.join(tmp, 'parquet-aggregates');
+  mkdirSync(dir);
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const db = await DuckDBInstance.create(':memory:');
+  const c = await db.connect();
+  for (const t of ['popularity', 'pairs', 'repurchase', 'stats']) {
+    await c.run(`COPY (SELECT * FROM read_csv('${path.join(csvDir, `${t}.csv`)}', header = true)) TO '${path.join(dir, `${t}.parquet`)}' (FORMAT parquet)`);
+  }
+  c.closeSync?.();
+  db.closeSync?.();
+  copyFileSync(path.join(csvDir, 'aggregates.json'), path.join(dir, 'aggregates.json'));
+  assert.equal(readFileSync(path.join(dir, 'pairs.parquet')).subarray(0, 4).toString(), 'PAR1');
+  const out = path.join(tmp, 'parquet.bundle');
+  execFileSync('node', [path.join(root, 'src/tools/model.mjs'), '--aggregates', dir, '--catalog', catalog, '--out', out], { stdio: 'ignore' });
+  assertSame('parquet', { native, bundle: readFileSync(out) });
+  const e = (() => { try { em('build', '--aggregates', dir, '--catalog', catalog, '--out', path.join(tmp, 'x.bundle')); } catch (err) { return err.stderr.toString(); } return ''; })();
+  assert.match(e, /popularity\.parquet is Parquet; emma-model reads CSV .*npm run model -- --aggregates/);
 });
 
 test('PostgreSQL 15 counts the same bundle as the native counter', { skip }, async () => {
