@@ -122,8 +122,8 @@ ShardedBundle split_bundle(const Bundle& whole, const std::string& stem, const S
   manifest.stem = stem;
   ShardedBundle out;
   std::vector<std::uint8_t> owned(n, 0);
+  std::vector<std::uint8_t> mark(n, 0);  // reset after each shard (a fresh one each would be n x shards)
   for (std::uint32_t s = 0; s < count; ++s) {
-    std::vector<std::uint8_t> mark(n, 0);
     std::vector<std::uint32_t> items;
     for (auto i : members[s]) {
       owned[i] = 1;
@@ -147,6 +147,7 @@ ShardedBundle split_bundle(const Bundle& whole, const std::string& stem, const S
     meta["build"] = build;
     out.shards.emplace_back(shard_file(manifest, s), write_piece(whole, items, owned, meta));
     for (auto i : members[s]) owned[i] = 0;
+    for (auto i : items) mark[i] = 0;
   }
   std::vector<std::uint32_t> head;
   for (std::uint32_t i = 0; i < n; ++i) {
