@@ -6,7 +6,7 @@
 // wasm engine, asks for_you, and scores it next to the protocol's baselines
 // (shared/eval/README.md). The request uses the engine's defaults, as the demo does.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,7 @@ function parseArgs(argv) {
     else if (x === '--json') a.json = true;
     else if (x === '--users') a.users = Number(argv[++i]);
     else if (x === '--movielens') a.movielens = argv[++i];
+    else if (x === '--sharded') a.sharded = true;
     else throw new Error(`unknown argument ${x}`);
   }
   if (!a.movielens && (!a.orders.length || !/^\d{4}-\d{2}-\d{2}$/.test(a.split || ''))) {
@@ -56,9 +57,28 @@ function buildBundle(args, dir) {
   return { bytes: new Uint8Array(readFileSync(out)), summary };
 }
 
-function replay(engine, events, now) {
+// --sharded (issue 11): the same bundle as a head and shards (emma-model shard, defaults);
+// the engine starts from the head, and each purchase is tracked as a page would: on its
+// item's page, whose shard that page fetched (so the shard is remembered with the profile).
+function shardBundle(dir) {
+  const out = path.join(dir, 'sharded');
+  mkdirSync(out, { recursive: true });
+  execFileSync(emmaModel, ['shard', '--bundle', path.join(dir, 'shop.bundle'), '--out', path.join(out, 'shop.bundle'), '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return { head: new Uint8Array(readFileSync(path.join(out, 'shop.bundle'))), shard: (name) => new Uint8Array(readFileSync(path.join(out, name))) };
+}
+
+function replay(engine, events, now, sharded) {
   engine.call({ op: 'erase' });
   engine.call({ op: 'consent.grant', purpose: 'personalization', version: 'eval', source: 'api', now });
+  if (sharded) {
+    for (const event of events) {
+      for (const name of engine.call({ op: 'shards.needed', request: { item: event.item } }).result.fetch) engine.call({ op: 'shard.load', name }, sharded.shard(name));
+      engine.call({ op: 'track', event, now });
+    }
+    // A new visit: the head and what the profile remembered, nothing the pages fetched.
+    engine.call({ op: 'bundle.load' }, sharded.head);
+    return;
+  }
   for (let i = 0; i < events.length; i += 5000) engine.call({ op: 'track', events: events.slice(i, i + 5000), now });
 }
 
@@ -131,9 +151,10 @@ async function retail(a) {
     const { bytes, summary } = buildBundle([...a.orders.flatMap((o) => ['--orders', o]), '--until', a.split], dir);
     const rows = loadRows(a.orders);
     const { train, history, targets } = splitProtocol(rows, a.split);
+    const sharded = a.sharded ? shardBundle(dir) : null;
     const engine = await openEngine();
     engine.call({ op: 'configure', shop: 'eval' });
-    engine.call({ op: 'bundle.load' }, bytes);
+    engine.call({ op: 'bundle.load' }, sharded ? sharded.head : bytes);
     const now = Date.parse(`${a.split}T00:00:00Z`);
     const topPop = popularity30(train);
     const knn = itemKnn(train, topPop);
@@ -148,7 +169,7 @@ async function retail(a) {
       const target = targets.get(c);
       const hist = history.get(c);
       const events = hist.map(([d, , item, qty]) => ({ type: 'purchase', item, quantity: qty, at: Date.parse(`${d.replace(' ', 'T')}Z`) }));
-      replay(engine, events, now);
+      replay(engine, events, now, sharded);
       m.emma.add(scoreList(ask(engine, now, a.k), target, a.k));
       m.popularity.add(scoreList(topPop, target, a.k));
       m.personal_topfreq.add(scoreList(personalTopFreq(hist, topPop), target, a.k));
