@@ -11,6 +11,7 @@
 //     significant (the false-positive rate, 5% for a sound test)?
 //
 //   npm run sim:uplift [-- --shoppers 20000 --seeds 100 --base 0.1 --uplift 0.5 --control 0.5 --epsilon 2 --workers 2 --json --runs FILE]
+//   node src/tools/bench/uplift-sim.mjs --summarize FILE [--shoppers N …]   (the figures of a --runs file)
 //
 // What is left out, and why it does not matter here: storage and sealing (the sim keeps each
 // shopper in one engine session: nothing is reloaded; reloads are tested in Catch2 and the
@@ -21,7 +22,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Boundary } from '../../../js-bindings/src/boundary.js';
 import { validateBatch, LIMITS } from '../../../demo/server/insights-collector.mjs';
@@ -114,12 +115,26 @@ export async function simulate({ shoppers = 20000, seeds = 100, firstSeed = 1, b
       w.on('error', reject);
       w.on('exit', (code) => (result ? resolve(result) : reject(new Error(`uplift worker exited with ${code} and no result`))));
     })));
-  const runs = results.flatMap((r) => r.runs).sort((a, b) => a.seed - b.seed || (a.scenario < b.scenario ? -1 : 1));
+  const runs = results.flatMap((r) => r.runs).sort((x, y) => x.seed - y.seed || (x.scenario < y.scenario ? -1 : 1));
+  return {
+    ...summarize(runs, { shoppers, base, uplift, control, epsilon }), workers: n,
+    seconds: (Date.now() - started) / 1000,
+    engine_seconds: results.reduce((s, r) => s + r.engineMs, 0) / 1000,
+    collector_seconds: results.reduce((s, r) => s + r.collectorMs, 0) / 1000,
+    ms_per_shopper: results.reduce((s, r) => s + r.engineMs, 0) / (seeds * 2 * shoppers),
+    runs,
+  };
+}
+
+// The figures over the runs of the seeds with both experiments done (also of a `--runs` file
+// of a run stopped early: `--summarize FILE`).
+export function summarize(all, { shoppers, base = 0.1, uplift = 0.5, control = 0.5, epsilon = 2 }) {
+  const done = new Set(all.filter((r) => r.scenario === 'effect').map((r) => r.seed));
+  const runs = all.filter((r) => done.has(r.seed) && all.some((x) => x.seed === r.seed && x.scenario === 'null'));
   const effect = runs.filter((r) => r.scenario === 'effect');
   const nul = runs.filter((r) => r.scenario === 'null');
   const bitEpsilon = epsilon / 4;  // the default split: half the report's ε for two outcome bits
   const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const coverage = effect.filter((r) => r.covered).length / effect.length;
   // The coverage's own 95% interval over the seeds (Wilson: sound at 100 runs near 0.95).
   const wilson = (k, m) => {
     const z2 = Z95 * Z95;
@@ -128,23 +143,20 @@ export async function simulate({ shoppers = 20000, seeds = 100, firstSeed = 1, b
     return [c - h, c + h];
   };
   const nullEstimates = nul.map((r) => r.estimate);
+  const nullMean = mean(nullEstimates);
   return {
-    shoppers, seeds, epsilon, outcome_bit_epsilon: bitEpsilon, base, uplift, control_share: control, workers: n,
-    coverage, coverage_interval: wilson(effect.filter((r) => r.covered).length, effect.length),
+    shoppers, seeds: effect.length, epsilon, outcome_bit_epsilon: bitEpsilon, base, uplift, control_share: control,
+    coverage: effect.filter((r) => r.covered).length / effect.length,
+    coverage_interval: wilson(effect.filter((r) => r.covered).length, effect.length),
     null_significant_rate: nul.filter((r) => r.significant).length / nul.length,
     null_coverage: nul.filter((r) => r.covered).length / nul.length,
-    // The null estimates' sign and mean: a biased engine or estimator leans one way.
-    null_mean_estimate: mean(nullEstimates), null_positive: nullEstimates.filter((x) => x > 0).length,
-    null_mean_sd: Math.sqrt(mean(nullEstimates.map((x) => (x - mean(nullEstimates)) ** 2)) / nullEstimates.length),
+    // The null estimates' sign and mean (with its standard error): a biased engine or estimator leans one way.
+    null_mean_estimate: nullMean, null_positive: nullEstimates.filter((x) => x > 0).length,
+    null_mean_se: Math.sqrt(nullEstimates.reduce((a, x) => a + (x - nullMean) ** 2, 0) / (nullEstimates.length - 1) / nullEstimates.length),
     power_observed: effect.filter((r) => r.significant).length / effect.length,
     power_predicted: powerAt({ n: shoppers, p0: base, p1: base * (1 + uplift), bitEpsilon, control }),
     mean_estimate: mean(effect.map((r) => r.estimate)), true_difference: base * uplift,
     mean_half_width: mean(effect.map((r) => (r.high - r.low) / 2)),
-    seconds: (Date.now() - started) / 1000,
-    engine_seconds: results.reduce((s, r) => s + r.engineMs, 0) / 1000,
-    collector_seconds: results.reduce((s, r) => s + r.collectorMs, 0) / 1000,
-    ms_per_shopper: results.reduce((s, r) => s + r.engineMs, 0) / (seeds * 2 * shoppers),
-    runs,
   };
 }
 
@@ -301,6 +313,14 @@ if (isMainThread && process.argv[1] === fileURLToPath(import.meta.url)) {
   const runsAt = process.argv.indexOf('--runs');
   const runsFile = runsAt > 0 ? process.argv[runsAt + 1] : null;
   if (runsFile) await writeFile(runsFile, '');
+  // --summarize FILE: the figures of a `--runs` file (a run stopped early), as the last line.
+  const sumAt = process.argv.indexOf('--summarize');
+  if (sumAt > 0) {
+    const lines = readFileSync(process.argv[sumAt + 1], 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    console.log(JSON.stringify({ ...summarize(lines, { shoppers: arg('shoppers', 20000), base: arg('base', 0.1), uplift: arg('uplift', 0.5),
+      control: arg('control', 0.5), epsilon: arg('epsilon', 2) }), from_runs: process.argv[sumAt + 1] }));
+    process.exit(0);
+  }
   const r = await simulate({ onRuns: (runs) => runsFile && appendFileSync(runsFile, runs.map((x) => `${JSON.stringify(x)}\n`).join('')), shoppers: arg('shoppers', 20000), seeds: arg('seeds', 100), firstSeed: arg('seed', 1),
     base: arg('base', 0.1), uplift: arg('uplift', 0.5), control: arg('control', 0.5), epsilon: arg('epsilon', 2),
     workers: arg('workers', 2), log: (m) => process.stderr.write(`${m}\n`) });
@@ -320,7 +340,7 @@ if (isMainThread && process.argv[1] === fileURLToPath(import.meta.url)) {
     console.log(`coverage of the true difference ${f(r.true_difference)}: ${f(r.coverage)} (95%: ${f(r.coverage_interval[0])}–${f(r.coverage_interval[1])}); mean estimate ${f(r.mean_estimate)}, ` +
       `mean half-width ${f(r.mean_half_width)}`);
     console.log(`no true uplift: significant in ${f(r.null_significant_rate)} (coverage of 0: ${f(r.null_coverage)}); ` +
-      `mean estimate ${f(r.null_mean_estimate)} ± ${f(r.null_mean_sd)}, ${r.null_positive} of ${r.seeds} positive`);
+      `mean estimate ${f(r.null_mean_estimate)} ± ${f(r.null_mean_se)}, ${r.null_positive} of ${r.seeds} positive`);
     console.log(`power at this size: observed ${f(r.power_observed)}, predicted ${f(r.power_predicted)}`);
   }
 }
