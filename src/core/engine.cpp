@@ -136,7 +136,8 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       weight("dwell_per_minute", profile_config_.w_dwell_per_minute, 0);
     }
     if (f.has("insights")) insights_.configure(f.object("insights"));
-    if (f.has("experiment")) experiment_.configure(f.object("experiment"), insights_.config().epsilon);
+    experiment_option_ = f.has("experiment");
+    if (experiment_option_) experiment_.configure(f.object("experiment"), insights_.config().epsilon);
     experiment_.reset();
     if (f.has("keys")) {
       Fields k = f.object("keys");
@@ -181,6 +182,12 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       const json* c = f.opt_object("catalog");
       if (!c) f.fail("catalog", "is required (an object with \"items\")");
       next = bundle_from_catalog_json(*c);
+    }
+    // The shop's experiment may come with the bundle (emma-model --experiment); the page's
+    // option overrides it. Checked before the bundle is taken: a bad one leaves both as they were.
+    const auto x = next->meta.is_object() ? next->meta.find("experiment") : next->meta.end();
+    if (!experiment_option_ && x != next->meta.end()) {
+      experiment_.configure(Fields(*x, "bundle META.experiment", code::bad_bundle), insights_.config().epsilon);
     }
     bundles_.load(std::move(next));
     const Bundle& b = bundles_.view();
@@ -235,7 +242,11 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       return Obj()("recorded", false)("persist", false)
           ("reason", objected_ ? "the shopper objected to profiling" : "personalization is not granted");
     }
-    for (const auto& e : events) profile_.apply(e, catalog_or_null());
+    const bool counting = experiment_.active(now);
+    for (const auto& e : events) {
+      profile_.apply(e, catalog_or_null());
+      if (counting) experiment_.count(e, catalog_or_null());
+    }
     profile_.enforce_retention(now);
     // The items' data, remembered with the profile (bundle_set.hpp): the next seal is whole.
     for (const auto& e : events) {
@@ -369,7 +380,12 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     for (std::size_t i = 1; i < frames.size(); ++i) {
       try {
         for (const auto& c : parse_json(frames[i], code::tampered, "a sealed profile frame", limits)) {
-          for (const auto& raw : c.at(1)) profile.apply(parse_event(raw, c.at(0)), catalog_or_null());
+          const bool counting = experiment.active(c.at(0));
+          for (const auto& raw : c.at(1)) {
+            const Event ev = parse_event(raw, c.at(0));
+            profile.apply(ev, catalog_or_null());
+            if (counting) experiment.count(ev, catalog_or_null());  // as `track` counted it
+          }
           if (c.size() > 2) experiment.record(c.at(2), c.at(0));  // recommended items
           profile.enforce_retention(c.at(0));
           later.push_back(c.at(1));
@@ -540,7 +556,8 @@ json Engine::backup_open(const Fields& f, const std::uint8_t* bytes, std::size_t
 
 json Engine::backup_document(std::int64_t now) const {
   return Obj()("format", kBackupFormat)("shop", shop_)("created_at", now)("profile_format", kProfileFormat)
-      ("profile", profile_.to_json())("objected", objected_)("consent_records", consent_.records_json());
+      ("profile", profile_.to_json())("objected", objected_)("consent_records", consent_.records_json())
+      ("experiment", experiment_.to_json());
 }
 
 json Engine::restore_document(const json& doc, std::int64_t now) {
@@ -557,8 +574,15 @@ json Engine::restore_document(const json& doc, std::int64_t now) {
   if (!raw) bf.fail("profile", "is required");
   Profile profile = Profile::from_json(*raw, profile_config_, code::bad_backup);
   if (now > 0) profile.enforce_retention(now);
+  // The copy's arm and counts are the shopper's (one shopper, one arm on every device); a
+  // copy without them (not in an experiment there, or an older engine) keeps this device's.
+  Experiment experiment = experiment_;
+  const auto x = doc.find("experiment");
+  if (x != doc.end() && x->is_object()) experiment.restore(*x, "backup.experiment", code::bad_backup);
   profile_ = std::move(profile);
   objected_ = bf.opt_bool("objected").value_or(false);
+  experiment_ = std::move(experiment);
+  if (now > 0 && personalizing()) experiment_.enter(now);  // a copy from another experiment: drawn anew
   return Obj()("restored", true)("events", profile_.event_count())
       ("created_at", bf.opt_int("created_at", 0, INT64_C(1) << 53).value_or(0))("persist", true);
 }

@@ -71,6 +71,7 @@ class Engine {
   Vault vault_;
   Insights insights_;  // the ε budget spent today is sealed with the profile
   Experiment experiment_;  // the shopper's arm and counted outcomes, sealed with the profile
+  bool experiment_option_ = false;  // configure's experiment: the bundle's META one is not used
   bool objected_ = false;  // Art. 21: profiling paused by the shopper
   // Key rotation: the data key is replaced (and the profile re-sealed) when it is older
   // than this; its creation time comes with the key (0: unknown, so rotated at next write).

@@ -39,6 +39,7 @@ void Experiment::reset() {
   control_ = false;
   drawn_at_ = reported_at_ = 0;
   shown_ = json::array();
+  counts_ = ExperimentCounts();
 }
 
 bool Experiment::active(std::int64_t now) const {
@@ -66,6 +67,7 @@ json Experiment::recommended(const json& answer, std::int64_t at) {
 }
 
 void Experiment::record(const json& ids, std::int64_t at) {
+  counts_.impressions += !ids.empty();
   for (const auto& id : ids) shown_.push_back(Arr()(id)(at));
   const json& all = shown_;
   if (all.size() > 2 * kMaxShown) {
@@ -75,22 +77,22 @@ void Experiment::record(const json& ids, std::int64_t at) {
   }
 }
 
-ExperimentOutcomes Experiment::outcomes(const Profile& profile, const Catalog* catalog, std::int64_t since) const {
+bool Experiment::attributed(const std::string& item, std::int64_t at) const {
   const double window = config_.attribution_days * kDayMs;
-  // An act at `at` on `item` counts when the item was recommended at most the window before
-  // it (both ends included), and the act is later than `since`.
-  auto attributed = [&](const std::string& item, std::int64_t at) {
-    bool yes = false;
-    for (const auto& p : shown_) {
-      const double t = p[1].get<double>();
-      yes |= at > since && p[0].get_ref<const std::string&>() == item && t <= at && at - t <= window;
-    }
-    return yes;
-  };
+  bool yes = false;
+  for (const auto& p : shown_) {
+    const double t = p[1].get<double>();
+    yes |= p[0].get_ref<const std::string&>() == item && t <= at && at - t <= window;
+  }
+  return yes;
+}
+
+ExperimentOutcomes Experiment::outcomes(const Profile& profile, const Catalog* catalog, std::int64_t since) const {
+  // An act counts when it is later than `since` (the previous report) and attributed.
   ExperimentOutcomes o;
-  for (const auto& [item, at] : profile.recent()) o.opened += attributed(item, at);
+  for (const auto& [item, at] : profile.recent()) o.opened += at > since && attributed(item, at);
   for (const auto& p : profile.purchases()) {
-    if (!attributed(p.item, p.at)) continue;
+    if (p.at <= since || !attributed(p.item, p.at)) continue;
     const Item* it = catalog ? catalog->find(p.item) : nullptr;
     o.bought += p.quantity;
     if (it && it->price > 0) o.revenue += p.quantity * it->price;
@@ -98,15 +100,28 @@ ExperimentOutcomes Experiment::outcomes(const Profile& profile, const Catalog* c
   return o;
 }
 
-json Experiment::to_json() const {
-  if (id_.empty()) return nullptr;
-  return Obj()("id", id_)("arm", arm())("drawn_at", drawn_at_)("reported_at", reported_at_)("recommended", shown_);
+void Experiment::count(const Event& e, const Catalog* catalog) {
+  const bool click = e.type == EventType::click, cart = e.type == EventType::add_to_cart, buy = e.type == EventType::purchase;
+  if (!(click || cart || buy) || !attributed(e.item, e.at)) return;
+  counts_.clicks += click;
+  counts_.carts += cart;
+  if (!buy) return;
+  counts_.purchases += e.quantity;
+  const Item* it = catalog ? catalog->find(e.item) : nullptr;
+  if (it && it->price > 0) counts_.revenue += e.quantity * it->price;
 }
 
-void Experiment::restore(const json& doc) {
+json Experiment::to_json() const {
+  if (id_.empty()) return nullptr;
+  return Obj()("id", id_)("arm", arm())("drawn_at", drawn_at_)("reported_at", reported_at_)("recommended", shown_)
+      ("counts", Obj()("impressions", counts_.impressions)("clicks", counts_.clicks)("carts", counts_.carts)
+          ("purchases", counts_.purchases)("revenue", counts_.revenue));
+}
+
+void Experiment::restore(const json& doc, const char* where, const char* code) {
   reset();
   if (!doc.is_object()) return;  // sealed without an experiment
-  const Fields f(doc, "sealed profile.experiment", code::tampered);
+  const Fields f(doc, where, code);
   const std::string id = f.str("id", 64);
   const bool control = f.str("arm", 16) == "control";
   const json* shown = f.opt_array("recommended");
@@ -118,6 +133,11 @@ void Experiment::restore(const json& doc) {
   drawn_at_ = f.num("drawn_at");
   reported_at_ = f.num("reported_at");
   shown_ = *shown;
+  // Sealed before the counts existed: none counted yet.
+  if (const json* c = f.opt_object("counts")) {
+    const Fields cf(*c, std::string(where) + ".counts", code);
+    counts_ = {cf.num("impressions"), cf.num("clicks"), cf.num("carts"), cf.num("purchases"), cf.num("revenue")};
+  }
 }
 
 }  // namespace emma

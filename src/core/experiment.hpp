@@ -12,6 +12,7 @@
 #include <string>
 
 #include "catalog.hpp"
+#include "error.hpp"
 #include "insights.hpp"
 #include "json_input.hpp"
 #include "profile.hpp"
@@ -32,6 +33,14 @@ struct ExperimentConfig {
 // before: opened (viewed or clicked), bought (quantity) and the revenue at catalog prices.
 struct ExperimentOutcomes {
   double opened = 0, bought = 0, revenue = 0;
+};
+
+// What the shopper did with what the experiment recommended, counted as it happens, for the
+// arm the shopper is in (the shopper's own, on the device; never reported as counts): slots
+// answered with items, clicks on and adds to the cart of an item recommended within the
+// window before, and purchases of one (quantity, revenue at catalog prices).
+struct ExperimentCounts {
+  double impressions = 0, clicks = 0, carts = 0, purchases = 0, revenue = 0;
 };
 
 class Experiment {
@@ -56,13 +65,17 @@ class Experiment {
   json recommended(const json& answer, std::int64_t at);
   void record(const json& ids, std::int64_t at);
   ExperimentOutcomes outcomes(const Profile& profile, const Catalog* catalog, std::int64_t since) const;
+  // A tracked event (live, or replayed from the sealed frames): counted when attributed.
+  void count(const Event& e, const Catalog* catalog);
+  const ExperimentCounts& counts() const { return counts_; }
   // The report's bits cover the time since the previous report.
   double reported_at() const { return reported_at_; }
   void reported(std::int64_t now) { reported_at_ = static_cast<double>(now); }
 
   // Sealed with the profile (null: not in an experiment).
   json to_json() const;
-  void restore(const json& doc);  // from the sealed profile (TAMPERED when malformed)
+  // From the sealed profile (TAMPERED when malformed), or a backup or sync copy (`where`, `code`).
+  void restore(const json& doc, const char* where = "sealed profile.experiment", const char* code = code::tampered);
   void reset();
 
  private:
@@ -72,6 +85,9 @@ class Experiment {
   bool control_ = false;
   double drawn_at_ = 0, reported_at_ = 0;
   json shown_ = json::array();  // [[item, ms], ...], oldest first
+  ExperimentCounts counts_;
+  // Recommended at most the window before `at` (both ends included).
+  bool attributed(const std::string& item, std::int64_t at) const;
 };
 
 }  // namespace emma

@@ -19,6 +19,8 @@
 #include "core/bundle.hpp"
 #include "core/content_similarity.hpp"
 #include "core/error.hpp"
+#include "core/experiment.hpp"
+#include "core/json_input.hpp"
 #include "core/model_builder.hpp"
 #include "core/offers.hpp"
 #include "aggregates.hpp"
@@ -50,6 +52,7 @@ int usage() {
       "  emma-model diff <old.bundle> <new.bundle> [--json]   (items, pairs, popularity: what changed)\n"
       "build and pack: --similar N content neighbours per item for `similar` (default 8, 0: none)\n"
       "build and pack: --offers <offers.json|offers.csv> adds the shop's promotions (docs/bundle-tool.md)\n"
+      "build and pack: --experiment <experiment.json> puts the shop's A/B experiment into META (docs/insights.md)\n"
       "build and pack: --hashed-name writes <name>.<content hash>.bundle beside --out and a manifest\n"
       "<name>.manifest.json naming it (immutable caching); the same input gives the same bytes.\n"
       "Catalog files, recognised from their content (--catalog-format json|jsonl|csv|google|google-tsv|shopify|\n"
@@ -201,6 +204,7 @@ struct ImportOptions {
   bool hashed_name = false;
   std::uint32_t similar = 8;  // content neighbours per item (--similar; 0: none)
   std::string offers;  // --offers: the shop's promotions, into the bundle's OFFR section
+  std::string experiment;  // --experiment: the shop's A/B experiment, into META (docs/insights.md)
 };
 
 // Content neighbours for `similar` (the SIMS section): progress on a terminal, the cost
@@ -228,6 +232,19 @@ json add_content_neighbours(const std::vector<emma::ItemInput>& items, emma::Mod
 }
 
 // The bundle with the shop's offers when --offers names them.
+// META's "experiment": checked here by the engine's own rules (the page checks it again
+// against its insights ε, which only the page knows: here any ε below 1000 passes).
+json with_experiment(json meta, const ImportOptions& io) {
+  if (io.experiment.empty()) return meta;
+  std::ifstream in(io.experiment, std::ios::binary);
+  if (!in) throw emma::Error(emma::code::bad_request, "--experiment: cannot read " + io.experiment);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const json x = emma::parse_json(text, emma::code::bad_request, io.experiment.c_str());
+  emma::Experiment().configure(emma::Fields(x, io.experiment, emma::code::bad_request), 1000);
+  meta["experiment"] = x;
+  return meta;
+}
+
 std::vector<std::uint8_t> offered(std::vector<std::uint8_t> bytes, const ImportOptions& io) {
   if (io.offers.empty()) return bytes;
   const json offers = emma_tools::read_offers_file(io.offers);
@@ -336,7 +353,7 @@ int build(const std::vector<std::string>& orders, const std::string& catalog_pat
   const auto& st = builder.stats();
   json meta = {{"tool", "emma-model"}, {"k", opt.k}, {"until_ms", opt.until}, {"max_neighbours", opt.max_neighbours},
                {"max_basket", opt.max_basket}, {"similar", io.similar}, {"stats", st.to_json()}};
-  const auto bytes = offered(emma::write_bundle(items, model, meta), io);
+  const auto bytes = offered(emma::write_bundle(items, model, with_experiment(meta, io)), io);
   const std::string written = publish(out_path, bytes, io.hashed_name, items.size());
   const double secs = seconds_since(t0);
   json summary = {{"items", items.size()}, {"rows", read.rows}, {"rows_used", st.lines_used}, {"baskets", st.baskets},
@@ -439,7 +456,7 @@ int build_from_aggregates(const std::string& dir, const std::string& catalog_pat
   const auto& o = agg.options;
   const json meta = {{"tool", "emma-model"}, {"k", o.k}, {"until_ms", o.until}, {"max_neighbours", o.max_neighbours},
                      {"max_basket", o.max_basket}, {"similar", io.similar}, {"stats", agg.stats.to_json()}};
-  const auto bytes = offered(emma::write_bundle(items, agg.model, meta), io);
+  const auto bytes = offered(emma::write_bundle(items, agg.model, with_experiment(meta, io)), io);
   const std::string written = publish(out_path, bytes, io.hashed_name, items.size());
   std::fprintf(stderr, "emma-model: %zu items, counts from %s (%llu baskets, %llu pairs kept), %zu bytes written to %s\n", items.size(),
                agg.engine.c_str(), static_cast<unsigned long long>(agg.stats.baskets), static_cast<unsigned long long>(agg.stats.pairs_kept),
@@ -488,7 +505,7 @@ int pack(const std::string& catalog_path, const std::string& out_path, const Imp
   model.popularity.emplace_back();
   for (const auto& it : items) model.popularity.back().push_back(static_cast<float>(it.popularity));
   add_content_neighbours(items, model, io);
-  const auto bytes = offered(emma::write_bundle(items, model, json{{"tool", "emma-model pack"}, {"similar", io.similar}}), io);
+  const auto bytes = offered(emma::write_bundle(items, model, with_experiment(json{{"tool", "emma-model pack"}, {"similar", io.similar}}, io)), io);
   const std::string written = publish(out_path, bytes, io.hashed_name, items.size());
   std::fprintf(stderr, "emma-model: %zu items, %zu bytes written to %s\n", items.size(), bytes.size(), written.c_str());
   return 0;
@@ -543,6 +560,7 @@ int main(int argc, char** argv) {
       else if (a == "--shard-items") so.shard_items = number("--shard-items", value(), 1, 10'000'000);
       else if (a == "--head-items") so.head_items = number("--head-items", value(), 0, 10'000'000);
       else if (a == "--head-per-category") so.head_per_category = number("--head-per-category", value(), 1, 10'000);
+      else if (a == "--experiment") io.experiment = value();
       else if (cmd == "diff" && a.rfind("--", 0) != 0) positional.push_back(a);
       else return usage();
     }

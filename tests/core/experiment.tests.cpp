@@ -3,7 +3,9 @@
 // answered without the profile, outcomes attributed within the window (both edges), the
 // report's ε inside the daily budget, and withdrawal ending the experiment with what it kept.
 #include <cmath>
+#include <memory>
 
+#include "core/bundle.hpp"
 #include "core/experiment.hpp"
 #include "test_engine.hpp"
 
@@ -243,6 +245,41 @@ TEST_CASE("recommended items survive a reload through the appended frames; a pur
   CHECK(bought_bits("37370") <= 10);  // not recommended (not in the top 2 trending of the small catalog)
 }
 
+TEST_CASE("outcomes are counted apart: impressions, clicks, carts, purchases with revenue; a reload keeps them", "[experiment][counts]") {
+  std::vector<std::uint8_t> sealed;
+  json counts;
+  {
+    emma::Engine e;
+    load_with(e, experiment(0.5));
+    grant(e);
+    act(e, {{"type", "view"}, {"item", "22423"}}, kNow);
+    sealed = seal(e);  // a snapshot; what follows is replayed from appended frames
+    const json req = {{"scenario", "trending"}, {"limit", 2}};
+    const auto ids = ids_of(call(e, {{"op", "recommend"}, {"request", req}, {"now", kNow + 1}}));
+    REQUIRE(ids.size() == 2);
+    call(e, {{"op", "recommend"}, {"request", req}, {"now", kNow + 2}});
+    act(e, {{"type", "click"}, {"item", ids[0]}}, kNow + 3);
+    act(e, {{"type", "view"}, {"item", ids[0]}}, kNow + 3);                                  // a view is not a click
+    act(e, {{"type", "add_to_cart"}, {"item", ids[1]}, {"quantity", 2}}, kNow + 4);
+    act(e, {{"type", "purchase"}, {"item", ids[1]}, {"quantity", 3}}, kNow + 5);             // 3 x 2.50
+    act(e, {{"type", "purchase"}, {"item", ids[0]}}, kNow + 2 + 7 * kDay);                   // the window's last ms
+    act(e, {{"type", "purchase"}, {"item", ids[0]}}, kNow + 2 + 7 * kDay + 1);               // 1 ms too late
+    act(e, {{"type", "click"}, {"item", "37370"}}, kNow + 6);                                // never recommended
+    act(e, {{"type", "purchase"}, {"item", "37370"}}, kNow + 6);
+    counts = exported(e).at("counts");
+    CHECK(counts == json{{"impressions", 2}, {"clicks", 1}, {"carts", 1}, {"purchases", 4}, {"revenue", 10}});
+    REQUIRE(call(e, {{"op", "vault.set_key"}, {"key_id", "k1"}}, kKey).ok());
+    const auto a = call(e, {{"op", "profile.seal"}, {"now", kNow + 8 * kDay}});
+    REQUIRE(a.bytes.size() > sealed.size());  // appended frames, not a new snapshot
+    sealed = a.bytes;
+  }
+  emma::Engine e;
+  load_with(e, experiment(0.5));
+  REQUIRE(reopen(e, sealed, kNow + 8 * kDay).ok());
+  CHECK(exported(e, kNow + 8 * kDay).at("counts") == counts);
+  // Withdrawal erases them with the arm (the test below); a control shopper counts alike.
+}
+
 TEST_CASE("the experiment's bits are paid from the report's ε: never more than the day allows", "[experiment][budget]") {
   emma::Engine e;
   load_with(e, experiment(0.5), {{"epsilon", 2}, {"daily_epsilon", 4}});
@@ -348,4 +385,85 @@ TEST_CASE("experiment configuration is validated, naming the field", "[experimen
   x = experiment(0.1);
   x.erase("id");
   bad(x, "experiment.id");
+}
+
+TEST_CASE("a backup and a sync copy carry the arm and the counts to another device", "[experiment][backup][sync]") {
+  // The first device draws control (share ~1), the second personalized (share ~0) for the
+  // same experiment id: what the second holds after taking in a copy is the first's.
+  emma::Engine a;
+  load_with(a, experiment(0.9999999));
+  grant(a);
+  REQUIRE(call(a, {{"op", "consent.grant"}, {"purpose", "sync"}, {"version", "1"}, {"text", "Sync"}, {"source", "api"}, {"now", kNow}}).ok());
+  const auto ids = ids_of(call(a, {{"op", "recommend"}, {"request", {{"scenario", "trending"}, {"limit", 2}}}, {"now", kNow + 1}}));
+  act(a, {{"type", "click"}, {"item", ids[0]}}, kNow + 2);
+  const json mine = exported(a);
+  REQUIRE(mine.at("arm") == "control");
+  REQUIRE(mine.at("counts").at("clicks") == 1);
+  auto second = [] {
+    auto b = std::make_unique<emma::Engine>();
+    load_with(*b, experiment(0.0000001));
+    grant(*b);
+    REQUIRE(call(*b, {{"op", "consent.grant"}, {"purpose", "sync"}, {"version", "1"}, {"text", "Sync"}, {"source", "api"}, {"now", kNow}}).ok());
+    REQUIRE(exported(*b).at("arm") == "personalized");
+    return b;
+  };
+  SECTION("a backup") {
+    const json fast = {{"opslimit", 2}, {"memlimit_kib", 19 * 1024}};
+    const auto bk = call(a, {{"op", "backup.seal"}, {"passphrase", "correct horse battery"}, {"kdf", fast}, {"now", kNow + 3}});
+    REQUIRE(bk.ok());
+    auto b = second();
+    REQUIRE(call(*b, {{"op", "backup.open"}, {"passphrase", "correct horse battery"}, {"now", kNow + 4}}, bk.bytes).ok());
+    CHECK(exported(*b) == mine);
+  }
+  SECTION("a sync copy") {
+    const auto on = call(a, {{"op", "sync.enable"}, {"passphrase", "correct horse battery"}, {"now", kNow + 3}});
+    REQUIRE(on.ok());
+    const auto copy = call(a, {{"op", "sync.seal"}, {"now", kNow + 4}});
+    REQUIRE(copy.ok());
+    auto b = second();
+    REQUIRE(call(*b, {{"op", "sync.join"}, {"handle", on.result().at("handle")}, {"passphrase", "correct horse battery"},
+                      {"now", kNow + 5}}, copy.bytes).ok());
+    CHECK(exported(*b) == mine);
+  }
+}
+
+TEST_CASE("the experiment may come with the bundle's META; the configure option overrides it", "[experiment][bundle]") {
+  auto bundle_with = [](const json& meta) {
+    std::vector<emma::ItemInput> items(2);
+    items[0].id = "a1";
+    items[0].title = "A";
+    items[1].id = "b1";
+    items[1].title = "B";
+    emma::ModelInput m;
+    m.windows = {{"30d", 30}};
+    m.popularity = {{2, 1}};
+    return emma::write_bundle(items, m, meta);
+  };
+  const auto with_meta = bundle_with({{"tool", "emma-model"}, {"experiment", experiment(0.5, "from-bundle")}});
+  {
+    emma::Engine e;
+    REQUIRE(call(e, {{"op", "configure"}, {"shop", "test-shop"}}).ok());
+    REQUIRE(call(e, {{"op", "bundle.load"}}, with_meta).ok());
+    grant(e);
+    CHECK(exported(e).at("id") == "from-bundle");
+  }
+  {
+    emma::Engine e;
+    REQUIRE(call(e, {{"op", "configure"}, {"shop", "test-shop"}, {"experiment", experiment(0.5, "from-page")}}).ok());
+    REQUIRE(call(e, {{"op", "bundle.load"}}, with_meta).ok());
+    grant(e);
+    CHECK(exported(e).at("id") == "from-page");
+  }
+  {
+    // A bad one is the bundle's error, naming the field; the bundle loaded before stays.
+    emma::Engine e;
+    REQUIRE(call(e, {{"op", "configure"}, {"shop", "test-shop"}}).ok());
+    REQUIRE(call(e, {{"op", "bundle.load"}}, bundle_with(json::object())).ok());
+    const auto bad = call(e, {{"op", "bundle.load"}}, bundle_with({{"experiment", experiment(1.5, "x")}}));
+    CHECK(bad.code() == "BAD_BUNDLE");
+    CHECK(bad.message().find("bundle META.experiment.control") != std::string::npos);
+    CHECK(call(e, {{"op", "recommend"}, {"request", {{"scenario", "trending"}, {"limit", 2}}}, {"now", kNow}}).ok());
+    grant(e);
+    CHECK(exported(e).is_null());
+  }
 }

@@ -82,6 +82,11 @@ for (const engine of ENGINES) test(`${engine}: a control shopper gets non-person
   // The privacy centre says which arm this browser was drawn into.
   await pg.click('#privacy');
   await pg.waitForSelector('[data-emma-arm="control"]');
+  // ... and what was counted for it (slots shown, clicks, carts, purchases, revenue): the export's counts.
+  const { counts } = (await emmaCall(pg, 'profile.export')).experiment;
+  assert.ok(counts.impressions >= 2, `slots answered while in the experiment: ${JSON.stringify(counts)}`);
+  const [tally] = await pg.$$eval('[data-emma-counts]', (els) => els.map((e) => e.textContent));
+  assert.match(tally, new RegExp(`: ${counts.impressions}, .*: ${counts.clicks}, .*: ${counts.carts}, .*: ${counts.purchases}, .*: ${counts.revenue}$`));
 
   // Without insights nothing is sent.
   await sleep(600);

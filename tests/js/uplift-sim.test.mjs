@@ -14,13 +14,17 @@ import { simulate, shoppersNeeded, powerAt } from '../../src/tools/bench/uplift-
 
 test('uplift simulation: shape, arms in proportion, estimates around the true difference', async (t) => {
   const shoppers = 1500;
-  const r = await simulate({ shoppers, seeds: 3, base: 0.2, uplift: 1, control: 0.5, epsilon: 8 });
+  // Two workers, as the full run: each its own engine and collector stores; the runs come back in seed order.
+  const r = await simulate({ shoppers, seeds: 3, base: 0.2, uplift: 1, control: 0.5, epsilon: 8, workers: 2 });
   t.diagnostic(`${r.seconds.toFixed(1)} s (engine ${r.engine_seconds.toFixed(1)} s); mean estimate ${r.mean_estimate.toFixed(4)} vs ${r.true_difference}; ` +
     `coverage ${r.coverage}, null significant ${r.null_significant_rate}, power ${r.power_observed} (predicted ${r.power_predicted.toFixed(3)})`);
   for (const key of ['shoppers', 'seeds', 'coverage', 'null_significant_rate']) assert.equal(typeof r[key], 'number', key);
   assert.equal(r.shoppers, shoppers);
   assert.equal(r.seeds, 3);
   assert.equal(r.runs.length, 6);
+  assert.equal(r.workers, 2);
+  assert.deepEqual(r.runs.map((x) => `${x.seed} ${x.scenario}`), ['1 effect', '1 null', '2 effect', '2 null', '3 effect', '3 null']);
+  assert.ok(r.coverage_interval[0] <= r.coverage && r.coverage <= r.coverage_interval[1]);
   for (const run of r.runs) {
     const n = run.arms.reduce((s, a) => s + a.reports, 0);
     assert.equal(n, shoppers, `seed ${run.seed} ${run.scenario}: every report arrived`);

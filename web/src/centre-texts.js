@@ -35,6 +35,7 @@ const TEXTS = {
     armControl: 'This browser was drawn at random for the comparison group: it sees what is popular, not personalised recommendations, while the experiment runs.',
     armPersonalized: 'This browser was drawn at random to see personalised recommendations in the shop\'s experiment.',
     counted: 'Kept in this browser only: which products were recommended when, to see whether you opened or bought one soon after. Sent only with insights, as two noised yes/no answers; erased with your profile',
+    tally: { impressions: 'Recommendations shown', clicks: 'clicked', carts: 'added to cart', purchases: 'bought', revenue: 'revenue' },
   },
   de: {
     centreTitle: 'Datenschutz-Center',
@@ -69,6 +70,7 @@ const TEXTS = {
     armControl: 'Dieser Browser wurde zufällig der Vergleichsgruppe zugelost: Solange das Experiment läuft, sieht er Beliebtes statt personalisierter Empfehlungen.',
     armPersonalized: 'Dieser Browser wurde im Experiment des Shops zufällig den personalisierten Empfehlungen zugelost.',
     counted: 'Nur in diesem Browser: welche Produkte wann empfohlen wurden, um zu sehen, ob Sie eines bald danach geöffnet oder gekauft haben. Gesendet nur mit „Insights“, als zwei verrauschte Ja/Nein-Antworten; gelöscht mit Ihrem Profil',
+    tally: { impressions: 'Empfehlungen gezeigt', clicks: 'angeklickt', carts: 'in den Warenkorb', purchases: 'gekauft', revenue: 'Umsatz' },
   },
 };
 

@@ -81,7 +81,9 @@ async function render(ctx) {
   const x = data.experiment;
   if (x) {
     body.push(section(t.experiment, h('p', { 'data-emma-arm': x.arm }, `${x.arm === 'control' ? t.armControl : t.armPersonalized} (${x.id}: ${x.arm})`),
-      h('p', {}, `${t.counted} (${x.recommended.length})`)));
+      h('p', {}, `${t.counted} (${x.recommended.length})`),
+      // What was counted of them, on this device only (src/core/experiment.hpp ExperimentCounts).
+      h('p', { 'data-emma-counts': '' }, Object.entries(t.tally).map(([k, label]) => `${label}: ${x.counts?.[k] ?? 0}`).join(', '))));
   }
 
   const shown = [...ctx.shown.values()].flatMap((r) => r.items);

@@ -10,17 +10,20 @@
 //   - "null": both arms buy with `base`: how often does the collector call a difference
 //     significant (the false-positive rate, 5% for a sound test)?
 //
-//   npm run sim:uplift [-- --shoppers 20000 --seeds 100 --base 0.1 --uplift 0.5 --control 0.5 --epsilon 2 --json]
+//   npm run sim:uplift [-- --shoppers 20000 --seeds 100 --base 0.1 --uplift 0.5 --control 0.5 --epsilon 2 --workers 2 --json --runs FILE]
+//   node src/tools/bench/uplift-sim.mjs --summarize FILE [--shoppers N …]   (the figures of a --runs file)
 //
 // What is left out, and why it does not matter here: storage and sealing (the sim keeps each
 // shopper in one engine session: nothing is reloaded; reloads are tested in Catch2 and the
 // browser), HTTP (the collector's handler only parses the body before validateBatch), and
 // the report's random 5–60 s delay (a browser matter).
-import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { readFile, writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Boundary } from '../../../js-bindings/src/boundary.js';
 import { validateBatch, LIMITS } from '../../../demo/server/insights-collector.mjs';
 import { InsightsStore } from '../../../demo/server/insights-store.mjs';
@@ -88,9 +91,80 @@ function normalQuantile(p) {
   return (lo + hi) / 2;
 }
 
+// Seeds run on `workers` worker threads (one engine and one collector store each), seed i on
+// worker i mod workers; the runs come back in seed order whatever the number of workers.
 export async function simulate({ shoppers = 20000, seeds = 100, firstSeed = 1, base = 0.1, uplift = 0.5, clickBase = 0.3,
-  control = 0.5, epsilon = 2, log = () => {} } = {}) {
+  control = 0.5, epsilon = 2, workers = 1, log = () => {}, onRuns = () => {} } = {}) {
   const started = Date.now();
+  const opts = { shoppers, base, uplift, clickBase, control, epsilon };
+  const all = Array.from({ length: seeds }, (_, i) => firstSeed + i);
+  const n = Math.max(1, Math.min(workers, seeds));
+  const parts = Array.from({ length: n }, (_, w) => all.filter((_, i) => i % n === w));
+  let done = 0;
+  const progress = (seedRuns) => {
+    onRuns(seedRuns);
+    done++;
+    if (done % 10 === 0) log(`${done} seeds, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  };
+  const results = n === 1
+    ? [await runSeeds({ ...opts, seeds: parts[0], onSeed: (seed, seedRuns) => progress(seedRuns) })]
+    : await Promise.all(parts.map((part) => new Promise((resolve, reject) => {
+      const w = new Worker(new URL(import.meta.url), { workerData: { ...opts, seeds: part } });
+      let result;
+      w.on('message', (m) => { if (m.seed) progress(m.runs); else result = m; });
+      w.on('error', reject);
+      w.on('exit', (code) => (result ? resolve(result) : reject(new Error(`uplift worker exited with ${code} and no result`))));
+    })));
+  const runs = results.flatMap((r) => r.runs).sort((x, y) => x.seed - y.seed || (x.scenario < y.scenario ? -1 : 1));
+  return {
+    ...summarize(runs, { shoppers, base, uplift, control, epsilon }), workers: n,
+    seconds: (Date.now() - started) / 1000,
+    engine_seconds: results.reduce((s, r) => s + r.engineMs, 0) / 1000,
+    collector_seconds: results.reduce((s, r) => s + r.collectorMs, 0) / 1000,
+    ms_per_shopper: results.reduce((s, r) => s + r.engineMs, 0) / (seeds * 2 * shoppers),
+    runs,
+  };
+}
+
+// The figures over the runs of the seeds with both experiments done (also of a `--runs` file
+// of a run stopped early: `--summarize FILE`).
+export function summarize(all, { shoppers, base = 0.1, uplift = 0.5, control = 0.5, epsilon = 2 }) {
+  const done = new Set(all.filter((r) => r.scenario === 'effect').map((r) => r.seed));
+  const runs = all.filter((r) => done.has(r.seed) && all.some((x) => x.seed === r.seed && x.scenario === 'null'));
+  const effect = runs.filter((r) => r.scenario === 'effect');
+  const nul = runs.filter((r) => r.scenario === 'null');
+  const bitEpsilon = epsilon / 4;  // the default split: half the report's ε for two outcome bits
+  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  // The coverage's own 95% interval over the seeds (Wilson: sound at 100 runs near 0.95).
+  const wilson = (k, m) => {
+    const z2 = Z95 * Z95;
+    const c = (k + z2 / 2) / (m + z2);
+    const h = (Z95 * Math.sqrt((k * (m - k)) / m + z2 / 4)) / (m + z2);
+    return [c - h, c + h];
+  };
+  const nullEstimates = nul.map((r) => r.estimate);
+  const nullMean = mean(nullEstimates);
+  return {
+    shoppers, seeds: effect.length, epsilon, outcome_bit_epsilon: bitEpsilon, base, uplift, control_share: control,
+    coverage: effect.filter((r) => r.covered).length / effect.length,
+    coverage_interval: wilson(effect.filter((r) => r.covered).length, effect.length),
+    null_significant_rate: nul.filter((r) => r.significant).length / nul.length,
+    null_coverage: nul.filter((r) => r.covered).length / nul.length,
+    // The null estimates' sign and mean (with its standard error): a biased engine or estimator leans one way.
+    null_mean_estimate: nullMean, null_positive: nullEstimates.filter((x) => x > 0).length,
+    null_mean_se: Math.sqrt(nullEstimates.reduce((a, x) => a + (x - nullMean) ** 2, 0) / (nullEstimates.length - 1) / nullEstimates.length),
+    power_observed: effect.filter((r) => r.significant).length / effect.length,
+    power_predicted: powerAt({ n: shoppers, p0: base, p1: base * (1 + uplift), bitEpsilon, control }),
+    mean_estimate: mean(effect.map((r) => r.estimate)), true_difference: base * uplift,
+    mean_half_width: mean(effect.map((r) => (r.high - r.low) / 2)),
+  };
+}
+
+// One worker's seeds: one engine (a fresh session per shopper: `erase`, no new instance) and
+// one collector store per seed (a new SQLite file: the estimate reads only that seed's
+// reports, as the collector reads one experiment; one store for all seeds made every read
+// scan all earlier seeds).
+async function runSeeds({ shoppers, seeds, base, uplift, clickBase, control, epsilon, onSeed = () => {} }) {
   const bundle = new Uint8Array(await readFile(path.join(root, 'build/demo/shop.bundle')));
   const catalog = JSON.parse(await readFile(path.join(root, 'demo/catalog.json'), 'utf8'));
   const ids = catalog.items.map((i) => i.id);
@@ -108,20 +182,19 @@ export async function simulate({ shoppers = 20000, seeds = 100, firstSeed = 1, b
   const domains = new Map([[domain.id, { id: domain.id, categories: domain.categories, segments: domain.segments }]]);
 
   const dir = await mkdtemp(path.join(os.tmpdir(), 'emma-uplift-sim-'));
-  const store = new InsightsStore(path.join(dir, 'insights.sqlite'));
-  store.addDomain(domain);
   const grant = { version: 'sim', text: 'sim', source: 'api' };
   const runs = [];
   let engineMs = 0;
   let collectorMs = 0;
   try {
-    for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
+    for (const seed of seeds) {
+      const t0 = Date.now();
+      const made = [];
       for (const scenario of ['effect', 'null']) {
         const rand = mulberry32(seed * 2 + (scenario === 'null' ? 1 : 0));
         const id = `sim-${seed}-${scenario}`;
         const p = { control: base, personalized: scenario === 'null' ? base : base * (1 + uplift) };
         const c = { control: clickBase, personalized: scenario === 'null' ? clickBase : clickBase * (1 + uplift) };
-        const t0 = Date.now();
         // One engine for all shoppers: configure starts an empty session (profile, consent
         // and experiment state), like a new browser; the bundle stays loaded.
         configure(id);
@@ -131,7 +204,6 @@ export async function simulate({ shoppers = 20000, seeds = 100, firstSeed = 1, b
           // Each step a little later than the one before (a purchase the same millisecond as
           // the draw or a report is not "after" it), all within the day.
           clock = now + s * 20;
-          const later = (msg) => { clock += 1; return call(msg); };
           call({ op: 'erase' });
           call({ op: 'consent.grant', purpose: 'personalization', ...grant });
           call({ op: 'consent.grant', purpose: 'insights', ...grant });
@@ -144,51 +216,66 @@ export async function simulate({ shoppers = 20000, seeds = 100, firstSeed = 1, b
           // would add a fifth of the run time).
           const arm = personalized ? 'personalized' : 'control';
           // The shopper's behaviour depends on the arm the engine drew, and on nothing else.
-          if (items.length && rand() < c[arm]) later({ op: 'track', event: { type: 'click', item: items[0].id } });
-          if (items.length && rand() < p[arm]) later({ op: 'track', event: { type: 'purchase', item: items[Math.floor(rand() * items.length)].id, quantity: 1 } });
-          const r = later({ op: 'insights.report', max: 1 }).reports;
+          // The click and the purchase, each a millisecond later than the step before, go in
+          // one `track` call (a batch of events with their times), as a page sends a queue.
+          const events = [];
+          if (items.length && rand() < c[arm]) events.push({ type: 'click', item: items[0].id, at: clock + 1 + events.length });
+          if (items.length && rand() < p[arm]) {
+            events.push({ type: 'purchase', item: items[Math.floor(rand() * items.length)].id, quantity: 1, at: clock + 1 + events.length });
+          }
+          if (events.length) {
+            clock += events.length;
+            call({ op: 'track', events });
+          }
+          clock += 1;
+          const r = call({ op: 'insights.report', max: 1 }).reports;
           if (r.length !== 1) throw new Error(`seed ${seed}, shopper ${s}: ${r.length} reports`);
           reports.push(r[0]);
         }
-        const t1 = Date.now();
-        // The collector's validation, 16 reports per batch as over HTTP, then one transaction.
+        made.push({ scenario, id, p, reports });
+      }
+      const t1 = Date.now();
+      // The collector's validation, 16 reports per batch as over HTTP, then one transaction
+      // for the seed's reports, in a store of its own.
+      const store = new InsightsStore(path.join(dir, `seed-${seed}.sqlite`));
+      try {
+        store.addDomain(domain);
         const valid = [];
-        for (let i = 0; i < reports.length; i += LIMITS.reportsPerBatch) {
-          valid.push(...validateBatch({ reports: reports.slice(i, i + LIMITS.reportsPerBatch) }, domains, today));
+        for (const { reports } of made) {
+          for (let i = 0; i < reports.length; i += LIMITS.reportsPerBatch) {
+            valid.push(...validateBatch({ reports: reports.slice(i, i + LIMITS.reportsPerBatch) }, domains, today));
+          }
         }
         store.append(valid);
-        const est = estimateExperiments(store.outcomeSums(domain.id, { from: day, to: day }).filter((g) => g.experiment === id), { k: 50 })[0];
-        const up = est.uplift.find((u) => u.metric === 'bought');
-        const truth = p.personalized - p.control;
-        runs.push({ seed, scenario, truth, estimate: up.difference.estimate, low: up.difference.low, high: up.difference.high,
-          covered: truth >= up.difference.low && truth <= up.difference.high, significant: up.significant,
-          ratio: up.ratio, arms: est.arms.map((a) => ({ arm: a.arm, reports: a.reports, bought: a.bought.rate })) });
-        collectorMs += Date.now() - t1;
-        engineMs += t1 - t0;
+        const sums = store.outcomeSums(domain.id, { from: day, to: day });
+        for (const { scenario, id, p } of made) {
+          const est = estimateExperiments(sums.filter((g) => g.experiment === id), { k: 50 })[0];
+          const up = est.uplift.find((u) => u.metric === 'bought');
+          const truth = p.personalized - p.control;
+          runs.push({ seed, scenario, truth, estimate: up.difference.estimate, low: up.difference.low, high: up.difference.high,
+            covered: truth >= up.difference.low && truth <= up.difference.high, significant: up.significant,
+            ratio: up.ratio, arms: est.arms.map((a) => ({ arm: a.arm, reports: a.reports, bought: a.bought.rate })) });
+        }
+      } finally {
+        store.close();
+        await rm(path.join(dir, `seed-${seed}.sqlite`), { force: true });
+        await rm(path.join(dir, `seed-${seed}.sqlite-wal`), { force: true });
+        await rm(path.join(dir, `seed-${seed}.sqlite-shm`), { force: true });
       }
-      if ((seed - firstSeed) % 10 === 9) log(`${seed - firstSeed + 1} seeds, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+      collectorMs += Date.now() - t1;
+      engineMs += t1 - t0;
+      onSeed(seed, runs.slice(-2));
     }
   } finally {
-    store.close();
     await rm(dir, { recursive: true, force: true });
     engine.destroy?.();
   }
-  const effect = runs.filter((r) => r.scenario === 'effect');
-  const nul = runs.filter((r) => r.scenario === 'null');
-  const bitEpsilon = epsilon / 4;  // the default split: half the report's ε for two outcome bits
-  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  return {
-    shoppers, seeds, epsilon, outcome_bit_epsilon: bitEpsilon, base, uplift, control_share: control,
-    coverage: effect.filter((r) => r.covered).length / effect.length,
-    null_significant_rate: nul.filter((r) => r.significant).length / nul.length,
-    null_coverage: nul.filter((r) => r.covered).length / nul.length,
-    power_observed: effect.filter((r) => r.significant).length / effect.length,
-    power_predicted: powerAt({ n: shoppers, p0: base, p1: base * (1 + uplift), bitEpsilon, control }),
-    mean_estimate: mean(effect.map((r) => r.estimate)), true_difference: base * uplift,
-    mean_half_width: mean(effect.map((r) => (r.high - r.low) / 2)),
-    seconds: (Date.now() - started) / 1000, engine_seconds: engineMs / 1000, collector_seconds: collectorMs / 1000,
-    runs,
-  };
+  return { runs, engineMs, collectorMs };
+}
+
+if (!isMainThread && workerData?.seeds) {
+  const result = await runSeeds({ ...workerData, onSeed: (seed, runs) => parentPort.postMessage({ seed, runs }) });
+  parentPort.postMessage(result);
 }
 
 // The smallest relative uplift a shop of n consenting shoppers detects with 80% power.
@@ -216,14 +303,27 @@ export function powerTable() {
   return rows;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+if (isMainThread && process.argv[1] === fileURLToPath(import.meta.url)) {
   const arg = (name, def) => {
     const i = process.argv.indexOf(`--${name}`);
     return i > 0 ? Number(process.argv[i + 1]) : def;
   };
-  const r = await simulate({ shoppers: arg('shoppers', 20000), seeds: arg('seeds', 100), firstSeed: arg('seed', 1),
+  // --runs FILE: every run's estimate and interval as a line, written as each seed ends (a
+  // long run stopped early keeps what it did).
+  const runsAt = process.argv.indexOf('--runs');
+  const runsFile = runsAt > 0 ? process.argv[runsAt + 1] : null;
+  if (runsFile) await writeFile(runsFile, '');
+  // --summarize FILE: the figures of a `--runs` file (a run stopped early), as the last line.
+  const sumAt = process.argv.indexOf('--summarize');
+  if (sumAt > 0) {
+    const lines = readFileSync(process.argv[sumAt + 1], 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    console.log(JSON.stringify({ ...summarize(lines, { shoppers: arg('shoppers', 20000), base: arg('base', 0.1), uplift: arg('uplift', 0.5),
+      control: arg('control', 0.5), epsilon: arg('epsilon', 2) }), from_runs: process.argv[sumAt + 1] }));
+    process.exit(0);
+  }
+  const r = await simulate({ onRuns: (runs) => runsFile && appendFileSync(runsFile, runs.map((x) => `${JSON.stringify(x)}\n`).join('')), shoppers: arg('shoppers', 20000), seeds: arg('seeds', 100), firstSeed: arg('seed', 1),
     base: arg('base', 0.1), uplift: arg('uplift', 0.5), control: arg('control', 0.5), epsilon: arg('epsilon', 2),
-    log: (m) => process.stderr.write(`${m}\n`) });
+    workers: arg('workers', 2), log: (m) => process.stderr.write(`${m}\n`) });
   const { runs, ...summary } = r;
   if (process.argv.includes('--table') || !process.argv.includes('--json')) {
     const f = (n) => n.toLocaleString('en');
@@ -237,9 +337,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const f = (x) => x.toFixed(4);
     console.log(`${r.shoppers} shoppers x ${r.seeds} seeds x 2 experiments, ε = ${r.epsilon} per report, ${r.seconds.toFixed(0)} s ` +
       `(engine ${r.engine_seconds.toFixed(0)} s, collector ${r.collector_seconds.toFixed(0)} s)`);
-    console.log(`coverage of the true difference ${f(r.true_difference)}: ${f(r.coverage)}; mean estimate ${f(r.mean_estimate)}, ` +
+    console.log(`coverage of the true difference ${f(r.true_difference)}: ${f(r.coverage)} (95%: ${f(r.coverage_interval[0])}–${f(r.coverage_interval[1])}); mean estimate ${f(r.mean_estimate)}, ` +
       `mean half-width ${f(r.mean_half_width)}`);
-    console.log(`no true uplift: significant in ${f(r.null_significant_rate)} (coverage of 0: ${f(r.null_coverage)})`);
+    console.log(`no true uplift: significant in ${f(r.null_significant_rate)} (coverage of 0: ${f(r.null_coverage)}); ` +
+      `mean estimate ${f(r.null_mean_estimate)} ± ${f(r.null_mean_se)}, ${r.null_positive} of ${r.seeds} positive`);
     console.log(`power at this size: observed ${f(r.power_observed)}, predicted ${f(r.power_predicted)}`);
   }
 }
