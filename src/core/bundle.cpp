@@ -36,12 +36,7 @@ class StringTable {
   std::string section() const {
     ByteWriter w;
     w.u32(static_cast<std::uint32_t>(strings_.size()));
-    std::uint32_t at = 0;
-    for (const auto* s : strings_) {
-      w.u32(at);
-      at += static_cast<std::uint32_t>(s->size());
-    }
-    w.u32(at);
+    for (const auto* s : strings_) w.varint(static_cast<std::uint32_t>(s->size()));
     for (const auto* s : strings_) w.bytes(*s);
     return w.take();
   }
@@ -50,6 +45,66 @@ class StringTable {
   std::unordered_map<std::string, std::uint32_t> index_;
   std::vector<const std::string*> strings_;
 };
+
+// Scores and figures that are not whole numbers travel as a float's top 20 bits (sign,
+// exponent, 12 of 23 mantissa bits; relative error below 1.3e-4, order kept, 0 and powers of
+// two exact): as varints of deltas they compress where raw f32 do not. Bit shifts, not log or
+// exp, so the native tools and the wasm engine read the same floats.
+constexpr int kDropped = 11;
+constexpr std::uint32_t kOne = 0x3F800000u >> kDropped;  // the code of 1.0f
+std::uint32_t quantise(float v) {
+  std::uint32_t b;
+  std::memcpy(&b, &v, 4);
+  return (b + (1u << (kDropped - 1))) >> kDropped;
+}
+float unquantise(const ByteReader& r, std::uint32_t code) {
+  // Below the code of +infinity: finite and not negative (the sign bit would be above it).
+  if (code >= (0x7F800000u >> kDropped)) r.fail("a figure is negative or not a number");
+  const std::uint32_t b = code << kDropped;
+  float v;
+  std::memcpy(&v, &b, 4);
+  return v;
+}
+
+// One figure per item: mode 0 when every one is a whole number (counts: exact varints),
+// else mode 1, quantised codes.
+void number_column(ByteWriter& w, const std::vector<float>& values) {
+  const bool whole = std::all_of(values.begin(), values.end(), [](float v) { return v >= 0 && v < 4e9f && v == std::floor(v); });
+  w.u8(whole ? 0 : 1);
+  for (float v : values) w.varint(whole ? static_cast<std::uint32_t>(v) : quantise(v));
+}
+
+// NBRS and SIMS: see BundleReader::neighbour_lists.
+std::string neighbour_section(std::vector<std::vector<Neighbour>> lists, bool sims) {
+  // Content neighbours are used as a set (similar.cpp, recommend.cpp read each one's score, not
+  // its place): in item order their deltas are smaller, 2 bytes an item less after brotli.
+  if (sims) {
+    for (auto& list : lists) std::sort(list.begin(), list.end(), [](const Neighbour& a, const Neighbour& b) { return a.item < b.item; });
+  }
+  ByteWriter w;
+  w.u32(static_cast<std::uint32_t>(lists.size()));
+  for (const auto& list : lists) w.varint(static_cast<std::uint32_t>(list.size()));
+  for (std::size_t i = 0; i < lists.size(); ++i) {
+    std::int64_t prev = static_cast<std::int64_t>(i);
+    for (const auto& x : lists[i]) {
+      w.svarint(static_cast<std::int64_t>(x.item) - prev);
+      prev = x.item;
+    }
+  }
+  std::int64_t prev = kOne;
+  for (const auto& list : lists) {
+    for (const auto& x : list) {
+      if (sims) {
+        w.u8(static_cast<std::uint8_t>(std::lround(std::clamp(x.score, 1.f / 255, 1.f) * 255)));
+      } else {
+        const std::int64_t code = quantise(x.score);
+        w.svarint(code - prev);
+        prev = code;
+      }
+    }
+  }
+  return w.take();
+}
 
 }  // namespace
 
@@ -90,6 +145,11 @@ std::vector<BundleSection> read_container(const std::uint8_t* data, std::size_t 
                                        "); update tante-emma");
   }
   if (version == 0) throw Error(code::bad_bundle, "bundle format version 0 at byte 8 is invalid");
+  if (version < kBundleVersion) {
+    throw Error(code::unsupported, "bundle format version " + std::to_string(version) +
+                                       " is no longer read by this engine (it reads version " +
+                                       std::to_string(kBundleVersion) + "): rebuild the bundle with emma-model");
+  }
   if (data[10] | data[11]) {
     throw Error(code::bad_bundle, "bundle header bytes 10-11 (reserved flags) are not 0: the file is damaged");
   }
@@ -124,47 +184,66 @@ std::vector<std::uint8_t> write_bundle(const std::vector<ItemInput>& items, cons
                                        const std::vector<std::pair<std::string, std::string>>& extra) {
   const auto n = static_cast<std::uint32_t>(items.size());
   StringTable strings;
+  // Columns: each item field's strings sit together in STRS (similar strings compress), and
+  // each field's indices are deltas from the previous item's (mostly +1: one byte, then nothing).
+  ByteWriter item_w;
+  item_w.u32(n);
+  for (auto field : {&ItemInput::id, &ItemInput::title, &ItemInput::url, &ItemInput::image, &ItemInput::brand,
+                     &ItemInput::currency, &ItemInput::attributes_json}) {
+    std::int64_t prev = 0;
+    for (const auto& it : items) {
+      const std::int64_t k = strings.add(it.*field);
+      item_w.svarint(k - prev);
+      prev = k;
+    }
+  }
   // Categories: every prefix of every path, parents before children.
   std::unordered_map<std::string, std::uint32_t> cat_index;
   ByteWriter cats_body;
   std::uint32_t cat_count = 0;
-  std::vector<std::uint32_t> leaf(n, kNone);
-  for (std::uint32_t i = 0; i < n; ++i) {
+  for (const auto& item : items) {
     std::string path;
     std::uint32_t parent = kNone;
-    for (const auto& part : items[i].category_path) {
+    for (const auto& part : item.category_path) {
       path += path.empty() ? part : "/" + part;
       auto [it, added] = cat_index.try_emplace(path, cat_count);
       if (added) {
-        cats_body.u32(strings.add(path));
-        cats_body.u32(strings.add(part));
-        cats_body.u32(parent);
+        cats_body.varint(strings.add(path));
+        cats_body.varint(strings.add(part));
+        cats_body.varint(parent + 1);
         ++cat_count;
       }
       parent = it->second;
     }
-    leaf[i] = parent;
+    item_w.varint(parent + 1);  // the leaf; 0: none
   }
   ByteWriter cats;
   cats.u32(cat_count);
   cats.bytes(cats_body.take());
 
-  ByteWriter tags_body, item_w;
+  ByteWriter tags_body;
   std::uint32_t tag_count = 0;
-  item_w.u32(n);
-  for (std::uint32_t i = 0; i < n; ++i) {
-    const auto& it = items[i];
-    for (const auto* s : {&it.id, &it.title, &it.url, &it.image, &it.brand, &it.currency, &it.attributes_json}) {
-      item_w.u32(strings.add(*s));
+  std::int64_t prev_tag = 0;
+  for (const auto& it : items) {
+    if (it.tags.size() > 0xFFFF) throw Error(code::bad_bundle, "item \"" + it.id + "\" has over 65535 tags");
+    item_w.varint(static_cast<std::uint32_t>(it.tags.size()));
+    for (const auto& t : it.tags) {
+      const std::int64_t k = strings.add(t);
+      tags_body.svarint(k - prev_tag);
+      prev_tag = k;
     }
-    item_w.u32(leaf[i]);
-    item_w.u32(tag_count);
-    item_w.u16(static_cast<std::uint16_t>(it.tags.size()));
-    for (const auto& t : it.tags) tags_body.u32(strings.add(t));
     tag_count += static_cast<std::uint32_t>(it.tags.size());
-    item_w.u8(it.in_stock ? kInStock : 0);
-    item_w.u8(0);
-    item_w.f64(it.price);
+  }
+  for (const auto& it : items) item_w.u8(it.in_stock ? kInStock : 0);
+  // Prices in whole cents when every known price is one exactly (k / 100.0 is the double a feed's
+  // "12.34" parses to); otherwise every price as f64.
+  const bool cents = std::all_of(items.begin(), items.end(), [](const ItemInput& it) {
+    return it.price < 0 || (it.price < 4e7 && std::round(it.price * 100) / 100.0 == it.price);
+  });
+  item_w.u8(cents ? 0 : 1);
+  for (const auto& it : items) {
+    if (!cents) item_w.f64(it.price);
+    else item_w.varint(it.price < 0 ? 0 : static_cast<std::uint32_t>(std::round(it.price * 100)) + 1);
   }
   ByteWriter tags;
   tags.u32(tag_count);
@@ -173,12 +252,12 @@ std::vector<std::uint8_t> write_bundle(const std::vector<ItemInput>& items, cons
   ByteWriter pop;
   pop.u32(static_cast<std::uint32_t>(model.windows.size()));
   for (const auto& w : model.windows) {
-    pop.u32(strings.add(w.name));
-    pop.u32(w.days);
+    pop.varint(strings.add(w.name));
+    pop.varint(w.days);
   }
   for (const auto& values : model.popularity) {
     if (values.size() != n) throw Error(code::internal, "a popularity window does not cover every item");
-    for (float v : values) pop.f32(v);
+    number_column(pop, values);
   }
 
   std::vector<std::pair<std::string, std::string>> sections;
@@ -188,46 +267,16 @@ std::vector<std::uint8_t> write_bundle(const std::vector<ItemInput>& items, cons
   sections.emplace_back("TAGS", tags.take());
   sections.emplace_back("ITEM", item_w.take());
   sections.emplace_back("POPW", pop.take());
-  if (!model.neighbours.empty()) {
-    ByteWriter nb;
-    nb.u32(n);
-    std::uint32_t at = 0;
-    for (std::uint32_t i = 0; i <= n; ++i) {
-      nb.u32(at);
-      if (i < n) at += static_cast<std::uint32_t>(model.neighbours[i].size());
-    }
-    for (const auto& list : model.neighbours) {
-      for (const auto& x : list) {
-        nb.u32(x.item);
-        nb.f32(x.score);
-      }
-    }
-    sections.emplace_back("NBRS", nb.take());
-  }
+  if (!model.neighbours.empty()) sections.emplace_back("NBRS", neighbour_section(model.neighbours, false));
   if (!model.similar.empty()) {
     if (model.similar.size() != n) throw Error(code::internal, "the content neighbours do not cover every item");
-    ByteWriter sm;
-    sm.u32(n);
-    std::uint32_t at = 0;
-    for (std::uint32_t i = 0; i <= n; ++i) {
-      sm.u32(at);
-      if (i < n) at += static_cast<std::uint32_t>(model.similar[i].size());
-    }
-    for (const auto& list : model.similar) {
-      for (const auto& x : list) {
-        sm.u32(x.item);
-        sm.u8(static_cast<std::uint8_t>(std::lround(std::clamp(x.score, 1.f / 255, 1.f) * 255)));
-      }
-    }
-    sections.emplace_back("SIMS", sm.take());
+    sections.emplace_back("SIMS", neighbour_section(model.similar, true));
   }
   if (!model.rebuy_days.empty()) {
     ByteWriter rp;
     rp.u32(n);
-    for (std::uint32_t i = 0; i < n; ++i) {
-      rp.f32(model.rebuy_days[i]);
-      rp.f32(model.rebuy_share[i]);
-    }
+    number_column(rp, model.rebuy_days);
+    number_column(rp, model.rebuy_share);
     sections.emplace_back("RPCH", rp.take());
   }
   sections.insert(sections.end(), extra.begin(), extra.end());
@@ -267,26 +316,31 @@ class BundleReader {
  private:
   explicit BundleReader(Bundle& b) : b_(b), c_(b.catalog) {}
 
-  std::string_view str(ByteReader& r) {
-    const std::uint32_t i = r.u32();
+  std::string_view str(std::uint32_t i, ByteReader& r) {
     if (i >= strings_.size()) r.fail("string index " + std::to_string(i) + " is out of range");
     return strings_[i];
+  }
+  // The next of a column of deltas: prev + delta, which must name an index below `size`.
+  static std::uint32_t next(ByteReader& r, std::int64_t& prev, std::size_t size, const char* what) {
+    prev += r.svarint();
+    if (prev < 0 || static_cast<std::uint64_t>(prev) >= size) r.fail(std::string(what) + " index " + std::to_string(prev) + " is out of range");
+    return static_cast<std::uint32_t>(prev);
+  }
+  static void end(const ByteReader& r) {
+    if (!r.done()) r.fail("stray bytes after the last value");
   }
 
   void strings(std::string_view data) {
     ByteReader r(data, "STRS");
-    const std::uint32_t n = r.count(4);
+    const std::uint32_t n = r.count(1);
     if (n == 0) r.fail("the string table is empty");
-    std::vector<std::uint32_t> offsets(n + 1);
-    for (auto& o : offsets) o = r.u32();
-    const std::string_view blob = r.bytes(data.size() - r.offset());
-    if (offsets[0] != 0 || offsets[n] != blob.size()) r.fail("the string offsets do not span the blob");
+    std::vector<std::uint32_t> lengths(n);
+    std::uint64_t total = 0;
+    for (auto& l : lengths) total += l = r.varint();
+    if (total != data.size() - r.offset()) r.fail("the string lengths do not add up to the blob");
     strings_.reserve(n);
     for (std::uint32_t i = 0; i < n; ++i) {
-      if (offsets[i + 1] < offsets[i] || offsets[i + 1] > blob.size()) {
-        r.fail("string " + std::to_string(i) + " has a negative length or ends past the blob");
-      }
-      strings_.push_back(blob.substr(offsets[i], offsets[i + 1] - offsets[i]));
+      strings_.push_back(r.bytes(lengths[i]));
       // Every string reaches the page as JSON text: each must be UTF-8 on its own.
       if (!is_valid_utf8(strings_.back())) r.fail("string " + std::to_string(i) + " is not valid UTF-8");
     }
@@ -294,129 +348,149 @@ class BundleReader {
 
   void categories(std::string_view data) {
     ByteReader r(data, "CATS");
-    const std::uint32_t n = r.count(12);
+    const std::uint32_t n = r.count(3);
     c_.categories_.reserve(n);
     for (std::uint32_t i = 0; i < n; ++i) {
       Category cat;
-      cat.path = str(r);
-      cat.name = str(r);
-      cat.parent = r.u32();
+      cat.path = str(r.varint(), r);
+      cat.name = str(r.varint(), r);
+      cat.parent = r.varint() - 1;
       if (cat.parent != kNone && cat.parent >= i) r.fail("category " + std::to_string(i) + " names a parent that does not come before it");
       cat.depth = cat.parent == kNone ? 0 : static_cast<std::uint16_t>(c_.categories_[cat.parent].depth + 1);
       if (cat.depth > 16) r.fail("categories nest deeper than 16 levels");
       if (!c_.by_path_.emplace(cat.path, i).second) r.fail("category \"" + std::string(cat.path) + "\" appears twice");
       c_.categories_.push_back(cat);
     }
+    end(r);
   }
 
   void tags(std::string_view data) {
     ByteReader r(data, "TAGS");
-    const std::uint32_t n = r.count(4);
+    const std::uint32_t n = r.count(1);
     c_.tags_.reserve(n);
-    for (std::uint32_t i = 0; i < n; ++i) c_.tags_.push_back(str(r));
+    std::int64_t prev = 0;
+    for (std::uint32_t i = 0; i < n; ++i) c_.tags_.push_back(strings_[next(r, prev, strings_.size(), "string")]);
+    end(r);
   }
 
   void items(std::string_view data) {
     ByteReader r(data, "ITEM");
-    const std::uint32_t n = r.count(48);
-    c_.items_.reserve(n);
+    const std::uint32_t n = r.count(11);  // 7 strings, category, tag count, flags: a byte each at least
+    auto& items = c_.items_;
+    items.resize(n);
+    for (auto field : {&Item::id, &Item::title, &Item::url, &Item::image, &Item::brand, &Item::currency, &Item::attributes}) {
+      std::int64_t prev = 0;
+      for (auto& it : items) it.*field = strings_[next(r, prev, strings_.size(), "string")];
+    }
+    for (auto& it : items) {
+      it.category = r.varint() - 1;
+      if (it.category != kNone && it.category >= c_.categories_.size()) r.fail("item \"" + std::string(it.id) + "\" names a missing category");
+    }
+    std::uint64_t tag_at = 0;
+    for (auto& it : items) {
+      const std::uint32_t k = r.varint();
+      if (k > 0xFFFF || tag_at + k > c_.tags_.size()) r.fail("item \"" + std::string(it.id) + "\" names missing tags");
+      it.tag_begin = static_cast<std::uint32_t>(tag_at);
+      it.tag_count = static_cast<std::uint16_t>(k);
+      tag_at += k;
+    }
+    for (auto& it : items) it.in_stock = (r.u8() & kInStock) != 0;
+    const std::uint8_t f64_prices = r.u8();
+    if (f64_prices > 1) r.fail("unknown price encoding " + std::to_string(f64_prices));
     c_.by_id_.reserve(n);
     for (std::uint32_t i = 0; i < n; ++i) {
-      Item it;
-      it.id = str(r);
-      it.title = str(r);
-      it.url = str(r);
-      it.image = str(r);
-      it.brand = str(r);
-      it.currency = str(r);
-      it.attributes = str(r);
-      it.category = r.u32();
-      it.tag_begin = r.u32();
-      it.tag_count = r.u16();
-      const std::uint8_t flags = r.u8();
-      r.u8();
-      it.price = r.f64();
+      Item& it = items[i];
+      if (f64_prices) {
+        it.price = r.f64();
+      } else {
+        const std::uint32_t k = r.varint();  // cents + 1; 0: unknown
+        it.price = k ? (k - 1) / 100.0 : -1;
+      }
       if (it.id.empty()) r.fail("item " + std::to_string(i) + " has an empty id");
-      if (it.category != kNone && it.category >= c_.categories_.size()) r.fail("item \"" + std::string(it.id) + "\" names a missing category");
-      if (static_cast<std::size_t>(it.tag_begin) + it.tag_count > c_.tags_.size()) r.fail("item \"" + std::string(it.id) + "\" names missing tags");
       if (!std::isfinite(it.price)) r.fail("item \"" + std::string(it.id) + "\" has a price that is not a number");
       if (!it.attributes.empty()) {
         const json attrs = parse_json(it.attributes, code::bad_bundle, "an item's attributes");
         if (!attrs.is_object()) r.fail("item \"" + std::string(it.id) + "\" has attributes that are not an object");
       }
-      it.in_stock = (flags & kInStock) != 0;
       if (!c_.by_id_.emplace(it.id, i).second) r.fail("item id \"" + std::string(it.id) + "\" appears twice");
-      c_.items_.push_back(it);
     }
+    end(r);
+  }
+
+  // A number column (number_column): whole numbers as varints, or quantised codes.
+  static void numbers(ByteReader& r, std::vector<float>& out, std::size_t n) {
+    const std::uint8_t mode = r.u8();
+    if (mode > 1) r.fail("unknown number encoding " + std::to_string(mode));
+    out.resize(n);
+    for (auto& v : out) v = mode ? unquantise(r, r.varint()) : static_cast<float>(r.varint());
   }
 
   void popularity(std::string_view data) {
     ByteReader r(data, "POPW");
-    const std::uint32_t w = r.count(8);
+    const std::uint32_t w = r.count(3);
     const std::size_t n = c_.items_.size();
     for (std::uint32_t k = 0; k < w; ++k) {
       PopularityWindow win;
-      win.name = std::string(str(r));
-      win.days = r.u32();
+      win.name = std::string(str(r.varint(), r));
+      win.days = r.varint();
       b_.model.windows.push_back(win);
     }
-    if (static_cast<std::size_t>(data.size() - r.offset()) != static_cast<std::size_t>(w) * n * 4) {
-      r.fail("expected " + std::to_string(w) + " windows of " + std::to_string(n) + " values");
-    }
-    b_.model.popularity.assign(w, std::vector<float>(n));
-    for (auto& values : b_.model.popularity) {
-      for (auto& v : values) {
-        v = r.f32();
-        if (!std::isfinite(v) || v < 0) r.fail("a popularity value is negative or not a number");
-      }
-    }
+    b_.model.popularity.resize(w);
+    for (auto& values : b_.model.popularity) numbers(r, values, n);
+    end(r);
   }
 
   void neighbours(std::string_view data) { neighbour_lists(data, "NBRS", b_.model.neighbour_offsets, b_.model.neighbours); }
   void similar(std::string_view data) { neighbour_lists(data, "SIMS", b_.model.similar_offsets, b_.model.similar); }
 
-  // NBRS and SIMS: item count; item-count+1 offsets; per neighbour an item and its score
-  // (NBRS: f32; SIMS: u8 in 1/255).
+  // NBRS and SIMS (neighbour_section): item count; a length per item; the neighbours' items as
+  // deltas (from the item itself, then from the previous neighbour); their scores (NBRS:
+  // quantised codes as deltas from the previous one; SIMS: u8 in 1/255).
   void neighbour_lists(std::string_view data, const char* tag, std::vector<std::uint32_t>& offsets, std::vector<Neighbour>& list) {
     if (data.empty()) return;
-    const bool quantised = tag[0] == 'S';
+    const bool sims = tag[0] == 'S';
     ByteReader r(data, tag);
     const std::uint32_t n = r.u32();
     if (n != c_.items_.size()) r.fail("covers " + std::to_string(n) + " items, the catalog has " + std::to_string(c_.items_.size()));
     offsets.resize(static_cast<std::size_t>(n) + 1);
-    for (auto& o : offsets) o = r.u32();
-    const std::uint32_t total = offsets.back();
-    if (offsets[0] != 0 || static_cast<std::size_t>(total) * (quantised ? 5 : 8) != data.size() - r.offset()) {
-      r.fail("the neighbour offsets do not match the neighbour list");
-    }
+    std::uint64_t total = 0;
     for (std::uint32_t i = 0; i < n; ++i) {
-      if (offsets[i + 1] < offsets[i]) r.fail("neighbour offsets go backwards");
+      offsets[i] = static_cast<std::uint32_t>(total);
+      total += r.varint();
+      // Each neighbour takes two bytes at least: a list longer than what is left is a lie.
+      if (total * 2 > data.size() - r.offset()) r.fail("the neighbour lists are longer than the section");
     }
+    offsets[n] = static_cast<std::uint32_t>(total);
     list.resize(total);
-    for (auto& x : list) {
-      x.item = r.u32();
-      x.score = quantised ? static_cast<float>(r.u8()) / 255.f : r.f32();
-      if (x.item >= n) r.fail("a neighbour names item " + std::to_string(x.item) + " of " + std::to_string(n));
-      if (!std::isfinite(x.score) || x.score < 0) r.fail("a neighbour score is negative or not a number");
+    for (std::uint32_t i = 0; i < n; ++i) {
+      std::int64_t prev = i;
+      for (std::uint32_t k = offsets[i]; k < offsets[i + 1]; ++k) list[k].item = next(r, prev, n, "neighbour item");
     }
+    std::int64_t code = kOne;
+    for (auto& x : list) {
+      if (sims) {
+        x.score = static_cast<float>(r.u8()) / 255.f;
+      } else {
+        code += r.svarint();
+        if (code < 0 || code > 0xFFFFFFFF) r.fail("a neighbour score is out of range");
+        x.score = unquantise(r, static_cast<std::uint32_t>(code));
+      }
+    }
+    end(r);
   }
 
   void repurchase(std::string_view data) {
     if (data.empty()) return;
     ByteReader r(data, "RPCH");
-    const std::uint32_t n = r.count(8);
+    const std::uint32_t n = r.count(2);
     if (n != c_.items_.size()) r.fail("covers " + std::to_string(n) + " items, the catalog has " + std::to_string(c_.items_.size()));
     auto& m = b_.model;
-    m.rebuy_days.resize(n);
-    m.rebuy_share.resize(n);
+    numbers(r, m.rebuy_days, n);
+    numbers(r, m.rebuy_share, n);
     for (std::uint32_t i = 0; i < n; ++i) {
-      m.rebuy_days[i] = r.f32();
-      m.rebuy_share[i] = r.f32();
-      if (!std::isfinite(m.rebuy_days[i]) || !std::isfinite(m.rebuy_share[i]) || m.rebuy_days[i] < 0 ||
-          m.rebuy_share[i] < 0 || m.rebuy_share[i] > 1) {
-        r.fail("item " + std::to_string(i) + " has repurchase figures out of range");
-      }
+      if (m.rebuy_share[i] > 1) r.fail("item " + std::to_string(i) + " has repurchase figures out of range");
     }
+    end(r);
   }
 
   Bundle& b_;

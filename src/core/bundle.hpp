@@ -4,7 +4,7 @@
 //
 // Container (little-endian):
 //   0  8  magic "EMMABNDL"
-//   8  2  format version (1)
+//   8  2  format version (2; version 1 is refused with UNSUPPORTED, "rebuild with emma-model")
 //  10  2  flags (reserved: must be 0, so a writer that needs flags must raise the version)
 //  12  4  section count
 //  16 16  BLAKE2b-128 of every byte after offset 32 (corruption check, not a signature)
@@ -13,19 +13,31 @@
 //  32 ..  sections: 4-byte tag, u32 length, payload
 // Unknown section tags are skipped, so later writers can add sections older engines ignore.
 //
-// Sections of version 1 (all integers u32 unless noted; "str" is an index into STRS):
+// Sections of version 2 (issue #11: compact, so that brotli has little left to do). Counts
+// are u32; "v" is a LEB128 varint (u32); "s" a zigzag varint delta; "str" an index into STRS;
+// a "column" holds one field for every item in item order (similar values sit together). A
+// number column is a u8 mode and one v per item: mode 0 whole numbers (counts, exact), mode 1
+// quantised codes: a float's top 20 bits (bits + 0x400 >> 11: 12 mantissa bits, relative
+// error < 1.3e-4, 0 and powers of two exact, order kept). Every section must be used up exactly.
 //   META  JSON object: how the bundle was built (tool, k threshold, windows, counts)
-//   STRS  string table: count n; n+1 offsets into the blob; the UTF-8 blob. Index 0 is "".
-//   CATS  count; per category: path str, name str, parent (0xFFFFFFFF: none; parents first)
-//   TAGS  count; tag strs
-//   ITEM  count; per item: id, title, url, image, brand, currency, attributes (JSON object or
-//         ""), category (leaf; 0xFFFFFFFF none), tag begin, u16 tag count, u8 flags (1: in
-//         stock), u8 reserved, f64 price (negative: unknown)
-//   POPW  window count w; per window: name str, days; then w x item-count f32
-//   NBRS  item count; item-count+1 offsets; then per neighbour: item, f32 score
-//   RPCH  item count; per item: f32 median days between repurchases, f32 rebuy share
-//   SIMS  item count; item-count+1 offsets; then per content neighbour: item, u8 score x 255
-//         (content_similarity.hpp; 5 bytes a neighbour, so 8 per item cost 44 bytes)
+//   STRS  string table: count n; n v lengths; the UTF-8 blob. Index 0 is "". Strings are
+//         stored column by column (all ids, all titles, urls, images, brands, currencies,
+//         attributes, then categories, tags, window names), each once.
+//   CATS  count; per category: v path str, v name str, v parent + 1 (0: none; parents first)
+//   TAGS  count; per tag: s str (delta from the previous tag's)
+//   ITEM  count n; columns of s string deltas (from the previous item's; the first from 0) for
+//         id, title, url, image, brand, currency, attributes (JSON object or ""); a column of
+//         v leaf category + 1 (0: none); a column of v tag counts (each item's tags follow the
+//         previous item's in TAGS); a column of u8 flags (1: in stock); then prices: u8 mode 0
+//         and a column of v cents + 1 (0: unknown; k / 100.0 is the double "12.34" parses to),
+//         or mode 1 (some price is not whole cents) and a column of f64 (negative: unknown)
+//   POPW  window count w; per window: v name str, v days; then w number columns
+//   NBRS  item count n; a column of v list lengths; then every list's items as s deltas (the
+//         first from the item itself, then from the previous neighbour), best first; then every
+//         score as s deltas of quantised codes (from the previous score; the first from 1.0's)
+//   RPCH  item count; number column of median days between repurchases; number column of rebuy share
+//   SIMS  as NBRS, but each list in item order (used as a set: similar.cpp, recommend.cpp) and
+//         each score a u8 in 1/255 (content_similarity.hpp)
 //   OFFR  JSON array: the shop's current offers (src/core/offers.hpp), written by emma-model --offers
 #pragma once
 #include <cstddef>
@@ -41,7 +53,7 @@
 
 namespace emma {
 
-inline constexpr std::uint16_t kBundleVersion = 1;
+inline constexpr std::uint16_t kBundleVersion = 2;
 
 struct BundleSection {
   std::string tag;  // exactly 4 ASCII characters

@@ -18,6 +18,13 @@ class ByteWriter {
   void u32(std::uint32_t v) { raw(&v, 4); }
   void f32(float v) { raw(&v, 4); }
   void f64(double v) { raw(&v, 8); }
+  // LEB128: 7 bits a byte, low first, so small counts and deltas take one byte.
+  void varint(std::uint32_t v) {
+    for (; v >= 0x80; v >>= 7) u8(static_cast<std::uint8_t>(v | 0x80));
+    u8(static_cast<std::uint8_t>(v));
+  }
+  // Zigzag: small negative deltas stay small too.
+  void svarint(std::int64_t v) { varint(static_cast<std::uint32_t>(v < 0 ? (~v << 1) | 1 : v << 1)); }
   void bytes(std::string_view s) { out_.insert(out_.end(), s.begin(), s.end()); }
   std::string take() { return std::string(out_.begin(), out_.end()); }
   std::size_t size() const { return out_.size(); }
@@ -40,6 +47,21 @@ class ByteReader {
   std::uint32_t u32() { return get<std::uint32_t>(); }
   float f32() { return get<float>(); }
   double f64() { return get<double>(); }
+  std::uint32_t varint() {
+    std::uint64_t v = 0;
+    for (int shift = 0;; shift += 7) {
+      const std::uint8_t b = u8();
+      v |= static_cast<std::uint64_t>(b & 0x7F) << shift;
+      if (!(b & 0x80)) break;
+      if (shift == 28) fail("a number runs over 5 bytes");
+    }
+    if (v > 0xFFFFFFFFu) fail("a number is over 32 bits");
+    return static_cast<std::uint32_t>(v);
+  }
+  std::int64_t svarint() {
+    const std::uint32_t v = varint();
+    return (v & 1) ? -static_cast<std::int64_t>(v >> 1) - 1 : static_cast<std::int64_t>(v >> 1);
+  }
   std::string_view bytes(std::size_t n) {
     need(n);
     auto v = data_.substr(at_, n);

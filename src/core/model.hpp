@@ -28,7 +28,8 @@ struct Model {
   std::vector<std::uint32_t> neighbour_offsets;  // CSR: item i's neighbours are [off[i], off[i+1])
   std::vector<Neighbour> neighbours;
   // Content neighbours (SIMS, emma-model's content_similarity): the items most alike by the
-  // catalog's own content, best first; scores quantised to 1/255. Empty in older bundles.
+  // catalog's own content; scores quantised to 1/255. Read as a set (each one's score, not its
+  // place): bundle format 2 stores and loads each list in item order. Empty in older bundles.
   std::vector<std::uint32_t> similar_offsets;
   std::vector<Neighbour> similar;
   std::vector<float> rebuy_days;   // median days between a customer's purchases of the item; 0 unknown
