@@ -43,6 +43,15 @@ const noWorker = {
     }));
   },
 };
+// Sharded catalogs need the npm package's engine (the embed's reads whole bundles:
+// src/core/bundle_set_whole.cpp), so the embed has no shard fetching either.
+const noShards = {
+  name: 'no-shards',
+  setup(b) {
+    b.onResolve({ filter: /\/shards\.js$/ }, () => ({ path: 'shards', namespace: 'no-shards' }));
+    b.onLoad({ filter: /.*/, namespace: 'no-shards' }, () => ({ contents: 'export function shardFetcher() { return async () => {}; }' }));
+  },
+};
 // Sync (end-to-end encrypted copies to the shop's endpoint) is configured only through the
 // npm package; the embed has no sync option, so its sync methods, automatic push and
 // transport (js-bindings/src/sync-api.js and sync.js) stay out: each sync.* method refuses.
@@ -158,7 +167,7 @@ const js = await build({
       centre: files['emma-centre.js'].file, centreSri: sri(centreJs.outputFiles[0].contents, 'sha256') }),
   },
   conditions: ['browser'],
-  plugins: [noWorker, noSync, embedEngine],
+  plugins: [noWorker, noSync, noShards, embedEngine],
 });
 emit('emma.js', js.outputFiles[0].contents);
 // What a shop deploys and how it includes it: manifest.json for its tooling, snippet.html to

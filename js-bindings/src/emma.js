@@ -10,6 +10,7 @@ import { MemoryStorage } from './storage/memory.js';
 import { TabSync, digest } from './storage/tabs.js';
 import { bytesToBase64, sameBytes } from './storage/values.js';
 import { VERSION } from './version.js';
+import { shardFetcher } from './shards.js';
 
 const PROFILE_RECORD = 'profile';
 // A record that could not be opened is kept as `quarantine.<id>.profile` (+ `.key`, `.reason`).
@@ -141,7 +142,7 @@ class Emma {
   // that shows what goes wrong without it, `_tabSync: false`).
   #shared = false;
   #queue = Promise.resolve();
-  #shardUrl = null;  // name => URL of a shard; null: the bundle is whole
+  #shards = async () => {};  // a sharded catalog: fetches what a request's page fields name (shards.js)
   #refreshQueued = false;
   #closed = false;
   #handlers = new Map(EVENTS.map((e) => [e, new Set()]));
@@ -302,27 +303,7 @@ class Emma {
   }
 
   _shardsBeside(bundleUrl) {
-    this.#shardUrl = (name) => bundleUrl.replace(/[^/]*$/, name);
-  }
-
-  // A sharded catalog: before answering, the shards this request's page fields name (the
-  // engine decides which, from those fields only: src/core/shards.hpp). One that fails is
-  // reported with its URL, and the answer is built from what is loaded.
-  async #shards(request) {
-    let names = [];
-    try {
-      if (this.#shardUrl) names = this.#call({ op: 'shards.needed', request }).fetch;
-    } catch {
-      return;  // a malformed request: its own call says so
-    }
-    await Promise.all(names.map(async (name) => {
-      const url = this.#shardUrl(name);
-      try {
-        this.#call({ op: 'shard.load', name }, await this.#env.fetchBytes(url));
-      } catch (err) {
-        this.#emit('error', asEmmaError(err, 'BAD_BUNDLE', url));
-      }
-    }));
+    this.#shards = shardFetcher(bundleUrl, (url) => this.#env.fetchBytes(url), (m, b) => this.#call(m, b), (e) => this.#emit('error', e));
   }
 
   // An error the start-up recovered from (the handlers of options.on hear it).

@@ -1,10 +1,12 @@
-// BundleSet for an engine built without sharded catalogs: the embed script's. Linked instead
-// of bundle_set.cpp (which the linker then leaves in the library), because merging a head,
+// BundleSet and the shard operations for an engine built without sharded catalogs: the embed
+// script's. Linked instead of bundle_set.cpp and engine_shards.cpp (which the linker then leaves
+// in the library), because merging a head,
 // shards and remembered shards costs the shop page about 4 KB brotli, over its 120 KB budget
 // (docs/catalog-size.md "The embed script"). A sharded head is refused with UNSUPPORTED; a
 // whole bundle works as ever.
 #include "bundle_set.hpp"
 
+#include "engine.hpp"
 #include "error.hpp"
 
 namespace emma {
@@ -17,15 +19,15 @@ void BundleSet::load(std::unique_ptr<Bundle> head) {
   head_.b = std::move(head);
 }
 
-bool BundleSet::has_shard(std::uint32_t, bool) const { return false; }
-
-std::uint32_t BundleSet::add_shard(const std::string& name, const std::uint8_t*, std::size_t, std::int64_t) {
-  throw Error(code::unsupported, name + ": this engine (the embed script's) does not read shards");
-}
-
 bool BundleSet::complete(const std::string&) const { return true; }
 bool BundleSet::remember(const std::string&, std::int64_t) { return false; }
 json BundleSet::memo() const { return nullptr; }
 void BundleSet::set_memo(const json&) {}
+
+json Engine::shard_op(const std::string& op, const Fields&, const std::uint8_t*, std::size_t) {
+  throw Error(code::unsupported, op + ": this engine (the embed script's) does not read shards");
+}
+
+void Engine::mark_partial(json&, const RecommendRequest&, const Profile*) const {}
 
 }  // namespace emma

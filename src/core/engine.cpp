@@ -194,24 +194,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     return Obj()("items", b.catalog.size())("categories", b.catalog.category_count())("neighbours", b.model.neighbours.size())
         ("shards", bundles_.manifest().count);
   }
-  if (op == "shards.needed") {
-    // The shards a page's request names that are not loaded (shards.hpp: the page's fields only).
-    const json* raw = f.opt_object("request");
-    const RecommendRequest req = parse_recommend_request(raw ? *raw : json::object());
-    json fetch = json::array();
-    if (bundles_.loaded()) {
-      for (auto s : shards_for_page(bundles_.manifest(), req)) {
-        if (!bundles_.has_shard(s)) fetch.push_back(shard_file(bundles_.manifest(), s));
-      }
-    }
-    return Obj()("fetch", std::move(fetch));
-  }
-  if (op == "shard.load") {
-    if (!bundles_.loaded()) throw Error(code::no_bundle, "no bundle is loaded; load the bundle before its shards");
-    const std::string name = f.str("name", 200);
-    const auto index = bundles_.add_shard(name, bytes, size, ++shard_tick_);  // (the order of use, not a time)
-    return Obj()("shard", index)("items", bundles_.view().catalog.size());
-  }
+  if (op == "shards.needed" || op == "shard.load") return shard_op(op, f, bytes, size);
   if (op == "track") {
     // One event, or a batch ("events", e.g. a shop importing the order history it shows the
     // shopper): all are validated before any is applied.
@@ -261,16 +244,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     const RecommendRequest req = parse_recommend_request(raw ? *raw : json::object());
     const Profile* profile = answering_profile(now);
     json answer = recommend(bundle(), profile, req, now);
-    if (bundles_.manifest().count) {
-      // A sharded catalog: say when the answer lacks data it would have used, the page's
-      // items' shards (not loaded) or the shopper's items' lists (neither loaded nor remembered).
-      bool partial = false;
-      for (auto s : shards_for_page(bundles_.manifest(), req)) partial |= !bundles_.has_shard(s, true);
-      if (profile) {
-        for (const auto& [id, signal] : profile->items()) partial |= !bundles_.complete(id);
-      }
-      answer["partial"] = partial;
-    }
+    if (bundles_.manifest().count) mark_partial(answer, req, profile);
     if (personalizing() && experiment_.active(now)) {
       // What was recommended, for attribution; sealed with the next tracked event (a frame
       // [now, [], ids] that profile.open replays like the events).

@@ -16,6 +16,7 @@
 #include "insights.hpp"
 #include "processing_record.hpp"
 #include "profile.hpp"
+#include "recommend.hpp"
 #include "sync.hpp"
 #include "vault.hpp"
 
@@ -46,6 +47,10 @@ class Engine {
   // A backup document of the current profile, and taking one in (replacing the profile).
   json backup_document(std::int64_t now) const;
   json restore_document(const json& doc, std::int64_t now);
+  // engine_shards.cpp: shards.needed and shard.load (a sharded catalog: bundle_set.hpp), and
+  // `partial` on an answer that lacks data it would have used.
+  json shard_op(const std::string& op, const Fields& f, const std::uint8_t* bytes, std::size_t size);
+  void mark_partial(json& answer, const RecommendRequest& req, const Profile* profile) const;
   // engine_sync.cpp: the sync.* operations.
   json sync_op(const std::string& op, const Fields& f, const std::uint8_t* bytes, std::size_t size,
                std::int64_t now, std::vector<std::uint8_t>& out_bytes);

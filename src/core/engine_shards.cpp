@@ -1,0 +1,38 @@
+// The engine's operations for a sharded catalog (docs/catalog-size.md): which shards a page's
+// request names, taking one in, and saying when an answer lacks data it would have used.
+#include "engine.hpp"
+#include "error.hpp"
+#include "json_build.hpp"
+#include "shards.hpp"
+
+namespace emma {
+
+json Engine::shard_op(const std::string& op, const Fields& f, const std::uint8_t* bytes, std::size_t size) {
+  if (!bundles_.loaded()) throw Error(code::no_bundle, "no bundle is loaded; load the bundle before its shards");
+  if (op == "shard.load") {
+    const std::string name = f.str("name", 200);
+    const auto index = bundles_.add_shard(name, bytes, size, ++shard_tick_);  // (the order of use, not a time)
+    return Obj()("shard", index)("items", bundles_.view().catalog.size());
+  }
+  // shards.needed: those a page's request names that this session has not fetched (shards.hpp:
+  // from the request's page fields only; a remembered shard does not spare the fetch).
+  const json* raw = f.opt_object("request");
+  const RecommendRequest req = parse_recommend_request(raw ? *raw : json::object());
+  json fetch = json::array();
+  for (auto s : shards_for_page(bundles_.manifest(), req)) {
+    if (!bundles_.has_shard(s)) fetch.push_back(shard_file(bundles_.manifest(), s));
+  }
+  return Obj()("fetch", std::move(fetch));
+}
+
+void Engine::mark_partial(json& answer, const RecommendRequest& req, const Profile* profile) const {
+  // The page's items' shards not loaded (nor remembered), or the shopper's items' lists.
+  bool partial = false;
+  for (auto s : shards_for_page(bundles_.manifest(), req)) partial |= !bundles_.has_shard(s, true);
+  if (profile) {
+    for (const auto& [id, signal] : profile->items()) partial |= !bundles_.complete(id);
+  }
+  answer["partial"] = partial;
+}
+
+}  // namespace emma
