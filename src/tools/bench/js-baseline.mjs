@@ -66,7 +66,8 @@ export function forYou(shop, events, now, limit = 8) {
   for (const [path, s] of cats) catAff.set(path, decay(s.w, s.at, now));
   normalize(catAff);
   const popRaw = popularity['30d'] || Object.values(popularity)[0];
-  const topPop = Math.max(...popRaw);
+  // A loop, not Math.max(...popRaw): spreading 1M arguments overflows the stack.
+  const topPop = popRaw.reduce((a, b) => Math.max(a, b), -Infinity);
   let topBought = 0;
   for (const [i, n] of bought) topBought = Math.max(topBought, n * Math.pow(1 + popRaw[i], POP_EXPONENT));
   const scored = [];
