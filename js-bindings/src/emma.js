@@ -143,6 +143,7 @@ class Emma {
   #shared = false;
   #queue = Promise.resolve();
   #shards = async () => {};  // a sharded catalog: fetches what a request's page fields name (shards.js)
+  #sharded = false;
   #refreshQueued = false;
   #closed = false;
   #handlers = new Map(EVENTS.map((e) => [e, new Set()]));
@@ -282,8 +283,9 @@ class Emma {
   // Read-modify-write of the stored profile: under the cross-tab lock, take in what another
   // tab wrote since, then apply the change, then write. So no tab loses another's events.
   // `changed(r)` hears the engine's answer before storage is touched.
-  #mutate(change, changed = () => {}) {
-    return this.#serial(() => this.#locked(async () => {
+  // `before`: work in the same place of the queue, outside the lock (a shard's fetch).
+  #mutate(change, changed = () => {}, before = null) {
+    return this.#serial(async () => (before && await before(), this.#locked(async () => {
       await this.#refresh();
       const r = change();
       changed(r);
@@ -292,7 +294,7 @@ class Emma {
       else if (r.persist) stored = await this.#write();
       const deleted = r.sync_delete ? await this.#syncs.deleteServerCopy(r.sync_delete) : false;
       return { r, stored, deleted };
-    }));
+    })));
   }
 
   on(event, handler) {
@@ -303,6 +305,7 @@ class Emma {
   }
 
   _shardsBeside(bundleUrl) {
+    this.#sharded = true;
     this.#shards = shardFetcher(bundleUrl, (url) => this.#env.fetchBytes(url), (m, b) => this.#call(m, b), (e) => this.#emit('error', e));
   }
 
@@ -325,9 +328,13 @@ class Emma {
   // or when the write failed).
   async track(event) {
     if (this.#closed) throw closedError();
-    // The item a page tracks is one it shows: its shard, so the profile remembers its lists.
-    if (typeof event?.item === 'string') await this.#serial(() => this.#shards({ item: event.item }));
-    const { r, stored } = await this.#mutate(() => this.#call({ op: 'track', event }));
+    // A sharded catalog: the item a page tracks is one it shows; its shard first, so that the
+    // profile remembers its lists. (A getter that throws is the engine's BAD_EVENT to report.)
+    let item = null;
+    try {
+      if (this.#sharded) item = event.item;
+    } catch {}
+    const { r, stored } = await this.#mutate(() => this.#call({ op: 'track', event }), undefined, typeof item === 'string' ? () => this.#shards({ item }) : null);
     return { recorded: r.recorded, stored };
   }
 
