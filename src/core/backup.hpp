@@ -38,6 +38,15 @@ inline constexpr std::uint32_t kMinMemlimitKib = 19 * 1024, kMaxMemlimitKib = 25
 inline constexpr std::size_t kMinSecretBytes = 10, kMaxSecretBytes = 1024;
 inline constexpr std::size_t kBackupHeaderBytes = 54;
 
+// The key is derived until two derivations agree (at most five; INTERNAL when none do):
+// JavaScriptCore (WebKitGTK 2.50, likely Safari) has been seen to compute Argon2id wrongly,
+// differently from call to call, while its wasm compilers take over (docs/browsers.md,
+// "Argon2id in WebKit"). A backup or sync copy sealed under such a key would open nowhere, and
+// a right passphrase would be refused. Costs a second derivation each time. `kdf` returns 0 on
+// success (crypto_pwhash's convention); tests pass one that errs.
+using KdfFunction = int (*)(std::uint8_t* key, const std::string& secret, const std::uint8_t* salt, const KdfParams& params);
+void derive_agreed(std::uint8_t* key, const std::string& secret, const std::uint8_t* salt, const KdfParams& params, KdfFunction kdf);
+
 // Refuses (BAD_REQUEST, saying why) a secret too short or too long, or parameters outside
 // the limits above.
 void check_backup_secret(const std::string& secret);

@@ -190,3 +190,45 @@ TEST_CASE("the engine says when the data key is due for rotation", "[vault][rota
   CHECK(call(e, {{"op", "profile.open"}}, sealed.bytes).code() == "WRONG_KEY");
   CHECK(call(e, {{"op", "configure"}, {"shop", "test-shop"}, {"keys", {{"rotation_days", 0}}}}).code() == "BAD_REQUEST");
 }
+
+// JavaScriptCore has computed Argon2id wrongly, differently from call to call (docs/browsers.md,
+// "Argon2id in WebKit"): the key must be one that two derivations agree on.
+namespace {
+int g_calls = 0;
+int g_wrong_first = 0;  // the first this many derivations give a different wrong key each
+int flaky_kdf(std::uint8_t* key, const std::string& secret, const std::uint8_t* salt, const emma::KdfParams& p) {
+  const int n = g_calls++;
+  if (crypto_pwhash(key, 32, secret.data(), secret.size(), salt, p.opslimit, std::size_t{p.memlimit_kib} * 1024,
+                    crypto_pwhash_ALG_ARGON2ID13) != 0) {
+    return -1;
+  }
+  if (n < g_wrong_first) key[n % 32] ^= static_cast<std::uint8_t>(1 + n);
+  return 0;
+}
+}  // namespace
+
+TEST_CASE("a backup key is one that two derivations agree on", "[backup]") {
+  REQUIRE(sodium_init() >= 0);
+  const std::uint8_t salt[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+  const emma::KdfParams fast{2, 19 * 1024};
+  std::uint8_t right[32], got[32];
+  REQUIRE(crypto_pwhash(right, 32, kPass, std::strlen(kPass), salt, 2, 19 * 1024 * 1024, crypto_pwhash_ALG_ARGON2ID13) == 0);
+
+  g_calls = 0, g_wrong_first = 0;
+  emma::derive_agreed(got, kPass, salt, fast, flaky_kdf);
+  CHECK(std::memcmp(got, right, 32) == 0);
+  CHECK(g_calls == 2);  // a sound engine pays for one more derivation, no more
+
+  g_calls = 0, g_wrong_first = 3;  // three wrong results, each different, then right twice
+  emma::derive_agreed(got, kPass, salt, fast, flaky_kdf);
+  CHECK(std::memcmp(got, right, 32) == 0);
+  CHECK(g_calls == 5);
+
+  g_calls = 0, g_wrong_first = 4;  // no two of five agree: refused, not a guess
+  std::memset(got, 0, sizeof got);
+  CHECK_THROWS_WITH(emma::derive_agreed(got, kPass, salt, fast, flaky_kdf),
+                    Catch::Contains("came out differently in 5 derivations"));
+  CHECK(g_calls == 5);
+  const std::uint8_t zero[32] = {};
+  CHECK(std::memcmp(got, zero, 32) == 0);  // nothing half-derived is handed out
+}

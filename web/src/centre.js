@@ -105,10 +105,18 @@ async function render(ctx) {
     const pass = h('input', { type: 'password', id: 'emma-pass', autocomplete: 'off' });
     const file = h('input', { type: 'file', id: 'emma-file' });
     const note = h('p', { role: 'alert' });
-    const guard = (work) => () => work().catch((e) => { note.textContent = e.message; });
+    // The key derivation (Argon2id) takes seconds: the shopper sees that Emma works, and an
+    // earlier attempt's error is gone before the next one's answer. The file input is emptied
+    // after each attempt, so choosing the same file again (after a mistyped passphrase) is a
+    // change the browser reports.
+    const guard = (work) => () => {
+      note.textContent = t.working;
+      return work().then(() => { note.textContent = ''; }, (e) => { note.textContent = e.message; }).finally(() => { file.value = ''; });
+    };
     const backup = h('button', { type: 'button', class: 'emma-btn', 'data-emma-action': 'backup' }, t.backup);
     backup.addEventListener('click', guard(async () => download([await api.profile.backup({ passphrase: pass.value })], 'emma-backup.bin')));
     file.addEventListener('change', guard(async () => {
+      if (!file.files.length) return;
       await api.profile.restore(new Uint8Array(await file.files[0].arrayBuffer()), { passphrase: pass.value });
       await open(ctx, null);
     }));
