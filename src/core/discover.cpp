@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "power.hpp"
+
 namespace emma {
 namespace {
 
@@ -52,10 +54,10 @@ void discover_scores(const Bundle& bundle, const Profile* profile, const Persona
   for (std::uint32_t a = 0; a < n; ++a) {
     if (w[a] == 0) continue;
     const double ba = baskets(a);
-    const double scale = w[a] * (ba + kNeighbourShrink) / std::pow(ba, kAnchorExp);  // s(a->j) (B(a) + shrink) = B(a,j)
+    const double scale = w[a] * (ba + kNeighbourShrink) / power(ba, kAnchorExp);  // s(a->j) (B(a) + shrink) = B(a,j)
     auto [b, e] = m.neighbours_of(a);
     for (auto it = b; it != e; ++it) {
-      const double part = scale * it->score / std::pow(baskets(it->item), kCandidateExp);
+      const double part = scale * it->score / power(baskets(it->item), kCandidateExp);
       knn[it->item] += part;
       if (part > best[it->item]) {
         best[it->item] = part;
@@ -65,7 +67,7 @@ void discover_scores(const Bundle& bundle, const Profile* profile, const Persona
   }
   double top = 0;
   for (std::uint32_t j = 0; j < n; ++j) {
-    if (knn[j] > 0) top = std::max(top, knn[j] *= std::pow((pop_raw[j] + 1) / (baskets(j) / kTrendDiv + 1), kTrend));
+    if (knn[j] > 0) top = std::max(top, knn[j] *= power((pop_raw[j] + 1) / (baskets(j) / kTrendDiv + 1), kTrend));
   }
   for (std::uint32_t j = 0; j < n; ++j) {
     if (knn[j] > 0) score[j] = 1 + knn[j] / top;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "power.hpp"
+
 namespace emma {
 namespace {
 
@@ -104,7 +106,7 @@ PersonalSignals personal_signals(const Bundle& bundle, const Profile& profile, s
 
 ForYou::ForYou(const PersonalSignals& signals, const std::vector<float>& raw, const std::vector<float>& scaled)
     : s(signals), pop_raw(raw), pop(scaled) {
-  for (const auto& [i, n] : s.bought) top_bought = std::max(top_bought, n * std::pow(1.0 + pop_raw[i], kPopExponent));
+  for (const auto& [i, n] : s.bought) top_bought = std::max(top_bought, n * power(1.0 + pop_raw[i], kPopExponent));
 }
 
 void ForYou::fill(const Catalog& c, std::vector<double>& score) const {
@@ -120,7 +122,7 @@ void ForYou::fill(const Catalog& c, std::vector<double>& score) const {
 
 double ForYou::operator()(const Item& item, std::uint32_t i) const {
   if (const auto b = s.bought.find(i); b != s.bought.end() && top_bought > 0) {
-    return 2 + b->second * std::pow(1.0 + pop_raw[i], kPopExponent) / top_bought;
+    return 2 + b->second * power(1.0 + pop_raw[i], kPopExponent) / top_bought;
   }
   const double assoc = s.assoc_of(i).value;
   const auto l = s.looked.find(i);

@@ -123,7 +123,7 @@ void Profile::apply(const Event& e, const Catalog* catalog) {
   if (first_seen_ == 0 || e.at < first_seen_) first_seen_ = e.at;
   if (e.at > last_seen_) last_seen_ = e.at;
   if (e.type == EventType::search) {
-    searches_.emplace_front(e.query, e.at);
+    searches_.emplace(searches_.begin(), e.query, e.at);
     if (searches_.size() > config_.max_searches) searches_.pop_back();
     return;
   }
@@ -135,7 +135,9 @@ void Profile::apply(const Event& e, const Catalog* catalog) {
     purchases_.insert(pos, std::move(p));
     // Past the cap the oldest baskets are folded into counts, never dropped: what was
     // bought stays known (for_you, excludePurchased) however long the history.
-    while (purchases_.size() > config_.max_purchases) fold_oldest_basket();
+    std::size_t cut = 0;
+    while (purchases_.size() - cut > config_.max_purchases) cut = fold_basket(cut);
+    purchases_.erase(purchases_.begin(), purchases_.begin() + static_cast<std::ptrdiff_t>(cut));
   }
   if (e.type == EventType::add_to_cart) {
     if (std::find(cart_.begin(), cart_.end(), e.item) == cart_.end() && cart_.size() < config_.max_cart) cart_.push_back(e.item);
@@ -162,7 +164,7 @@ void Profile::apply(const Event& e, const Catalog* catalog) {
   if (e.type == EventType::view || e.type == EventType::click) {
     auto it = std::find_if(recent_.begin(), recent_.end(), [&](const auto& r) { return r.first == e.item; });
     if (it != recent_.end()) recent_.erase(it);
-    recent_.emplace_front(e.item, e.at);
+    recent_.emplace(recent_.begin(), e.item, e.at);
     if (recent_.size() > config_.max_recent) recent_.pop_back();
   }
 }
@@ -214,26 +216,25 @@ std::size_t Profile::forget_search(const std::string& query) {
 
 // Purchases become per-item basket counts: what the ranking needs, without dates. Lines
 // of one basket share a time; an item counts once per basket.
-void Profile::fold_oldest_basket() {
-  const std::int64_t at = purchases_.front().at;
+std::size_t Profile::fold_basket(std::size_t from) {
+  const std::int64_t at = purchases_[from].at;
   std::vector<std::string> in_basket;
-  while (!purchases_.empty() && purchases_.front().at == at) {
-    const std::string& item = purchases_.front().item;
+  for (; from < purchases_.size() && purchases_[from].at == at; ++from) {
+    const std::string& item = purchases_[from].item;
     if (std::find(in_basket.begin(), in_basket.end(), item) == in_basket.end()) {
       in_basket.push_back(item);
       folded_baskets_[item] += 1;
     }
-    purchases_.pop_front();
   }
+  return from;
 }
 
 bool Profile::enforce_retention(std::int64_t now) {
   const auto limit = now - static_cast<std::int64_t>(config_.raw_event_days * kMsPerDay);
-  bool changed = false;
-  while (!purchases_.empty() && purchases_.front().at < limit) {
-    fold_oldest_basket();
-    changed = true;
-  }
+  std::size_t cut = 0;
+  while (cut < purchases_.size() && purchases_[cut].at < limit) cut = fold_basket(cut);
+  purchases_.erase(purchases_.begin(), purchases_.begin() + static_cast<std::ptrdiff_t>(cut));
+  bool changed = cut > 0;
   while (!recent_.empty() && recent_.back().second < limit) {
     recent_.pop_back();
     changed = true;

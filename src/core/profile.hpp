@@ -3,9 +3,9 @@
 // It is built only while the shopper has granted `personalization` (the engine decides).
 #pragma once
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "catalog.hpp"
 #include "json_input.hpp"
@@ -76,9 +76,9 @@ class Profile {
   double category_weight(const std::string& name, std::int64_t now) const;
   const std::unordered_map<std::string, Signal>& items() const { return items_; }
   const std::unordered_map<std::string, Signal>& categories() const { return categories_; }
-  const std::deque<std::pair<std::string, std::int64_t>>& recent() const { return recent_; }
-  const std::deque<Purchase>& purchases() const { return purchases_; }
-  const std::deque<std::pair<std::string, std::int64_t>>& searches() const { return searches_; }
+  const std::vector<std::pair<std::string, std::int64_t>>& recent() const { return recent_; }
+  const std::vector<Purchase>& purchases() const { return purchases_; }
+  const std::vector<std::pair<std::string, std::int64_t>>& searches() const { return searches_; }
   const std::vector<std::string>& cart() const { return cart_; }
   std::int64_t first_seen() const { return first_seen_; }
   std::int64_t last_seen() const { return last_seen_; }
@@ -92,16 +92,20 @@ class Profile {
   static Profile from_json(const json& doc, ProfileConfig config = {}, const char* error_code = "TAMPERED");
 
  private:
-  void fold_oldest_basket();
+  // Folds the basket whose lines start at purchases_[from] into folded_baskets_; returns where
+  // the next basket starts. The caller erases the folded lines, all at once.
+  std::size_t fold_basket(std::size_t from);
   void add(std::unordered_map<std::string, Signal>& map, const std::string& key, double delta,
            std::int64_t at, std::size_t cap);
 
   ProfileConfig config_;
   std::unordered_map<std::string, Signal> items_;
   std::unordered_map<std::string, Signal> categories_;
-  std::deque<std::pair<std::string, std::int64_t>> recent_;  // newest first: item, time
-  std::deque<Purchase> purchases_;                            // oldest first
-  std::deque<std::pair<std::string, std::int64_t>> searches_; // newest first: query, time
+  // Vectors, not deques: at most a few thousand entries, and each deque type costs the page's
+  // engine about 2 KB of code (docs/benchmarks.md "Sizes").
+  std::vector<std::pair<std::string, std::int64_t>> recent_;  // newest first: item, time
+  std::vector<Purchase> purchases_;                            // oldest first
+  std::vector<std::pair<std::string, std::int64_t>> searches_; // newest first: query, time
   std::vector<std::string> cart_;
   std::unordered_map<std::string, double> folded_baskets_;  // baskets per item, past the raw window
   std::uint64_t event_count_ = 0;

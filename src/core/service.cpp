@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "json_build.hpp"
+#include "power.hpp"
 
 namespace emma {
 namespace {
@@ -72,7 +73,7 @@ json reorder_answer(const Bundle& bundle, const Profile* profile, std::size_t li
     lines.push_back(static_cast<long long>(i) << kTimeBits | ((1LL << kTimeBits) - 1));  // marks the item, no order
   }
   std::sort(lines.begin(), lines.end());
-  auto age_weight = [&](std::int64_t at) { return std::pow(2.0, -static_cast<double>(now - at) / kDayMs / kHalfLifeDays); };
+  auto age_weight = [&](std::int64_t at) { return std::exp2(-static_cast<double>(now - at) / kDayMs / kHalfLifeDays); };
   struct Due {
     std::uint32_t item;
     double cycle, since;
@@ -111,7 +112,7 @@ json reorder_answer(const Bundle& bundle, const Profile* profile, std::size_t li
     if (ratio < kNotDue) continue;
     double weight = old * age_weight(folded_at);
     for (auto at : t) weight += age_weight(at);
-    keep_best(top, limit, weight * std::pow(std::min(1.0, ratio), kTimingExp), static_cast<std::uint32_t>(facts.size()));
+    keep_best(top, limit, weight * power(std::min(1.0, ratio), kTimingExp), static_cast<std::uint32_t>(facts.size()));
     facts.push_back({i, cycle, since, cycle > 0 ? basis : "history"});
   }
   for (const auto& [score, k] : top) {
