@@ -172,7 +172,7 @@ export type EmmaEventInput =
   | { type: 'category_view'; category: string; at?: number }
   | { type: 'dwell'; item: string; seconds: number; at?: number };
 
-export interface Reason { kind: 'viewed' | 'category' | 'popular' | 'catalog' | 'bought_with' | 'similar' | 'same_kind' | 'same_brand' | 'similar_price' | string; text: string; [k: string]: unknown }
+export interface Reason { kind: 'viewed' | 'category' | 'popular' | 'catalog' | 'bought_with' | 'similar' | 'same_kind' | 'same_brand' | 'similar_price' | 'your_brand' | 'your_price' | string; text: string; [k: string]: unknown }
 
 export interface RecommendedItem {
   id: string;

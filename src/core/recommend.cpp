@@ -119,6 +119,7 @@ struct Context {
   std::int64_t now;
   std::uint32_t anchor = kNone;
   std::unordered_set<std::uint32_t> cart;
+  Taste taste;  // similar's lean, with a profile
 };
 
 struct Candidate {
@@ -240,7 +241,7 @@ json reasons_for(const Context& ctx, const RecommendRequest& req, const Candidat
   if (cand.promoted) add(Obj()("kind", "promoted")("text", "Promoted by the shop"));
   const bool sourced = req.scenario == "similar" || req.scenario == "bought_together" || req.scenario == "discover";
   if (cand.source != kNone && req.scenario == "similar") {
-    similar_reasons(ctx.c, cand.source, cand.item, reasons, kMaxReasons);
+    similar_reasons(ctx.c, cand.source, cand.item, reasons, kMaxReasons, ctx.profile ? &ctx.taste : nullptr);
   } else if (cand.source != kNone && sourced) {
     const Item& src = ctx.c.item(cand.source);
     auto [b, e] = ctx.m.neighbours_of(cand.source);
@@ -442,7 +443,8 @@ json recommend(const Bundle& bundle, const Profile* profile, const RecommendRequ
     for (std::uint32_t i = 0; i < n; ++i) score[i] = ctx.pop[i];
   } else if (req.scenario == "similar") {
     if (ctx.anchor == kNone) throw Error(code::bad_request, "request.item: \"" + *req.item + "\" is not in the catalog");
-    similar_scores(bundle, ctx.anchor, ctx.pop, score, source);
+    if (profile) ctx.taste = taste_of(c, *profile);
+    similar_scores(bundle, ctx.anchor, ctx.pop, score, source, profile ? &ctx.taste : nullptr);
   } else if (req.scenario == "bought_together") {
     std::vector<std::uint32_t> anchors;
     if (ctx.anchor != kNone) anchors.push_back(ctx.anchor);

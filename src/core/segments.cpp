@@ -23,7 +23,7 @@ struct Facts {
   std::size_t purchases = 0;
 };
 
-Facts facts_of(const Catalog& c, const Profile& p) {
+Facts facts_of(const Catalog& c, const Profile& p, bool shop_prices = true) {
   Facts f;
   std::vector<double> prices;
   std::map<std::string, std::size_t> brands;
@@ -45,6 +45,7 @@ Facts facts_of(const Catalog& c, const Profile& p) {
   }
   std::vector<double> all;
   for (const auto& it : c.items()) {
+    if (!shop_prices) break;
     if (it.price >= 0) all.push_back(it.price);
   }
   if (!all.empty()) {
@@ -63,6 +64,11 @@ Facts facts_of(const Catalog& c, const Profile& p) {
 }
 
 }  // namespace
+
+Taste taste_of(const Catalog& c, const Profile& p) {
+  const Facts f = facts_of(c, p, false);
+  return {f.branded >= 2 && f.top_brand_share >= 0.5 ? f.top_brand : std::string(), f.median_price};
+}
 
 json compute_segments(const Bundle& bundle, const Profile* profile, const json& definitions, std::int64_t now) {
   const Catalog& c = bundle.catalog;

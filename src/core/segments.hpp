@@ -3,12 +3,22 @@
 // definitions from the bundle's META ("segments") or the request.
 #pragma once
 #include <cstdint>
+#include <string>
 
 #include "bundle.hpp"
 #include "personal.hpp"
 #include "profile.hpp"
 
 namespace emma {
+
+// What the shopper's own items say of their taste (similar leans to it, with consent): the
+// brand of at least half of their branded items (two at least; else empty) and the median
+// price of what they looked at or bought (-1: none).
+struct Taste {
+  std::string brand;
+  double price = -1;
+};
+Taste taste_of(const Catalog& c, const Profile& p);
 
 // Built-in: new, returning, high_intent, price_sensitive, brand_loyal. A definition is
 // {"id", "when": {"category", "min_affinity", "brand", "max_median_price", "min_purchases",

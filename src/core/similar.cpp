@@ -14,10 +14,14 @@ void add(json& reasons, std::size_t max, const char* kind, const char* text, std
   if (reasons.size() < max) reasons.push_back(Obj()("kind", kind)("text", text + std::string(tail)));
 }
 
+bool near_price(double a, double b) { return a > 0 && b > 0 && std::max(a, b) <= 1.25 * std::min(a, b); }
+bool your_brand(const Taste* t, const Item& it) { return t && !t->brand.empty() && it.brand == t->brand; }
+bool your_price(const Taste* t, const Item& it) { return t && near_price(t->price, it.price); }
+
 }  // namespace
 
 void similar_scores(const Bundle& bundle, std::uint32_t anchor, const std::vector<float>& pop,
-                    std::vector<double>& score, std::vector<std::uint32_t>& source) {
+                    std::vector<double>& score, std::vector<std::uint32_t>& source, const Taste* taste) {
   const Catalog& c = bundle.catalog;
   const Model& m = bundle.model;
   const Item& a = c.item(anchor);
@@ -46,20 +50,23 @@ void similar_scores(const Bundle& bundle, std::uint32_t anchor, const std::vecto
   for (std::uint32_t i = 0; i < c.size(); ++i) {
     double& s = score[i];
     if (s <= 0) continue;
-    s = s >= 1 ? s + 0.05 * pop[i] : std::min(s + 0.05 * pop[i], 0.99);
+    const Item& it = c.item(i);
+    const double lean = 0.08 * your_brand(taste, it) + 0.08 * your_price(taste, it);
+    s = s >= 1 ? s + 0.05 * pop[i] + lean : std::min(s + 0.05 * pop[i] + lean, 0.99);
     source[i] = anchor;
   }
 }
 
-void similar_reasons(const Catalog& c, std::uint32_t anchor, std::uint32_t item, json& reasons, std::size_t max) {
+void similar_reasons(const Catalog& c, std::uint32_t anchor, std::uint32_t item, json& reasons, std::size_t max,
+                     const Taste* taste) {
   const Item& a = c.item(anchor);
   const Item& it = c.item(item);
   const std::size_t had = reasons.size();
   if (a.category != kNone && it.category == a.category) add(reasons, max, "same_kind", "Same kind: ", c.category(a.category).name);
   if (!a.brand.empty() && it.brand == a.brand) add(reasons, max, "same_brand", "Also from ", a.brand);
-  if (a.price > 0 && it.price > 0 && std::max(a.price, it.price) <= 1.25 * std::min(a.price, it.price)) {
-    add(reasons, max, "similar_price", "Similar price");
-  }
+  if (near_price(a.price, it.price)) add(reasons, max, "similar_price", "Similar price");
+  if (your_brand(taste, it) && it.brand != a.brand) add(reasons, max, "your_brand", "A brand you like: ", it.brand);
+  if (your_price(taste, it)) add(reasons, max, "your_price", "In your usual price range");
   if (reasons.size() == had) add(reasons, max, "similar", "Similar to ", a.title);
 }
 

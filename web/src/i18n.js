@@ -54,6 +54,8 @@ const GERMAN = {
   same_kind: swap(/^Same kind: /, 'Gleiche Art: '),
   same_brand: swap(/^Also from /, 'Auch von '),
   similar_price: () => 'Ähnlicher Preis',
+  your_brand: swap(/^A brand you like: /, 'Eine Marke, die Sie mögen: '),
+  your_price: () => 'In Ihrer üblichen Preislage',
   trending: (r) => (r.text === 'Trending now' ? 'Gerade gefragt' : 'Beliebt in diesem Shop'),
   popular: () => 'Beliebt in diesem Shop',
   pinned: () => 'Vom Shop hervorgehoben',
