@@ -125,6 +125,11 @@ std::uint32_t Catalog::index_of(std::string_view id) const {
   return it == by_id_.end() ? kNone : it->second;
 }
 
+std::string product_id(const Catalog* catalog, const std::string& id) {
+  const Item* it = catalog ? catalog->find(id) : nullptr;
+  return it ? std::string(it->id) : id;
+}
+
 std::vector<std::pair<std::string_view, std::uint32_t>> Catalog::variants() const {
   std::vector<std::pair<std::string_view, std::uint32_t>> out;
   for (const auto& [id, i] : by_id_) {

@@ -102,4 +102,8 @@ class Catalog {
   std::vector<std::string> variant_ids_;  // the variant ids' text (attributes are parsed, not viewed)
 };
 
+// What the profile keeps for an item id a page names: its product's id for a variant id
+// (Catalog::find), else the id as sent (also when no catalog is loaded).
+std::string product_id(const Catalog* catalog, const std::string& id);
+
 }  // namespace emma

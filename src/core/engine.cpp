@@ -159,13 +159,9 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
   if (op == "processing.record") return processing_record(shop_, controller_, profile_config_, consent_, now);
   if (op == "profile.forget") {
     std::size_t n = 0;
-    json msg_kept = msg;  // as kept for the sync merge
     if (auto item = f.opt_id("item", 256)) {
-      // A variant id forgets its product, as `track` kept it.
-      const Item* it = catalog_or_null() ? catalog_or_null()->find(*item) : nullptr;
-      const std::string id = it ? std::string(it->id) : *item;
-      msg_kept["item"] = id;
-      n += profile_.forget_item(id);
+      // A variant id forgets its product, as `track` kept it (and so does sync: engine_sync.cpp).
+      n += profile_.forget_item(product_id(catalog_or_null(), *item));
     } else if (auto cat = f.opt_str("category", 1024)) {
       const std::string path = normalize_category_path(*cat);
       n += profile_.forget_category(path, catalog_or_null());
@@ -173,7 +169,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     else f.fail("item", "name what to forget: item, category or search");
     for (const char* kind : {"item", "category", "search"}) {
       if (msg.contains(kind)) {
-        note_change(Obj()("forget", kind)("what", msg_kept[kind]));
+        note_change(Obj()("forget", kind)("what", msg[kind]));
         break;  // the one forgotten above
       }
     }
@@ -213,8 +209,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       json& k = kept.emplace_back(raw);
       k["at"] = e.at;
       // A variant id is kept as its product's (one item, whichever size was bought).
-      const Item* it = catalog ? catalog->find(e.item) : nullptr;
-      if (it && it->id != e.item) k["item"] = e.item = std::string(it->id);
+      if (!e.item.empty()) k["item"] = e.item = product_id(catalog, e.item);
     };
     if (const json* batch = f.opt_array("events")) {
       if (batch->size() > 10000) f.fail("events", "holds more than 10000 events; send them in parts");

@@ -59,10 +59,7 @@ json Experiment::recommended(const json& answer, std::int64_t at, const Catalog&
   json ids = json::array();
   if (const json* items = Fields(answer, "", code::internal).opt_array("items")) {
     for (const auto& item : *items) {
-      if (auto id = Fields(item, "", code::internal).opt_str("id", 256)) {
-        const Item* it = catalog.find(*id);
-        ids.push_back(it ? std::string(it->id) : *id);
-      }
+      if (auto id = Fields(item, "", code::internal).opt_str("id", 256)) ids.push_back(product_id(&catalog, *id));
     }
   }
   record(ids, at);
