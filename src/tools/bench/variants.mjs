@@ -36,6 +36,7 @@ async function build(dir, withVariants) {
   const whole = path.join(dir, 'shop.bundle');
   execFileSync(emmaModel, ['build', '--catalog', path.join(dir, 'catalog.json'), '--orders', path.join(dir, 'orders.jsonl'), '--out', whole], { stdio: 'ignore' });
   const out = path.join(dir, 'sharded');
+  mkdirSync(out);
   execFileSync(emmaModel, ['shard', '--bundle', whole, '--out', path.join(out, 'shop.bundle')], { stdio: 'ignore' });
   const shards = readdirSync(out).filter((f) => f !== 'shop.bundle');
   // Every 50th shard's brotli size, and the raw size of all (a CDN's storage).
