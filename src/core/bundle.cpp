@@ -398,6 +398,7 @@ class BundleReader {
     const std::uint8_t f64_prices = r.u8();
     if (f64_prices > 1) r.fail("unknown price encoding " + std::to_string(f64_prices));
     c_.by_id_.reserve(n);
+    std::vector<std::uint32_t> product_of;  // of each variant id in c_.variant_ids_
     for (std::uint32_t i = 0; i < n; ++i) {
       Item& it = items[i];
       if (f64_prices) {
@@ -411,8 +412,26 @@ class BundleReader {
       if (!it.attributes.empty()) {
         const json attrs = parse_json(it.attributes, code::bad_bundle, "an item's attributes");
         if (!attrs.is_object()) r.fail("item \"" + std::string(it.id) + "\" has attributes that are not an object");
+        // The ids of the product's variants a page may name (emma-model writes them). The key
+        // as a pointer: the lookup Fields makes, no new template in the page's engine.
+        const char* key = "variants";
+        const auto v = attrs.find(key);
+        if (v != attrs.end() && v->is_array()) {
+          for (const auto& x : *v) {
+            if (!x.is_string()) continue;
+            c_.variant_ids_.push_back(x.get_ref<const std::string&>());
+            product_of.push_back(i);
+          }
+        }
       }
       if (!c_.by_id_.emplace(it.id, i).second) r.fail("item id \"" + std::string(it.id) + "\" appears twice");
+    }
+    // After every own id: an item's own id wins over a variant id, and of two products listing
+    // one variant id the first (Catalog::find). The vector is whole now: its strings stay put.
+    for (std::size_t k = 0; k < product_of.size(); ++k) {
+      std::string_view id = c_.variant_ids_[k];
+      std::uint32_t i = product_of[k];
+      c_.by_id_.emplace(id, i);
     }
     end(r);
   }

@@ -84,6 +84,18 @@ bool BundleSet::complete(const std::string& id) const {
   return i != kNone && merged_owned_[i];
 }
 
+std::string_view BundleSet::fetched_product(const std::string& id) const {
+  auto product = [&](const Piece& p) {
+    const Item* it = p.b->catalog.find(id);
+    return it && it->id != id ? it->id : std::string_view();
+  };
+  std::string_view found = product(head_);
+  for (const auto& p : shards_) {
+    if (found.empty()) found = product(p);
+  }
+  return found;
+}
+
 bool BundleSet::remember(const std::string& id, std::int64_t at) {
   if (!manifest_.count) return false;
   const std::uint32_t index = shard_of(id, manifest_.count);
@@ -202,6 +214,15 @@ void BundleSet::rebuild() {
     }
     merged_owned_.push_back(p.owned[i]);
   }
+  // Variant ids as each piece resolves them (newest first), once every own id is in the view.
+  std::vector<std::uint32_t> product_of;
+  for (const Piece* p : pieces) {
+    for (const auto& [id, i] : p->b->catalog.variants()) {
+      c.variant_ids_.emplace_back(id);
+      product_of.push_back(c.index_of(p->b->catalog.item(i).id));
+    }
+  }
+  for (std::size_t k = 0; k < product_of.size(); ++k) c.by_id_.emplace(c.variant_ids_[k], product_of[k]);
   // The lists of owned items, their neighbours found by id in the view.
   auto lists = [&](bool similar, std::vector<std::uint32_t>& offsets, std::vector<Neighbour>& out) {
     offsets.assign(1, 0);

@@ -41,6 +41,9 @@ class BundleSet {
   const Bundle& view() const { return merged_ ? *merged_ : *head_.b; }
   // Whether the view has the item with its complete neighbour lists (always, for a whole bundle).
   bool complete(const std::string& id) const;
+  // The product a variant id names, as the head or a shard this session fetched says (never a
+  // remembered one: which shards a page fetches must not depend on the profile); empty if none.
+  std::string_view fetched_product(const std::string& id) const;
 
   // Keeps the shard of the item, when loaded. True when what is remembered changed.
   bool remember(const std::string& id, std::int64_t at);

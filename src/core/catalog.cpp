@@ -125,6 +125,19 @@ std::uint32_t Catalog::index_of(std::string_view id) const {
   return it == by_id_.end() ? kNone : it->second;
 }
 
+std::string product_id(const Catalog* catalog, const std::string& id) {
+  const Item* it = catalog ? catalog->find(id) : nullptr;
+  return it ? std::string(it->id) : id;
+}
+
+std::vector<std::pair<std::string_view, std::uint32_t>> Catalog::variants() const {
+  std::vector<std::pair<std::string_view, std::uint32_t>> out;
+  for (const auto& [id, i] : by_id_) {
+    if (items_[i].id != id) out.emplace_back(id, i);
+  }
+  return out;
+}
+
 std::uint32_t Catalog::category_id(std::string_view path) const {
   const auto it = by_path_.find(path);
   return it == by_path_.end() ? kNone : it->second;

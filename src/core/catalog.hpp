@@ -71,8 +71,13 @@ class Catalog {
   const std::vector<Item>& items() const { return items_; }
   std::size_t size() const { return items_.size(); }
   const Item& item(std::uint32_t i) const { return items_[i]; }
+  // The one lookup of an id from a page or a request: an item's own id, else a variant id its
+  // product lists in attributes.variants (docs/bundle-tool.md, "Variants"), resolved to that
+  // product. An item's own id wins over another item's variant of the same id.
   const Item* find(std::string_view id) const;
   std::uint32_t index_of(std::string_view id) const;  // kNone when absent
+  // Variant id -> its product's index: the ids find() resolves that are no item's own.
+  std::vector<std::pair<std::string_view, std::uint32_t>> variants() const;
 
   std::size_t category_count() const { return categories_.size(); }
   const Category& category(std::uint32_t c) const { return categories_[c]; }
@@ -91,8 +96,14 @@ class Catalog {
   std::vector<Item> items_;
   std::vector<Category> categories_;
   std::vector<std::string_view> tags_;
+  // Own ids, then variant ids no item has as its own (added after every own id: own ids win).
   std::unordered_map<std::string_view, std::uint32_t> by_id_;
   std::unordered_map<std::string_view, std::uint32_t> by_path_;
+  std::vector<std::string> variant_ids_;  // the variant ids' text (attributes are parsed, not viewed)
 };
+
+// What the profile keeps for an item id a page names: its product's id for a variant id
+// (Catalog::find), else the id as sent (also when no catalog is loaded).
+std::string product_id(const Catalog* catalog, const std::string& id);
 
 }  // namespace emma

@@ -159,8 +159,10 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
   if (op == "processing.record") return processing_record(shop_, controller_, profile_config_, consent_, now);
   if (op == "profile.forget") {
     std::size_t n = 0;
-    if (auto item = f.opt_id("item", 256)) n += profile_.forget_item(*item);
-    else if (auto cat = f.opt_str("category", 1024)) {
+    if (auto item = f.opt_id("item", 256)) {
+      // A variant id forgets its product, as `track` kept it (and so does sync: engine_sync.cpp).
+      n += profile_.forget_item(product_id(catalog_or_null(), *item));
+    } else if (auto cat = f.opt_str("category", 1024)) {
       const std::string path = normalize_category_path(*cat);
       n += profile_.forget_category(path, catalog_or_null());
     } else if (auto q = f.opt_str("search", 256)) n += profile_.forget_search(*q);
@@ -200,9 +202,14 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     // shopper): all are validated before any is applied.
     std::vector<Event> events;
     json kept = json::array();  // the events as sent, with their time: sealed, and kept for the sync merge
+    const Catalog* catalog = catalog_or_null();
     auto take = [&](const json& raw) {
       events.push_back(parse_event(raw, now));
-      (kept.emplace_back(raw))["at"] = events.back().at;
+      Event& e = events.back();
+      json& k = kept.emplace_back(raw);
+      k["at"] = e.at;
+      // A variant id is kept as its product's (one item, whichever size was bought).
+      if (!e.item.empty()) k["item"] = e.item = product_id(catalog, e.item);
     };
     if (const json* batch = f.opt_array("events")) {
       if (batch->size() > 10000) f.fail("events", "holds more than 10000 events; send them in parts");
@@ -248,7 +255,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     if (personalizing() && experiment_.active(now)) {
       // What was recommended, for attribution; sealed with the next tracked event (a frame
       // [now, [], ids] that profile.open replays like the events).
-      unsealed_.push_back(Arr()(now)(json::array())(experiment_.recommended(answer, now)));
+      unsealed_.push_back(Arr()(now)(json::array())(experiment_.recommended(answer, now, bundle().catalog)));
     }
     return answer;
   }

@@ -6,6 +6,14 @@
 #include "shards.hpp"
 
 namespace emma {
+namespace {
+
+// A variant id's product, so that its shard is fetched too (shards_for_page).
+std::function<std::string_view(const std::string&)> products(const BundleSet& set) {
+  return [&set](const std::string& id) { return set.fetched_product(id); };
+}
+
+}  // namespace
 
 json Engine::shard_op(const std::string& op, const Fields& f, const std::uint8_t* bytes, std::size_t size) {
   if (!bundles_.loaded()) throw Error(code::no_bundle, "no bundle is loaded; load the bundle before its shards");
@@ -19,7 +27,7 @@ json Engine::shard_op(const std::string& op, const Fields& f, const std::uint8_t
   const json* raw = f.opt_object("request");
   const RecommendRequest req = parse_recommend_request(raw ? *raw : json::object());
   json fetch = json::array();
-  for (auto s : shards_for_page(bundles_.manifest(), req)) {
+  for (auto s : shards_for_page(bundles_.manifest(), req, products(bundles_))) {
     if (!bundles_.has_shard(s)) fetch.push_back(shard_file(bundles_.manifest(), s));
   }
   return Obj()("fetch", std::move(fetch));
@@ -28,7 +36,7 @@ json Engine::shard_op(const std::string& op, const Fields& f, const std::uint8_t
 void Engine::mark_partial(json& answer, const RecommendRequest& req, const Profile* profile) const {
   // The page's items' shards not loaded (nor remembered), or the shopper's items' lists.
   bool partial = false;
-  for (auto s : shards_for_page(bundles_.manifest(), req)) partial |= !bundles_.has_shard(s, true);
+  for (auto s : shards_for_page(bundles_.manifest(), req, products(bundles_))) partial |= !bundles_.has_shard(s, true);
   if (profile) {
     for (const auto& [id, signal] : profile->items()) partial |= !bundles_.complete(id);
   }

@@ -43,7 +43,9 @@ void Engine::note_change(json change) {
   if (!sync_.enabled) return;
   if (change.contains("forget")) {
     // Rectification reaches the kept changes too: what is forgotten is not kept for later.
-    const std::string kind = change["forget"], what = change["what"];
+    const std::string kind = change["forget"];
+    std::string what = change["what"];
+    if (kind == "item") what = product_id(catalog_or_null(), what);  // a variant id: its product, as tracked
     for (auto& kept : sync_.pending) {
       const auto c = kept.find("change");
       if (c == kept.end() || !c->is_object()) continue;
@@ -67,7 +69,7 @@ void Engine::replay(const json& change, std::int64_t now) {
     for (const auto& ev : *events) profile_.apply(parse_event(ev, now), catalog);
   } else if (auto kind = f.opt_str("forget", 16)) {
     const std::string what = f.str("what", 1024);
-    if (*kind == "item") profile_.forget_item(what);
+    if (*kind == "item") profile_.forget_item(product_id(catalog, what));
     else if (*kind == "category") profile_.forget_category(normalize_category_path(what), catalog);
     else profile_.forget_search(what);
   } else if (auto on = f.opt_bool("object")) {

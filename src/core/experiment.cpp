@@ -55,11 +55,11 @@ bool Experiment::enter(std::int64_t now, Uniform u) {
   return true;
 }
 
-json Experiment::recommended(const json& answer, std::int64_t at) {
+json Experiment::recommended(const json& answer, std::int64_t at, const Catalog& catalog) {
   json ids = json::array();
   if (const json* items = Fields(answer, "", code::internal).opt_array("items")) {
     for (const auto& item : *items) {
-      if (auto id = Fields(item, "", code::internal).opt_str("id", 256)) ids.push_back(*id);
+      if (auto id = Fields(item, "", code::internal).opt_str("id", 256)) ids.push_back(product_id(&catalog, *id));
     }
   }
   record(ids, at);

@@ -61,8 +61,9 @@ class Experiment {
   bool enter(std::int64_t now, Uniform u = secure_uniform);
 
   // A slot answered (a recommend answer): its items count as recommended at `at`. Returns
-  // their ids, for the sealed frame that profile.open replays through record().
-  json recommended(const json& answer, std::int64_t at);
+  // their ids, for the sealed frame that profile.open replays through record(). A variant id
+  // (rerank answers with the page's own ids) counts as its product, as `track` keeps it.
+  json recommended(const json& answer, std::int64_t at, const Catalog& catalog);
   void record(const json& ids, std::int64_t at);
   ExperimentOutcomes outcomes(const Profile& profile, const Catalog* catalog, std::int64_t since) const;
   // A tracked event (live, or replayed from the sealed frames): counted when attributed.

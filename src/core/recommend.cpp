@@ -472,7 +472,7 @@ json recommend(const Bundle& bundle, const Profile* profile, const RecommendRequ
     std::unordered_set<std::uint32_t> seen;
     for (const auto& id : req.items) {
       const auto i = c.index_of(id);
-      if (i == kNone || !seen.insert(i).second) continue;
+      if (i == kNone || !seen.insert(i).second) continue;  // a product once (two sizes: the first)
       order.push_back(i);
       const double position_prior = 1.0 / (1.0 + 0.05 * static_cast<double>(order.size()));  // the shop's own order
       // Without a profile the shop's own order stands.
@@ -545,6 +545,13 @@ json recommend(const Bundle& bundle, const Profile* profile, const RecommendRequ
   json items = json::array();
   for (const auto& cand : out) {
     json j = c.item_json(c.item(cand.item));
+    // rerank answers with the id the page named the item by first (a variant's SKU as itself).
+    for (std::size_t k = 0; !order.empty() && k < req.items.size(); ++k) {
+      if (c.index_of(req.items[k]) == cand.item) {
+        j["id"] = req.items[k];
+        break;
+      }
+    }
     j["score"] = cand.score;
     j["reasons"] = reasons_for(ctx, req, cand);
     items.push_back(std::move(j));

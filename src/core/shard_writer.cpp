@@ -105,6 +105,12 @@ ShardedBundle split_bundle(const Bundle& whole, const std::string& stem, const S
   const std::uint32_t count = std::max<std::uint32_t>(1, (n + o.shard_items - 1) / o.shard_items);
   std::vector<std::vector<std::uint32_t>> members(count);
   for (std::uint32_t i = 0; i < n; ++i) members[shard_of(c.item(i).id, count)].push_back(i);
+  // A page may name a variant (Catalog::find), whose id hashes elsewhere than its product's:
+  // that shard carries the product's record (not owned: no lists), a redirect from which the
+  // engine names the product's own shard next (shards.hpp). No head bytes: the head knows no
+  // variant ids (docs/catalog-size.md, "Variants").
+  std::vector<std::vector<std::uint32_t>> redirects(count);
+  for (const auto& [variant, i] : c.variants()) redirects[shard_of(variant, count)].push_back(i);
 
   // The build: named by the whole bundle's checksum and the split, so a rebuild of the same
   // catalog gives the same file names, and another catalog other names.
@@ -140,6 +146,12 @@ ShardedBundle split_bundle(const Bundle& whole, const std::string& stem, const S
             items.push_back(it->item);
           }
         }
+      }
+    }
+    for (auto i : redirects[s]) {
+      if (!mark[i]) {
+        mark[i] = 1;
+        items.push_back(i);
       }
     }
     json meta = whole.meta;

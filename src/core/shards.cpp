@@ -37,12 +37,15 @@ std::string shard_file(const ShardManifest& m, std::uint32_t index) {
   return m.stem + "." + m.build + "." + std::to_string(index) + ".bundle";
 }
 
-std::vector<std::uint32_t> shards_for_page(const ShardManifest& manifest, const RecommendRequest& request) {
+std::vector<std::uint32_t> shards_for_page(const ShardManifest& manifest, const RecommendRequest& request,
+                                           const std::function<std::string_view(const std::string&)>& product_of) {
   std::vector<std::uint32_t> out;
   if (manifest.count == 0) return out;
   auto add = [&](const std::string& id) {
-    const std::uint32_t s = shard_of(id, manifest.count);
-    if (out.size() < kMaxShardsPerRequest && std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+    for (const std::string_view x : {std::string_view(id), product_of ? product_of(id) : std::string_view()}) {
+      const std::uint32_t s = shard_of(x, manifest.count);
+      if (!x.empty() && out.size() < kMaxShardsPerRequest && std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+    }
   };
   if (request.item) add(*request.item);
   for (const auto& id : request.items) add(id);

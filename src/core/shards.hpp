@@ -11,6 +11,7 @@
 // profile's own items remembered with it: bundle_set.hpp) and say so (`partial`).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,10 @@ inline constexpr std::size_t kMaxShardsPerRequest = 8;
 
 // The shards a request's page fields name: its item's, then its items' in page order; each
 // once; at most kMaxShardsPerRequest. Not a function of the profile: it takes none.
-std::vector<std::uint32_t> shards_for_page(const ShardManifest& manifest, const RecommendRequest& request);
+// `product_of` (BundleSet::fetched_product): a variant id's product, as the head and the shards
+// this session fetched say (a variant's shard redirects to its product's: shard_writer.cpp);
+// that product's shard follows the variant's.
+std::vector<std::uint32_t> shards_for_page(const ShardManifest& manifest, const RecommendRequest& request,
+                                           const std::function<std::string_view(const std::string&)>& product_of = {});
 
 }  // namespace emma

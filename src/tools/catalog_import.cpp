@@ -106,11 +106,14 @@ class VariantFolder {
         if (keep_) out_.items[i].id = g.first_id;
         continue;
       }
-      if (!keep_ || g.variants.size() == 1) continue;
+      if (!keep_) continue;
       emma::ItemInput& item = out_.items[i];
-      json attrs = item.attributes_json.empty() ? json::object() : json::parse(item.attributes_json);
-      // The variants a page may name (a variable product's own row is the product itself).
+      // The variants a page may name (a variable product's own row is the product itself), also
+      // a product's only one when its id differs (a Shopify handle and its SKU): the engine
+      // resolves them to the product (Catalog::find).
       g.variants.erase(std::remove(g.variants.begin(), g.variants.end(), item.id), g.variants.end());
+      if (g.variants.empty()) continue;
+      json attrs = item.attributes_json.empty() ? json::object() : json::parse(item.attributes_json);
       attrs["variants"] = g.variants;
       item.attributes_json = attrs.dump();
     }

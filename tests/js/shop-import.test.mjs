@@ -119,6 +119,7 @@ test('Shopify product export: one product per Handle, variants folded, drafts an
   assert.equal(mug.in_stock, true, 'stock not tracked: available');
   assert.equal(mug.price, 12.5);
   assert.equal(socks.in_stock, true, 'none left, but the policy lets shoppers order');
+  assert.deepEqual(socks.attributes.variants, ['SOCK-1'], 'a product of one variant: its SKU, which a cart names, resolves to it too');
 });
 
 test('WooCommerce product export in Windows-1252: categories, sale price, variations tied to their parent', (t) => {
