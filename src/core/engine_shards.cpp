@@ -1,5 +1,7 @@
 // The engine's operations for a sharded catalog (docs/catalog-size.md): which shards a page's
 // request names, taking one in, and saying when an answer lacks data it would have used.
+#include <algorithm>
+
 #include "engine.hpp"
 #include "error.hpp"
 #include "json_build.hpp"
@@ -26,9 +28,15 @@ json Engine::shard_op(const std::string& op, const Fields& f, const std::uint8_t
 }
 
 void Engine::mark_partial(json& answer, const RecommendRequest& req, const Profile* profile) const {
-  // The page's items' shards not loaded (nor remembered), or the shopper's items' lists.
+  // A page's item whose shard did not load (and is not remembered), or the shopper's items' lists.
   bool partial = false;
-  for (auto s : shards_for_page(bundles_.manifest(), req)) partial |= !bundles_.has_shard(s, true);
+  const auto page = shards_for_page(bundles_.manifest(), req);
+  auto missing = [&](const std::string& id) {
+    const auto s = shard_of(id, bundles_.manifest().count);
+    return std::find(page.begin(), page.end(), s) != page.end() && !bundles_.has_shard(s) && !bundles_.complete(id);
+  };
+  if (req.item) partial |= missing(*req.item);
+  for (const auto& id : req.items) partial |= missing(id);
   if (profile) {
     for (const auto& [id, signal] : profile->items()) partial |= !bundles_.complete(id);
   }
