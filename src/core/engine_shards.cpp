@@ -39,6 +39,13 @@ void Engine::mark_partial(json& answer, const RecommendRequest& req, const Profi
   for (const auto& id : req.items) partial |= missing(id);
   if (profile) {
     for (const auto& [id, signal] : profile->items()) partial |= !bundles_.complete(id);
+    // The lowest tier (scores below 1: category interest and popularity) ranks the loaded items
+    // only. The head holds each category's best, which is the whole bundle's answer, unless the
+    // request leaves out what the shopper bought: then an item of that tier may stand in for
+    // one that no loaded piece holds (discover of a shopper who bought a category's best).
+    if ((req.scenario == "discover" || req.rules.exclude_purchased) && (!profile->purchases().empty() || !profile->folded_baskets().empty())) {
+      for (const auto& it : answer["items"]) partial |= it.value("score", 1.0) < 1;
+    }
   }
   answer["partial"] = partial;
 }
