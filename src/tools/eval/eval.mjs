@@ -36,6 +36,7 @@ function parseArgs(argv) {
     else if (x === '--movielens') a.movielens = argv[++i];
     else if (x === '--sharded') a.sharded = true;
     else if (x === '--lists') a.lists = argv[++i];
+    else if (x === '--per-event') a.perEvent = true;
     else throw new Error(`unknown argument ${x}`);
   }
   if (!a.movielens && (!a.orders.length || !/^\d{4}-\d{2}-\d{2}$/.test(a.split || ''))) {
@@ -68,7 +69,10 @@ function shardBundle(dir) {
   return { head: new Uint8Array(readFileSync(path.join(out, 'shop.bundle'))), shard: (name) => new Uint8Array(readFileSync(path.join(out, name))) };
 }
 
-function replay(engine, events, now, sharded) {
+// --per-event: each event in its own track call, as pages track (and as --sharded must); the
+// profile a history builds depends on it (batches of 5,000 give other for_you and reorder answers
+// for some customers), so a comparison with --sharded replays the whole bundle this way too.
+function replay(engine, events, now, sharded, perEvent) {
   engine.call({ op: 'erase' });
   engine.call({ op: 'consent.grant', purpose: 'personalization', version: 'eval', source: 'api', now });
   if (sharded) {
@@ -80,7 +84,8 @@ function replay(engine, events, now, sharded) {
     engine.call({ op: 'bundle.load' }, sharded.head);
     return;
   }
-  for (let i = 0; i < events.length; i += 5000) engine.call({ op: 'track', events: events.slice(i, i + 5000), now });
+  const batch = perEvent ? 1 : 5000;
+  for (let i = 0; i < events.length; i += batch) engine.call({ op: 'track', events: events.slice(i, i + batch), now });
 }
 
 // --lists <file>: every answer, customer by customer (JSON lines), to compare two runs (a
@@ -180,7 +185,7 @@ async function retail(a) {
       const target = targets.get(c);
       const hist = history.get(c);
       const events = hist.map(([d, , item, qty]) => ({ type: 'purchase', item, quantity: qty, at: Date.parse(`${d.replace(' ', 'T')}Z`) }));
-      replay(engine, events, now, sharded);
+      replay(engine, events, now, sharded, a.perEvent);
       if (lists) lists.rows.push(lists.current = { customer: c, items: [...new Set(hist.map((h) => h[2]))] });
       m.emma.add(scoreList(ask(engine, now, a.k), target, a.k));
       m.popularity.add(scoreList(topPop, target, a.k));
