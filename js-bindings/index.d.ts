@@ -270,7 +270,8 @@ export interface VariantScore { id: string; score: number; fits: boolean; reason
  * `window`: the popularity window the answer used ("7d", "30d", …), when the bundle has windows.
  * pick_variant: `chosen` (null when no variant fits) and every variant's score, fit and reasons (`items` is empty).
  * `partial`: a sharded catalog only (docs/catalog-size.md): true when the answer lacks data it would have used
- * (a shard of the page's items that did not load, or the lists of shopper's items neither loaded nor remembered).
+ * (a shard of the page's items that did not load, or the lists of shopper's items neither loaded nor remembered;
+ * or, for discover and excludePurchased, items of the lowest tier, which rank the loaded items only).
  */
 export interface Recommendations {
   scenario: string; personalized: boolean; items: RecommendedItem[]; window?: string;

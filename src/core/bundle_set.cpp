@@ -8,6 +8,7 @@
 #include "bytes.hpp"
 #include "error.hpp"
 #include "json_build.hpp"
+#include "shard_writer.hpp"
 
 namespace emma {
 
@@ -30,20 +31,17 @@ void BundleSet::load(std::unique_ptr<Bundle> head) {
   ShardManifest manifest = read_manifest(head->meta);
   Piece p = piece(std::move(head));  // checks GIDX before anything changes
   shards_.clear();
-  if (manifest.build != manifest_.build) memo_.clear();
+  if (manifest.build != manifest_.build) {
+    memo_ = Piece{};
+    memo_at_.clear();
+  }
   head_ = std::move(p);
   manifest_ = std::move(manifest);
   rebuild();
 }
 
-bool BundleSet::has_shard(std::uint32_t index, bool or_remembered) const {
-  for (const auto* list : {&shards_, &memo_}) {
-    for (const auto& p : *list) {
-      if (p.shard == index) return true;
-    }
-    if (!or_remembered) break;
-  }
-  return false;
+bool BundleSet::has_shard(std::uint32_t index) const {
+  return std::any_of(shards_.begin(), shards_.end(), [&](const Piece& p) { return p.shard == index; });
 }
 
 BundleSet::Piece BundleSet::verified(std::shared_ptr<const Bundle> b, std::uint32_t index) const {
@@ -98,56 +96,94 @@ std::string_view BundleSet::fetched_product(const std::string& id) const {
 
 bool BundleSet::remember(const std::string& id, std::int64_t at) {
   if (!manifest_.count) return false;
-  const std::uint32_t index = shard_of(id, manifest_.count);
-  for (auto& p : memo_) {
-    if (p.shard == index) {
-      p.at = at;
-      return false;
+  const std::uint32_t k = memo_.b ? memo_.b->catalog.index_of(id) : kNone;
+  if (k != kNone && memo_.owned[k]) {
+    memo_at_[k] = at;
+    return false;
+  }
+  if (!complete(id)) return false;  // its page did not fetch its shard (or no such item)
+  write_memo(view().catalog.index_of(id), at);
+  return true;
+}
+
+// The remembered items with their lists, and their neighbours' records, from the view (which
+// has them all: each was complete in it when remembered, and stays so while remembered).
+void BundleSet::write_memo(std::uint32_t item, std::int64_t at) {
+  const Bundle& v = view();
+  std::vector<std::pair<std::uint32_t, std::int64_t>> kept{{item, at}};  // view index, last used
+  for (std::uint32_t k = 0; memo_.b && k < memo_.owned.size(); ++k) {
+    const std::uint32_t i = memo_.owned[k] ? v.catalog.index_of(memo_.b->catalog.item(k).id) : kNone;
+    if (i != kNone && merged_owned_[i]) kept.emplace_back(i, memo_at_[k]);
+  }
+  if (kept.size() > kMaxRememberedItems) {
+    kept.erase(std::min_element(kept.begin(), kept.end(), [](const auto& a, const auto& b) { return a.second < b.second; }));
+  }
+  std::sort(kept.begin(), kept.end());
+  const std::size_t n = v.catalog.size();
+  std::vector<std::uint8_t> owned(n, 0), mark(n, 0);
+  std::vector<std::uint32_t> items;
+  auto add = [&](std::uint32_t i) {
+    if (!mark[i]) items.push_back(i);
+    mark[i] = 1;
+  };
+  for (const auto& [i, when] : kept) {
+    owned[i] = 1;
+    add(i);
+    for (auto range : {v.model.neighbours_of(i), v.model.similar_of(i)}) {
+      for (auto x = range.first; x != range.second; ++x) add(x->item);
     }
   }
-  for (const auto& p : shards_) {
-    if (p.shard == index && p.b->catalog.find(id)) {
-      memo_.push_back(p);
-      memo_.back().at = at;
-      if (memo_.size() > kMaxRememberedShards) {
-        memo_.erase(std::min_element(memo_.begin(), memo_.end(), [](const Piece& a, const Piece& b) { return a.at < b.at; }));
-      }
-      return true;  // the view is unchanged: the shard was loaded
-    }
+  json meta = head_.b->meta;
+  meta.erase("shards");
+  meta["build"] = manifest_.build;
+  Piece p = verified(read_bundle(write_piece(v, std::move(items), owned, meta, &merged_gidx_)), manifest_.count);
+  retired_.push_back(std::move(memo_));
+  memo_ = std::move(p);
+  // The piece holds the kept items in view order, as `kept` is sorted.
+  memo_at_.assign(memo_.owned.size(), 0);
+  std::size_t next = 0;
+  for (std::uint32_t k = 0; k < memo_.owned.size(); ++k) {
+    if (memo_.owned[k]) memo_at_[k] = kept[next++].second;
   }
-  return false;
 }
 
 json BundleSet::memo() const {
-  if (memo_.empty()) return nullptr;
-  json out = json::array();
-  for (const auto& p : memo_) {
-    const auto& bytes = p.b->bytes;
-    std::string text(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-    sodium_bin2base64(text.data(), text.size(), bytes.data(), bytes.size(), sodium_base64_VARIANT_ORIGINAL);
-    text.pop_back();  // the terminating NUL
-    out.push_back(Arr()(p.at)(std::move(text)));
+  if (!memo_.b) return nullptr;
+  const auto& bytes = memo_.b->bytes;
+  std::string text(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(text.data(), text.size(), bytes.data(), bytes.size(), sodium_base64_VARIANT_ORIGINAL);
+  text.pop_back();  // the terminating NUL
+  json at = json::array();
+  for (std::uint32_t k = 0; k < memo_.owned.size(); ++k) {
+    if (memo_.owned[k]) at.push_back(memo_at_[k]);
   }
-  return out;
+  return Obj()("at", std::move(at))("bundle", std::move(text));
 }
 
 void BundleSet::set_memo(const json& memo) {
-  memo_.clear();
-  if (memo.is_array() && manifest_.count) {
-    for (const auto& x : memo) {
-      if (!x.is_array() || x.size() != 2 || !x[0].is_number_integer() || !x[1].is_string()) continue;
-      const std::string& text = x[1].get_ref<const std::string&>();
-      std::vector<std::uint8_t> bytes(text.size());
-      std::size_t len = 0;
-      if (sodium_base642bin(bytes.data(), bytes.size(), text.data(), text.size(), nullptr, &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) continue;
+  memo_ = Piece{};
+  memo_at_.clear();
+  const auto at = memo.is_object() ? memo.find("at") : memo.end();
+  const auto text = memo.is_object() ? memo.find("bundle") : memo.end();
+  if (manifest_.count && at != memo.end() && at->is_array() && text != memo.end() && text->is_string()) {
+    const std::string& t = text->get_ref<const std::string&>();
+    std::vector<std::uint8_t> bytes(t.size());
+    std::size_t len = 0;
+    if (sodium_base642bin(bytes.data(), bytes.size(), t.data(), t.size(), nullptr, &len, nullptr, sodium_base64_VARIANT_ORIGINAL) == 0) {
       bytes.resize(len);
       try {
-        std::shared_ptr<const Bundle> b = read_bundle(std::move(bytes));
-        Piece p = verified(b, b->meta.value("shard", 0u));
-        p.at = x[0].get<std::int64_t>();
-        if (memo_.size() < kMaxRememberedShards && p.shard < manifest_.count && !has_shard(p.shard, true)) memo_.push_back(std::move(p));
+        memo_ = verified(read_bundle(std::move(bytes)), manifest_.count);
+        memo_at_.assign(memo_.owned.size(), 0);
+        std::size_t next = 0;
+        for (std::uint32_t k = 0; k < memo_.owned.size(); ++k) {
+          if (!memo_.owned[k] || next >= at->size()) continue;
+          const json& x = (*at)[next++];
+          if (x.is_number_integer()) memo_at_[k] = x.get<std::int64_t>();
+        }
       } catch (const Error&) {
-        // Another build's shard (the shop published a new catalog): the pages fetch anew.
+        // Another build's items (the shop published a new catalog), or damaged: the pages fetch anew.
+        memo_ = Piece{};
+        memo_at_.clear();
       }
     }
   }
@@ -156,17 +192,19 @@ void BundleSet::set_memo(const json& memo) {
 
 void BundleSet::rebuild() {
   merged_.reset();
+  retired_.clear();
   merged_owned_.clear();
+  merged_gidx_.clear();
   if (!head_.b || !manifest_.count) return;  // a whole bundle is its own view
   const Bundle& head = *head_.b;
   const Catalog& hc = head.catalog;
   const auto& windows = head.model.windows;
-  // Every item once (an owned copy when there is one): newest shards, remembered ones, the head.
+  // Every item once (an owned copy when there is one): newest shards, remembered items, the head.
   std::vector<const Piece*> pieces;
   for (auto it = shards_.rbegin(); it != shards_.rend(); ++it) pieces.push_back(&*it);
-  for (const auto& p : memo_) pieces.push_back(&p);
+  if (memo_.b) pieces.push_back(&memo_);
   pieces.push_back(&head_);
-  // id -> piece << 26 | item (at most 41 pieces; items of one piece below 2^26).
+  // id -> piece << 26 | item (at most 18 pieces; items of one piece below 2^26).
   std::unordered_map<std::string_view, std::uint32_t> where;
   auto owned = [&](std::uint32_t at) { return pieces[at >> 26]->owned[at & 0x3FFFFFF] != 0; };
   for (std::uint32_t k = 0; k < pieces.size(); ++k) {
@@ -213,6 +251,7 @@ void BundleSet::rebuild() {
       model.rebuy_share[k] = pm.rebuy_share[i];
     }
     merged_owned_.push_back(p.owned[i]);
+    merged_gidx_.push_back(static_cast<std::uint32_t>(key >> 32));
   }
   // Variant ids as each piece resolves them (newest first), once every own id is in the view.
   std::vector<std::uint32_t> product_of;

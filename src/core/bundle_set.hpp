@@ -1,14 +1,17 @@
 // What the engine sees of a sharded catalog (shards.hpp): the head, the shards the pages
 // fetched (at most kMaxLoadedShards, least recently used dropped first, so memory is bounded by
-// the head plus the shards in use, not by the catalog), and the shards of the shopper's own
-// items, remembered with the profile; merged into one Bundle view for the scenarios, which
-// need not know about shards.
+// the head plus the shards in use, not by the catalog), and the shopper's own items,
+// remembered with the profile; merged into one Bundle view for the scenarios, which need not
+// know about shards.
 //
-// Remembered shards: when the shopper views, carts or buys an item, the shard holding it (the
-// page fetched it) is kept and sealed with the profile (only with consent: it travels with
-// the profile), so that the home page answers from the profile's own items without a request
-// chosen by the profile. It is shop data, not the shopper's: a new build of the catalog
-// (another head) drops it, and the pages fetch the new build's shards again.
+// Remembered items: when the shopper views, carts or buys an item (the page fetched its shard),
+// the item's record and neighbour lists and its neighbours' records are kept in one piece
+// sealed with the profile (only with consent: it travels with the profile), so that the home
+// page answers from the profile's own items without a request chosen by the profile, as the
+// whole bundle would (what for_you and reorder read of the catalog beyond the head is exactly
+// that). Per item, not per shard: a history spread over many shards costs its own items, not
+// their shards. It is shop data, not the shopper's: a new build of the catalog (another head)
+// drops it, and the pages fetch the new build's shards again.
 //
 // Shards and heads are ordinary bundles; a GIDX section gives each item its place in the
 // whole catalog (so ties rank as in the whole bundle) and whether its lists are complete here
@@ -25,7 +28,8 @@
 namespace emma {
 
 inline constexpr std::size_t kMaxLoadedShards = 16;
-inline constexpr std::size_t kMaxRememberedShards = 24;
+// As many as a profile keeps (ProfileConfig::max_items), least recently used dropped first.
+inline constexpr std::size_t kMaxRememberedItems = 2000;
 
 class BundleSet {
  public:
@@ -33,9 +37,9 @@ class BundleSet {
   void load(std::unique_ptr<Bundle> head);
   bool loaded() const { return head_.b != nullptr; }
   const ShardManifest& manifest() const { return manifest_; }
-  // A shard fetched by this session's pages; `or_remembered`: or sealed with the profile (which
-  // must not spare a fetch: the requests would then depend on the profile).
-  bool has_shard(std::uint32_t index, bool or_remembered = false) const;
+  // A shard fetched by this session's pages (what is remembered with the profile must not spare
+  // a fetch: the requests would then depend on the profile).
+  bool has_shard(std::uint32_t index) const;
   // `name` must be one of this head's shard files; BAD_BUNDLE naming it otherwise, the set unchanged.
   std::uint32_t add_shard(const std::string& name, const std::uint8_t* data, std::size_t size, std::int64_t at);
   const Bundle& view() const { return merged_ ? *merged_ : *head_.b; }
@@ -45,11 +49,14 @@ class BundleSet {
   // remembered one: which shards a page fetches must not depend on the profile); empty if none.
   std::string_view fetched_product(const std::string& id) const;
 
-  // Keeps the shard of the item, when loaded. True when what is remembered changed.
+  // Keeps the item's data, when its lists are in the view (its page fetched its shard). True
+  // when what is remembered changed.
   bool remember(const std::string& id, std::int64_t at);
-  // For the sealed profile: [[time, base64 of the shard], ...]; null when nothing is remembered.
+  // For the sealed profile: {"at": [last use of each remembered item, in the piece's order],
+  // "bundle": base64 of the piece}; null when nothing is remembered.
   json memo() const;
-  // From a sealed profile; shards of another build, or damaged, are left out.
+  // From a sealed profile; a piece of another build, damaged, or of an older engine (whole
+  // shards) is left out: the pages fetch anew.
   void set_memo(const json& memo);
 
  private:
@@ -63,12 +70,20 @@ class BundleSet {
   static Piece piece(std::shared_ptr<const Bundle> b);
   Piece verified(std::shared_ptr<const Bundle> b, std::uint32_t index) const;
   void rebuild();
+  void write_memo(std::uint32_t item, std::int64_t at);
 
   Piece head_;
   ShardManifest manifest_;
-  std::vector<Piece> shards_, memo_;
+  std::vector<Piece> shards_;
+  Piece memo_;  // the remembered items (owned) and their neighbours; b null when none
+  std::vector<std::int64_t> memo_at_;  // per item of memo_: when last used (owned ones)
+  // Pieces replaced since the view was built, which it still points into (the view has the same
+  // items: a remembered item was in it), kept until the next rebuild. (Plain members of types
+  // the embed's engine already has: this header is compiled into it.)
+  std::vector<Piece> retired_;
   std::unique_ptr<Bundle> merged_;
   std::vector<std::uint8_t> merged_owned_;
+  std::vector<std::uint32_t> merged_gidx_;
 };
 
 }  // namespace emma

@@ -1,5 +1,7 @@
 // The engine's operations for a sharded catalog (docs/catalog-size.md): which shards a page's
 // request names, taking one in, and saying when an answer lacks data it would have used.
+#include <algorithm>
+
 #include "engine.hpp"
 #include "error.hpp"
 #include "json_build.hpp"
@@ -34,11 +36,27 @@ json Engine::shard_op(const std::string& op, const Fields& f, const std::uint8_t
 }
 
 void Engine::mark_partial(json& answer, const RecommendRequest& req, const Profile* profile) const {
-  // The page's items' shards not loaded (nor remembered), or the shopper's items' lists.
+  // A page's item whose shard did not load (and is not remembered), or the shopper's items' lists.
   bool partial = false;
-  for (auto s : shards_for_page(bundles_.manifest(), req, products(bundles_))) partial |= !bundles_.has_shard(s, true);
+  const auto page = shards_for_page(bundles_.manifest(), req, products(bundles_));
+  auto missing = [&](const std::string& id) {
+    const auto s = shard_of(id, bundles_.manifest().count);
+    // An id whose own shard loaded yet is not complete is unknown (not partial), unless it is a
+    // variant whose product's shard did not load.
+    return std::find(page.begin(), page.end(), s) != page.end() && !bundles_.complete(id) &&
+           (!bundles_.has_shard(s) || !bundles_.fetched_product(id).empty());
+  };
+  if (req.item) partial |= missing(*req.item);
+  for (const auto& id : req.items) partial |= missing(id);
   if (profile) {
     for (const auto& [id, signal] : profile->items()) partial |= !bundles_.complete(id);
+    // The lowest tier (scores below 1: category interest and popularity) ranks the loaded items
+    // only. The head holds each category's best, which is the whole bundle's answer, unless the
+    // request leaves out what the shopper bought: then an item of that tier may stand in for
+    // one that no loaded piece holds (discover of a shopper who bought a category's best).
+    if ((req.scenario == "discover" || req.rules.exclude_purchased) && (!profile->purchases().empty() || !profile->folded_baskets().empty())) {
+      for (const auto& it : answer["items"]) partial |= it.value("score", 1.0) < 1;
+    }
   }
   answer["partial"] = partial;
 }

@@ -71,7 +71,9 @@ PersonalSignals personal_signals(const Bundle& bundle, const Profile& profile, s
   for (const auto& [i, o] : s.own) {
     auto [b, e] = bundle.model.neighbours_of(i);
     for (auto it = b; it != e; ++it) {
-      const double part = o * it->score;
+      // On a grid of 2^-40, so that the sums are exact and do not depend on the hash map's order,
+      // which differs between views of one catalog (a sharded one's items have other indices).
+      const double part = std::nearbyint(o * it->score * 0x1p40) * 0x1p-40;
       auto& a = s.assoc.try_emplace(it->item, AssocSignal{0, i}).first->second;
       a.value += part;
       double& best = best_part[it->item];

@@ -14,9 +14,6 @@
 namespace emma {
 namespace {
 
-
-
-
 ItemInput input_of(const Catalog& c, const Item& it) {
   ItemInput in;
   in.id = it.id;
@@ -33,10 +30,11 @@ ItemInput input_of(const Catalog& c, const Item& it) {
   return in;
 }
 
-// One piece (head or shard): the given items, sorted by their place in the whole catalog;
-// `owned` items carry their neighbour lists.
+}  // namespace
+
 std::vector<std::uint8_t> write_piece(const Bundle& whole, std::vector<std::uint32_t> items,
-                                      const std::vector<std::uint8_t>& owned, json meta) {
+                                      const std::vector<std::uint8_t>& owned, const json& meta,
+                                      const std::vector<std::uint32_t>* gidx_of) {
   std::sort(items.begin(), items.end());
   const auto& c = whole.catalog;
   const auto& m = whole.model;
@@ -56,7 +54,7 @@ std::vector<std::uint8_t> write_piece(const Bundle& whole, std::vector<std::uint
       model.rebuy_days.push_back(m.rebuy_days[i]);
       model.rebuy_share.push_back(m.rebuy_share[i]);
     }
-    gidx.u32(i << 1 | (owned[i] ? 1u : 0u));
+    gidx.u32((gidx_of ? (*gidx_of)[i] : i) << 1 | (owned[i] ? 1u : 0u));
     auto lists = [&](std::pair<const Neighbour*, const Neighbour*> range) {
       std::vector<Neighbour> out;
       if (!owned[i]) return out;
@@ -72,8 +70,6 @@ std::vector<std::uint8_t> write_piece(const Bundle& whole, std::vector<std::uint
   }
   return write_bundle(inputs, model, meta, {{"GIDX", gidx.take()}});
 }
-
-}  // namespace
 
 ShardedBundle split_bundle(const Bundle& whole, const std::string& stem, const ShardOptions& o) {
   const auto& c = whole.catalog;

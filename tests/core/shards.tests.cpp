@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "core/bundle.hpp"
 #include "core/shard_writer.hpp"
@@ -195,6 +196,64 @@ TEST_CASE("the home page answers from the shopper's remembered items, with no sh
   CHECK(call(later, {{"op", "engine.info"}}).result().at("items") > fetched_items);
   REQUIRE(call(later, {{"op", "consent.withdraw"}, {"purpose", "personalization"}, {"now", kNow}}).ok());
   CHECK(call(later, {{"op", "engine.info"}}).result().at("items") == fetched_items);
+}
+
+// Issue 11, "quality unchanged": a history spread over more shards than a page loads at once
+// (and than the 24 whole shards an earlier engine remembered) answers for_you and reorder on a
+// new visit, from the head and the remembered items alone, exactly as the whole bundle does.
+TEST_CASE("a history over many shards answers the home page as the whole bundle does", "[shards]") {
+  static const Sharded s = [] {
+    Sharded out;
+    out.whole = whole_bundle();
+    emma::ShardOptions o;
+    o.shard_items = 8;  // 75 shards
+    o.head_items = 30;
+    o.head_per_category = 10;
+    auto split = emma::split_bundle(*emma::read_bundle(out.whole), "shop", o);
+    out.head = std::move(split.head);
+    for (auto& [name, bytes] : split.shards) out.shards[name] = std::move(bytes);
+    return out;
+  }();
+  const std::vector<std::uint8_t> key(32, 5);
+  emma::Engine whole, part;
+  start(whole, s.whole);
+  start(part, s.head);
+  for (auto* e : {&whole, &part}) {
+    grant(*e);
+    REQUIRE(call(*e, {{"op", "vault.set_key"}, {"key_id", "k"}}, key).ok());
+  }
+  std::set<std::uint32_t> touched;
+  for (int k = 0; k < 60; ++k) {
+    const std::string id = "P" + std::to_string(1000 + (k * 53) % 600);
+    touched.insert(emma::shard_of(id, static_cast<std::uint32_t>(s.shards.size())));
+    for (auto* e : {&whole, &part}) {
+      const auto need = call(*e, {{"op", "shards.needed"}, {"request", {{"item", id}}}});
+      for (const auto& name : need.result().at("fetch")) REQUIRE(call(*e, {{"op", "shard.load"}, {"name", name}}, s.shards.at(name)).ok());
+      const json event = {{"type", k % 4 ? "purchase" : "view"}, {"item", id}, {"at", kNow - (60 - k) * 86'400'000LL}};
+      REQUIRE(call(*e, {{"op", "track"}, {"event", event}, {"now", kNow}}).ok());
+    }
+  }
+  REQUIRE(touched.size() > 40);
+  const auto sealed = call(part, {{"op", "profile.seal"}}).bytes;
+  emma::Engine later;
+  start(later, s.head);
+  REQUIRE(call(later, {{"op", "vault.set_key"}, {"key_id", "k"}}, key).ok());
+  REQUIRE(call(later, {{"op", "profile.open"}, {"now", kNow}}, sealed).ok());
+  for (const json& request : {json{{"scenario", "for_you"}, {"limit", 20}}, json{{"scenario", "reorder"}, {"limit", 10}},
+                              json{{"scenario", "for_you"}, {"limit", 10}, {"rules", {{"excludePurchased", true}}}}}) {
+    INFO(request.dump());
+    std::vector<std::string> fetched;
+    const auto a = page(later, request, &fetched);
+    CHECK(fetched.empty());
+    CHECK(answer_items(a) == answer_items(page(whole, request)));
+    CHECK(a.result().at("partial") == false);
+  }
+  // What is remembered is the shopper's items and their neighbours, not their shards.
+  std::size_t shard_bytes = 0;
+  for (const auto& [name, bytes] : s.shards) {
+    if (touched.count(emma::read_bundle(bytes)->meta.at("shard").get<std::uint32_t>())) shard_bytes += bytes.size();
+  }
+  CHECK(sealed.size() * 2 < shard_bytes);
 }
 
 TEST_CASE("which shards a page fetches does not depend on the profile", "[shards][privacy]") {

@@ -35,6 +35,8 @@ function parseArgs(argv) {
     else if (x === '--users') a.users = Number(argv[++i]);
     else if (x === '--movielens') a.movielens = argv[++i];
     else if (x === '--sharded') a.sharded = true;
+    else if (x === '--lists') a.lists = argv[++i];
+    else if (x === '--per-event') a.perEvent = true;
     else throw new Error(`unknown argument ${x}`);
   }
   if (!a.movielens && (!a.orders.length || !/^\d{4}-\d{2}-\d{2}$/.test(a.split || ''))) {
@@ -67,7 +69,10 @@ function shardBundle(dir) {
   return { head: new Uint8Array(readFileSync(path.join(out, 'shop.bundle'))), shard: (name) => new Uint8Array(readFileSync(path.join(out, name))) };
 }
 
-function replay(engine, events, now, sharded) {
+// --per-event: each event in its own track call, as pages track (and as --sharded must); the
+// profile a history builds depends on it (batches of 5,000 give other for_you and reorder answers
+// for some customers), so a comparison with --sharded replays the whole bundle this way too.
+function replay(engine, events, now, sharded, perEvent) {
   engine.call({ op: 'erase' });
   engine.call({ op: 'consent.grant', purpose: 'personalization', version: 'eval', source: 'api', now });
   if (sharded) {
@@ -79,11 +84,21 @@ function replay(engine, events, now, sharded) {
     engine.call({ op: 'bundle.load' }, sharded.head);
     return;
   }
-  for (let i = 0; i < events.length; i += 5000) engine.call({ op: 'track', events: events.slice(i, i + 5000), now });
+  const batch = perEvent ? 1 : 5000;
+  for (let i = 0; i < events.length; i += batch) engine.call({ op: 'track', events: events.slice(i, i + batch), now });
 }
 
+// --lists <file>: every answer, customer by customer (JSON lines), to compare two runs (a
+// sharded catalog against the whole bundle: docs/catalog-size.md); `partial` when the engine said so.
+let lists = null;
 function ask(engine, now, k, request = EVAL_REQUEST) {
-  return engine.call({ op: 'recommend', request: { ...request, limit: k }, now }).result.items.map((x) => x.id);
+  const r = engine.call({ op: 'recommend', request: { ...request, limit: k }, now }).result;
+  const ids = r.items.map((x) => x.id);
+  if (lists) {
+    const name = `${request.scenario}${request.rules ? '_excluding' : ''}`;
+    lists.current[name in lists.current ? `${name}_2` : name] = r.partial ? { ids, partial: true } : ids;
+  }
+  return ids;
 }
 
 // Reorder ("time to reorder"): only the items the shopper bought before count (the repeat
@@ -165,11 +180,13 @@ async function retail(a) {
     const nextOrderDay = new Map();
     for (const r of rows) if (r[0] >= a.split && !nextOrderDay.has(r[2])) nextOrderDay.set(r[2], Date.parse(`${r[0].slice(0, 10)}T00:00:00Z`));
     const customers = [...targets.keys()].slice(0, a.users);
+    if (a.lists) lists = { rows: [] };
     customers.forEach((c, n) => {
       const target = targets.get(c);
       const hist = history.get(c);
       const events = hist.map(([d, , item, qty]) => ({ type: 'purchase', item, quantity: qty, at: Date.parse(`${d.replace(' ', 'T')}Z`) }));
-      replay(engine, events, now, sharded);
+      replay(engine, events, now, sharded, a.perEvent);
+      if (lists) lists.rows.push(lists.current = { customer: c, items: [...new Set(hist.map((h) => h[2]))] });
       m.emma.add(scoreList(ask(engine, now, a.k), target, a.k));
       m.popularity.add(scoreList(topPop, target, a.k));
       m.personal_topfreq.add(scoreList(personalTopFreq(hist, topPop), target, a.k));
@@ -190,6 +207,7 @@ async function retail(a) {
       }
       progress(n + 1, customers.length, 'customers');
     });
+    if (lists) writeFileSync(a.lists, lists.rows.map((x) => JSON.stringify(x)).join('\n') + '\n');
     return { k: a.k, users: customers.length, split: a.split, bundle: summary, methods: Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v.value()])), discovery: discovery.value(), reorder: reorder.value(), reorder_at_split: reorderAtSplit.value() };
   } finally {
     rmSync(dir, { recursive: true, force: true });
