@@ -101,6 +101,12 @@ void view(emma::Engine& e, const std::string& id, const char* type = "view") {
   REQUIRE(call(e, {{"op", "track"}, {"event", {{"type", type}, {"item", id}}}, {"now", kNow}}).ok());
 }
 
+// Personalization granted and a data key set, so the profile can be sealed.
+void consenting(emma::Engine& e, const std::vector<std::uint8_t>& key) {
+  grant(e);
+  REQUIRE(call(e, {{"op", "vault.set_key"}, {"key_id", "k"}}, key).ok());
+}
+
 }  // namespace
 
 TEST_CASE("a sharded catalog answers a product page as the whole bundle does", "[shards]") {
@@ -141,10 +147,7 @@ TEST_CASE("the home page answers from the shopper's remembered items, with no sh
   emma::Engine whole, part;
   start(whole, s.whole);
   start(part, s.head);
-  for (auto* e : {&whole, &part}) {
-    grant(*e);
-    REQUIRE(call(*e, {{"op", "vault.set_key"}, {"key_id", "k"}}, key).ok());
-  }
+  for (auto* e : {&whole, &part}) consenting(*e, key);
   // Product pages: each fetches its item's shard, then the view is tracked.
   for (const char* id : {"P1005", "P1217", "P1333", "P1450"}) {
     for (auto* e : {&whole, &part}) {
@@ -218,10 +221,7 @@ TEST_CASE("a history over many shards answers the home page as the whole bundle 
   emma::Engine whole, part;
   start(whole, s.whole);
   start(part, s.head);
-  for (auto* e : {&whole, &part}) {
-    grant(*e);
-    REQUIRE(call(*e, {{"op", "vault.set_key"}, {"key_id", "k"}}, key).ok());
-  }
+  for (auto* e : {&whole, &part}) consenting(*e, key);
   std::set<std::uint32_t> touched;
   for (int k = 0; k < 60; ++k) {
     const std::string id = "P" + std::to_string(1000 + (k * 53) % 600);
