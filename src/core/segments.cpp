@@ -16,14 +16,13 @@ constexpr std::int64_t kDayMs = 86'400'000;
 
 struct Facts {
   double median_price = -1;  // of what the shopper bought or looked at
-  double catalog_p35 = -1;   // the shop's 35th price percentile
   std::string top_brand;
   double top_brand_share = 0;
   std::size_t branded = 0;
   std::size_t purchases = 0;
 };
 
-Facts facts_of(const Catalog& c, const Profile& p, bool shop_prices = true) {
+Facts facts_of(const Catalog& c, const Profile& p) {
   Facts f;
   std::vector<double> prices;
   std::map<std::string, std::size_t> brands;
@@ -43,16 +42,6 @@ Facts facts_of(const Catalog& c, const Profile& p, bool shop_prices = true) {
     std::nth_element(prices.begin(), prices.begin() + prices.size() / 2, prices.end());
     f.median_price = prices[prices.size() / 2];
   }
-  std::vector<double> all;
-  for (const auto& it : c.items()) {
-    if (!shop_prices) break;
-    if (it.price >= 0) all.push_back(it.price);
-  }
-  if (!all.empty()) {
-    const std::size_t k = all.size() * 35 / 100;
-    std::nth_element(all.begin(), all.begin() + k, all.end());
-    f.catalog_p35 = all[k];
-  }
   for (const auto& [b, n] : brands) {
     const double share = static_cast<double>(n) / static_cast<double>(f.branded);
     if (share > f.top_brand_share) {
@@ -63,10 +52,22 @@ Facts facts_of(const Catalog& c, const Profile& p, bool shop_prices = true) {
   return f;
 }
 
+// The shop's 35th price percentile (-1: no prices): below it, prices are among its lower ones.
+double lower_prices(const Catalog& c) {
+  std::vector<double> all;
+  for (const auto& it : c.items()) {
+    if (it.price >= 0) all.push_back(it.price);
+  }
+  if (all.empty()) return -1;
+  const std::size_t k = all.size() * 35 / 100;
+  std::nth_element(all.begin(), all.begin() + k, all.end());
+  return all[k];
+}
+
 }  // namespace
 
 Taste taste_of(const Catalog& c, const Profile& p) {
-  const Facts f = facts_of(c, p, false);
+  const Facts f = facts_of(c, p);
   return {f.branded >= 2 && f.top_brand_share >= 0.5 ? f.top_brand : std::string(), f.median_price};
 }
 
@@ -87,7 +88,8 @@ json compute_segments(const Bundle& bundle, const Profile* profile, const json& 
   add("returning", returning, returning ? "first seen over a day ago" : "first seen within the last day");
   bool recent_cart = !profile->cart().empty();
   add("high_intent", recent_cart, recent_cart ? "has items in the cart" : "no items in the cart");
-  const bool price_sensitive = f.median_price >= 0 && f.catalog_p35 >= 0 && f.median_price <= f.catalog_p35;
+  const double p35 = lower_prices(c);
+  const bool price_sensitive = f.median_price >= 0 && p35 >= 0 && f.median_price <= p35;
   add("price_sensitive", price_sensitive, "typical price of items looked at or bought vs. the shop's lower prices");
   const bool loyal = f.branded >= 5 && f.top_brand_share >= 0.6;
   add("brand_loyal", loyal, loyal ? "mostly " + f.top_brand : "no dominant brand");
