@@ -20,14 +20,16 @@ void BundleSet::load(std::unique_ptr<Bundle> head) {
 }
 
 bool BundleSet::complete(const std::string&) const { return true; }
-bool BundleSet::remember(const std::string&, std::int64_t) { return false; }
+void BundleSet::remember(const std::string&, std::int64_t, json&) {}
 json BundleSet::memo() const { return nullptr; }
-void BundleSet::set_memo(const json&) {}
+void BundleSet::set_memo(const json&, const std::vector<std::string>&) {}
 
 json Engine::shard_op(const std::string& op, const Fields&, const std::uint8_t*, std::size_t) {
   throw Error(code::unsupported, op + ": this engine (the embed script's) does not read shards");
 }
 
 void Engine::mark_partial(json&, const RecommendRequest&, const Profile*) const {}
+void Engine::compact_memo() {}
+void Engine::remember(const std::vector<Event>&, json&) {}
 
 }  // namespace emma

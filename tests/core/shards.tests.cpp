@@ -107,6 +107,30 @@ void consenting(emma::Engine& e, const std::vector<std::uint8_t>& key) {
   REQUIRE(call(e, {{"op", "vault.set_key"}, {"key_id", "k"}}, key).ok());
 }
 
+// The same catalog in 75 shards of 8 items: a history spreads over more shards than a page loads at once.
+const Sharded& finely_sharded() {
+  static const Sharded s = [] {
+    Sharded out;
+    out.whole = whole_bundle();
+    emma::ShardOptions o;
+    o.shard_items = 8;
+    o.head_items = 30;
+    o.head_per_category = 10;
+    auto split = emma::split_bundle(*emma::read_bundle(out.whole), "shop", o);
+    out.head = std::move(split.head);
+    for (auto& [name, bytes] : split.shards) out.shards[name] = std::move(bytes);
+    return out;
+  }();
+  return s;
+}
+
+// A product page: its item's shard(s) loaded, then the event tracked.
+void visit(emma::Engine& e, const Sharded& s, const json& event) {
+  const auto need = call(e, {{"op", "shards.needed"}, {"request", {{"item", event.at("item")}}}});
+  for (const auto& name : need.result().at("fetch")) REQUIRE(call(e, {{"op", "shard.load"}, {"name", name}}, s.shards.at(name)).ok());
+  REQUIRE(call(e, {{"op", "track"}, {"event", event}, {"now", kNow}}).ok());
+}
+
 }  // namespace
 
 TEST_CASE("a sharded catalog answers a product page as the whole bundle does", "[shards]") {
@@ -205,18 +229,7 @@ TEST_CASE("the home page answers from the shopper's remembered items, with no sh
 // (and than the 24 whole shards an earlier engine remembered) answers for_you and reorder on a
 // new visit, from the head and the remembered items alone, exactly as the whole bundle does.
 TEST_CASE("a history over many shards answers the home page as the whole bundle does", "[shards]") {
-  static const Sharded s = [] {
-    Sharded out;
-    out.whole = whole_bundle();
-    emma::ShardOptions o;
-    o.shard_items = 8;  // 75 shards
-    o.head_items = 30;
-    o.head_per_category = 10;
-    auto split = emma::split_bundle(*emma::read_bundle(out.whole), "shop", o);
-    out.head = std::move(split.head);
-    for (auto& [name, bytes] : split.shards) out.shards[name] = std::move(bytes);
-    return out;
-  }();
+  const Sharded& s = finely_sharded();
   const std::vector<std::uint8_t> key(32, 5);
   emma::Engine whole, part;
   start(whole, s.whole);
@@ -226,12 +239,8 @@ TEST_CASE("a history over many shards answers the home page as the whole bundle 
   for (int k = 0; k < 60; ++k) {
     const std::string id = "P" + std::to_string(1000 + (k * 53) % 600);
     touched.insert(emma::shard_of(id, static_cast<std::uint32_t>(s.shards.size())));
-    for (auto* e : {&whole, &part}) {
-      const auto need = call(*e, {{"op", "shards.needed"}, {"request", {{"item", id}}}});
-      for (const auto& name : need.result().at("fetch")) REQUIRE(call(*e, {{"op", "shard.load"}, {"name", name}}, s.shards.at(name)).ok());
-      const json event = {{"type", k % 4 ? "purchase" : "view"}, {"item", id}, {"at", kNow - (60 - k) * 86'400'000LL}};
-      REQUIRE(call(*e, {{"op", "track"}, {"event", event}, {"now", kNow}}).ok());
-    }
+    const json event = {{"type", k % 4 ? "purchase" : "view"}, {"item", id}, {"at", kNow - (60 - k) * 86'400'000LL}};
+    for (auto* e : {&whole, &part}) visit(*e, s, event);
   }
   REQUIRE(touched.size() > 40);
   const auto sealed = call(part, {{"op", "profile.seal"}}).bytes;
@@ -254,6 +263,77 @@ TEST_CASE("a history over many shards answers the home page as the whole bundle 
     if (touched.count(emma::read_bundle(bytes)->meta.at("shard").get<std::uint32_t>())) shard_bytes += bytes.size();
   }
   CHECK(sealed.size() * 2 < shard_bytes);
+}
+
+// A product page of a new item seals that item's piece as a frame appended to the record, not
+// every remembered item again (a long history made each new item cost a whole snapshot of up to
+// 2,000 items' data); the record, opened on a new visit, still has them all.
+TEST_CASE("a newly remembered item is appended to the sealed record; the record opens with every one", "[shards]") {
+  const Sharded& s = finely_sharded();
+  const std::vector<std::uint8_t> key(32, 9);
+  emma::Engine whole, part;
+  start(whole, s.whole);
+  start(part, s.head);
+  for (auto* e : {&whole, &part}) consenting(*e, key);
+  std::vector<std::uint8_t> record = call(part, {{"op", "profile.seal"}}).bytes;
+  int snapshots = 0, appended = 0;
+  for (int k = 0; k < 80; ++k) {
+    const std::string id = "P" + std::to_string(1000 + (k * 53) % 600);
+    const json event = {{"type", k % 4 ? "purchase" : "view"}, {"item", id}, {"at", kNow - (80 - k) * 86'400'000LL}};
+    for (auto* e : {&whole, &part}) visit(*e, s, event);
+    auto next = call(part, {{"op", "profile.seal"}, {"now", kNow}}).bytes;
+    REQUIRE(next.size() > 64);
+    // Appended: the old record, but for its end frame, begins the new one (a snapshot has a
+    // new random nonce for its first frame).
+    const bool kept = std::equal(record.begin(), record.begin() + 64, next.begin());
+    (kept ? appended : snapshots) += 1;
+    record = std::move(next);
+  }
+  INFO(snapshots << " snapshots, " << appended << " appends");
+  CHECK(snapshots <= 12);  // every 32 new items and as the record doubles; before: every new item (80)
+  CHECK(appended >= 68);
+
+  emma::Engine later;
+  start(later, s.head);
+  REQUIRE(call(later, {{"op", "vault.set_key"}, {"key_id", "k"}}, key).ok());
+  REQUIRE(call(later, {{"op", "profile.open"}, {"now", kNow}}, record).ok());
+  for (const json& request : {json{{"scenario", "for_you"}, {"limit", 20}}, json{{"scenario", "reorder"}, {"limit", 10}}}) {
+    INFO(request.dump());
+    std::vector<std::string> fetched;
+    const auto a = page(later, request, &fetched);
+    CHECK(fetched.empty());
+    CHECK(answer_items(a) == answer_items(page(whole, request)));
+    CHECK(a.result().at("partial") == false);
+  }
+}
+
+// What the shopper has the shop forget is not kept for them in the sealed record either.
+TEST_CASE("a forgotten item leaves the remembered items", "[shards][privacy]") {
+  const Sharded& s = finely_sharded();
+  const std::vector<std::uint8_t> key(32, 11);
+  emma::Engine part;
+  start(part, s.head);
+  consenting(part, key);
+  for (const char* id : {"P1005", "P1217", "P1333"}) visit(part, s, {{"type", "view"}, {"item", id}});
+  // Without a fetch: a remembered item's page needs nothing more, a forgotten one's would.
+  auto lacking = [&](emma::Engine& e, const char* id) {
+    const auto a = call(e, {{"op", "recommend"}, {"request", {{"scenario", "similar"}, {"item", id}}}, {"now", kNow}});
+    return !a.ok() || a.result().at("partial") == true;
+  };
+  auto reopened = [&](const std::vector<std::uint8_t>& record) {
+    auto e = std::make_unique<emma::Engine>();
+    start(*e, s.head);
+    REQUIRE(call(*e, {{"op", "vault.set_key"}, {"key_id", "k"}}, key).ok());
+    REQUIRE(call(*e, {{"op", "profile.open"}, {"now", kNow}}, record).ok());
+    return e;
+  };
+  auto before = reopened(call(part, {{"op", "profile.seal"}, {"now", kNow}}).bytes);
+  CHECK_FALSE(lacking(*before, "P1217"));
+  CHECK_FALSE(lacking(*before, "P1333"));
+  REQUIRE(call(part, {{"op", "profile.forget"}, {"item", "P1217"}}).ok());
+  auto after = reopened(call(part, {{"op", "profile.seal"}, {"now", kNow}}).bytes);
+  CHECK(lacking(*after, "P1217"));
+  CHECK_FALSE(lacking(*after, "P1333"));
 }
 
 TEST_CASE("which shards a page fetches does not depend on the profile", "[shards][privacy]") {
