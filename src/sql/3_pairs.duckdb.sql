@@ -1,5 +1,5 @@
 -- DuckDB: 3_pairs.sql's counts (same bounds, same exact count of the pairs they leave open)
--- without its self-join on the basket, which at 100x built a hash table of 40 M basket items
+-- without its self-join on the basket, which at 100x built a hash table of 31 M basket items
 -- and probed it into 493 M (pair, basket) rows. Here each small basket is one sorted list of
 -- its items, and its pairs come from the list itself (every item with the items after it),
 -- each as one integer, grouped by that integer alone:
