@@ -62,3 +62,14 @@ test('a missing shard is reported with its URL; the slot is filled from the head
   const forYou = await emma.recommend({ scenario: 'for_you', limit: 4 });
   assert.equal(forYou.items.length, 4);
 });
+
+// The benchmark's smoke run (src/tools/bench/memo.mjs): product pages of new items append the
+// remembered item to the sealed record instead of sealing a whole snapshot each time (every
+// page did before), and the record opens on a new visit with every remembered item.
+test('remembered items are appended to the sealed record; it opens with all of them (bench smoke)', () => {
+  const out = execFileSync('node', [path.join(root, 'src/tools/bench/memo.mjs'), '--smoke', '--json'], { encoding: 'utf8' });
+  const r = JSON.parse(out.trim().split('\n').pop());
+  assert.equal(r.pages, 120);
+  assert.ok(r.snapshots <= 12 && r.appended >= 108, JSON.stringify(r));
+  assert.equal(r.reopened_partial, false);
+});
