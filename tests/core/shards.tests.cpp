@@ -56,20 +56,22 @@ struct Sharded {
   Files shards;
 };
 
+// whole_bundle() split into shards of `shard_items`, a head of 30 items and 10 a category.
+Sharded split(std::uint32_t shard_items) {
+  Sharded out;
+  out.whole = whole_bundle();
+  emma::ShardOptions o;
+  o.shard_items = shard_items;
+  o.head_items = 30;
+  o.head_per_category = 10;
+  auto parts = emma::split_bundle(*emma::read_bundle(out.whole), "shop", o);
+  out.head = std::move(parts.head);
+  for (auto& [name, bytes] : parts.shards) out.shards[name] = std::move(bytes);
+  return out;
+}
+
 const Sharded& sharded() {
-  static const Sharded s = [] {
-    Sharded out;
-    out.whole = whole_bundle();
-    const auto b = emma::read_bundle(out.whole);
-    emma::ShardOptions o;
-    o.shard_items = 30;
-    o.head_items = 30;
-    o.head_per_category = 10;
-    auto split = emma::split_bundle(*b, "shop", o);
-    out.head = std::move(split.head);
-    for (auto& [name, bytes] : split.shards) out.shards[name] = std::move(bytes);
-    return out;
-  }();
+  static const Sharded s = split(30);
   return s;
 }
 
@@ -109,19 +111,15 @@ void consenting(emma::Engine& e, const std::vector<std::uint8_t>& key) {
 
 // The same catalog in 75 shards of 8 items: a history spreads over more shards than a page loads at once.
 const Sharded& finely_sharded() {
-  static const Sharded s = [] {
-    Sharded out;
-    out.whole = whole_bundle();
-    emma::ShardOptions o;
-    o.shard_items = 8;
-    o.head_items = 30;
-    o.head_per_category = 10;
-    auto split = emma::split_bundle(*emma::read_bundle(out.whole), "shop", o);
-    out.head = std::move(split.head);
-    for (auto& [name, bytes] : split.shards) out.shards[name] = std::move(bytes);
-    return out;
-  }();
+  static const Sharded s = split(8);
   return s;
+}
+
+// The whole bundle and the head, both with personalization granted and a data key.
+void start_both(emma::Engine& whole, emma::Engine& part, const Sharded& s, const std::vector<std::uint8_t>& key) {
+  start(whole, s.whole);
+  start(part, s.head);
+  for (auto* e : {&whole, &part}) consenting(*e, key);
 }
 
 // A product page: its item's shard(s) loaded, then the event tracked.
@@ -169,9 +167,7 @@ TEST_CASE("the home page answers from the shopper's remembered items, with no sh
   const auto& s = sharded();
   const std::vector<std::uint8_t> key(32, 3);
   emma::Engine whole, part;
-  start(whole, s.whole);
-  start(part, s.head);
-  for (auto* e : {&whole, &part}) consenting(*e, key);
+  start_both(whole, part, s, key);
   // Product pages: each fetches its item's shard, then the view is tracked.
   for (const char* id : {"P1005", "P1217", "P1333", "P1450"}) {
     for (auto* e : {&whole, &part}) {
@@ -232,9 +228,7 @@ TEST_CASE("a history over many shards answers the home page as the whole bundle 
   const Sharded& s = finely_sharded();
   const std::vector<std::uint8_t> key(32, 5);
   emma::Engine whole, part;
-  start(whole, s.whole);
-  start(part, s.head);
-  for (auto* e : {&whole, &part}) consenting(*e, key);
+  start_both(whole, part, s, key);
   std::set<std::uint32_t> touched;
   for (int k = 0; k < 60; ++k) {
     const std::string id = "P" + std::to_string(1000 + (k * 53) % 600);
@@ -272,9 +266,7 @@ TEST_CASE("a newly remembered item is appended to the sealed record; the record 
   const Sharded& s = finely_sharded();
   const std::vector<std::uint8_t> key(32, 9);
   emma::Engine whole, part;
-  start(whole, s.whole);
-  start(part, s.head);
-  for (auto* e : {&whole, &part}) consenting(*e, key);
+  start_both(whole, part, s, key);
   std::vector<std::uint8_t> record = call(part, {{"op", "profile.seal"}}).bytes;
   int snapshots = 0, appended = 0;
   for (int k = 0; k < 80; ++k) {
