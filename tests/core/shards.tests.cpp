@@ -115,6 +115,27 @@ const Sharded& finely_sharded() {
   return s;
 }
 
+// A new visit: the head alone, and the sealed record opened.
+std::unique_ptr<emma::Engine> new_visit(const Sharded& s, const std::vector<std::uint8_t>& key, const std::vector<std::uint8_t>& record) {
+  auto e = std::make_unique<emma::Engine>();
+  start(*e, s.head);
+  REQUIRE(call(*e, {{"op", "vault.set_key"}, {"key_id", "k"}}, key).ok());
+  REQUIRE(call(*e, {{"op", "profile.open"}, {"now", kNow}}, record).ok());
+  return e;
+}
+
+// The home page's answers on a new visit: no shard fetched, the whole bundle's items, not partial.
+void answers_like_whole(emma::Engine& later, emma::Engine& whole, const std::vector<json>& requests) {
+  for (const json& request : requests) {
+    INFO(request.dump());
+    std::vector<std::string> fetched;
+    const auto a = page(later, request, &fetched);
+    CHECK(fetched.empty());
+    CHECK(answer_items(a) == answer_items(page(whole, request)));
+    CHECK(a.result().at("partial") == false);
+  }
+}
+
 // The whole bundle and the head, both with personalization granted and a data key.
 void start_both(emma::Engine& whole, emma::Engine& part, const Sharded& s, const std::vector<std::uint8_t>& key) {
   start(whole, s.whole);
@@ -238,19 +259,9 @@ TEST_CASE("a history over many shards answers the home page as the whole bundle 
   }
   REQUIRE(touched.size() > 40);
   const auto sealed = call(part, {{"op", "profile.seal"}}).bytes;
-  emma::Engine later;
-  start(later, s.head);
-  REQUIRE(call(later, {{"op", "vault.set_key"}, {"key_id", "k"}}, key).ok());
-  REQUIRE(call(later, {{"op", "profile.open"}, {"now", kNow}}, sealed).ok());
-  for (const json& request : {json{{"scenario", "for_you"}, {"limit", 20}}, json{{"scenario", "reorder"}, {"limit", 10}},
-                              json{{"scenario", "for_you"}, {"limit", 10}, {"rules", {{"excludePurchased", true}}}}}) {
-    INFO(request.dump());
-    std::vector<std::string> fetched;
-    const auto a = page(later, request, &fetched);
-    CHECK(fetched.empty());
-    CHECK(answer_items(a) == answer_items(page(whole, request)));
-    CHECK(a.result().at("partial") == false);
-  }
+  answers_like_whole(*new_visit(s, key, sealed), whole,
+                     {json{{"scenario", "for_you"}, {"limit", 20}}, json{{"scenario", "reorder"}, {"limit", 10}},
+                      json{{"scenario", "for_you"}, {"limit", 10}, {"rules", {{"excludePurchased", true}}}}});
   // What is remembered is the shopper's items and their neighbours, not their shards.
   std::size_t shard_bytes = 0;
   for (const auto& [name, bytes] : s.shards) {
@@ -284,19 +295,7 @@ TEST_CASE("a newly remembered item is appended to the sealed record; the record 
   INFO(snapshots << " snapshots, " << appended << " appends");
   CHECK(snapshots <= 12);  // every 32 new items and as the record doubles; before: every new item (80)
   CHECK(appended >= 68);
-
-  emma::Engine later;
-  start(later, s.head);
-  REQUIRE(call(later, {{"op", "vault.set_key"}, {"key_id", "k"}}, key).ok());
-  REQUIRE(call(later, {{"op", "profile.open"}, {"now", kNow}}, record).ok());
-  for (const json& request : {json{{"scenario", "for_you"}, {"limit", 20}}, json{{"scenario", "reorder"}, {"limit", 10}}}) {
-    INFO(request.dump());
-    std::vector<std::string> fetched;
-    const auto a = page(later, request, &fetched);
-    CHECK(fetched.empty());
-    CHECK(answer_items(a) == answer_items(page(whole, request)));
-    CHECK(a.result().at("partial") == false);
-  }
+  answers_like_whole(*new_visit(s, key, record), whole, {json{{"scenario", "for_you"}, {"limit", 20}}, json{{"scenario", "reorder"}, {"limit", 10}}});
 }
 
 // What the shopper has the shop forget is not kept for them in the sealed record either.
@@ -312,18 +311,11 @@ TEST_CASE("a forgotten item leaves the remembered items", "[shards][privacy]") {
     const auto a = call(e, {{"op", "recommend"}, {"request", {{"scenario", "similar"}, {"item", id}}}, {"now", kNow}});
     return !a.ok() || a.result().at("partial") == true;
   };
-  auto reopened = [&](const std::vector<std::uint8_t>& record) {
-    auto e = std::make_unique<emma::Engine>();
-    start(*e, s.head);
-    REQUIRE(call(*e, {{"op", "vault.set_key"}, {"key_id", "k"}}, key).ok());
-    REQUIRE(call(*e, {{"op", "profile.open"}, {"now", kNow}}, record).ok());
-    return e;
-  };
-  auto before = reopened(call(part, {{"op", "profile.seal"}, {"now", kNow}}).bytes);
+  auto before = new_visit(s, key, call(part, {{"op", "profile.seal"}, {"now", kNow}}).bytes);
   CHECK_FALSE(lacking(*before, "P1217"));
   CHECK_FALSE(lacking(*before, "P1333"));
   REQUIRE(call(part, {{"op", "profile.forget"}, {"item", "P1217"}}).ok());
-  auto after = reopened(call(part, {{"op", "profile.seal"}, {"now", kNow}}).bytes);
+  auto after = new_visit(s, key, call(part, {{"op", "profile.seal"}, {"now", kNow}}).bytes);
   CHECK(lacking(*after, "P1217"));
   CHECK_FALSE(lacking(*after, "P1333"));
 }
