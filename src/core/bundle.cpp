@@ -74,13 +74,8 @@ void number_column(ByteWriter& w, const std::vector<float>& values) {
   for (float v : values) w.varint(whole ? static_cast<std::uint32_t>(v) : quantise(v));
 }
 
-// NBRS and SIMS: see BundleReader::neighbour_lists.
-std::string neighbour_section(std::vector<std::vector<Neighbour>> lists, bool sims) {
-  // Content neighbours are used as a set (similar.cpp, recommend.cpp read each one's score, not
-  // its place): in item order their deltas are smaller, 2 bytes an item less after brotli.
-  if (sims) {
-    for (auto& list : lists) std::sort(list.begin(), list.end(), [](const Neighbour& a, const Neighbour& b) { return a.item < b.item; });
-  }
+// NBRS: see BundleReader::neighbours.
+std::string neighbour_section(const std::vector<std::vector<Neighbour>>& lists) {
   ByteWriter w;
   w.u32(static_cast<std::uint32_t>(lists.size()));
   for (const auto& list : lists) w.varint(static_cast<std::uint32_t>(list.size()));
@@ -94,15 +89,76 @@ std::string neighbour_section(std::vector<std::vector<Neighbour>> lists, bool si
   std::int64_t prev = kOne;
   for (const auto& list : lists) {
     for (const auto& x : list) {
-      if (sims) {
-        w.u8(static_cast<std::uint8_t>(std::lround(std::clamp(x.score, 1.f / 255, 1.f) * 255)));
-      } else {
-        const std::int64_t code = quantise(x.score);
-        w.svarint(code - prev);
-        prev = code;
-      }
+      const std::int64_t code = quantise(x.score);
+      w.svarint(code - prev);
+      prev = code;
     }
   }
+  return w.take();
+}
+
+std::uint8_t score_byte(float score) { return static_cast<std::uint8_t>(std::lround(std::clamp(score, 1.f / 255, 1.f) * 255)); }
+bool by_item(const Neighbour& a, const Neighbour& b) { return a.item != b.item ? a.item < b.item : a.score < b.score; }
+// A signed delta and a flag in one varint: zigzag, shifted left by one.
+std::uint32_t flagged(std::int64_t delta, bool flag) {
+  return static_cast<std::uint32_t>(delta < 0 ? (~delta << 1) | 1 : delta << 1) << 1 | (flag ? 1u : 0u);
+}
+
+// SIMS (format 3), as BundleReader::similar reads it. `group`: each item's leaf category + 1
+// (0: none). Content neighbours are mostly items of the anchor's own leaf, and often list the
+// anchor back (cosine is symmetric): such a neighbour costs one bit, the others a small
+// position within the leaf (src/tools/bench/RESULTS.md, "Content neighbours coded against
+// the catalog").
+std::string similar_section(std::vector<std::vector<Neighbour>> lists, const std::vector<std::uint32_t>& group,
+                            std::size_t groups) {
+  const auto n = static_cast<std::uint32_t>(lists.size());
+  if (n >= (1u << 30)) throw Error(code::internal, "over 2^30 items with content neighbours");
+  std::vector<std::uint32_t> pos(n), seen(groups, 0);
+  for (std::uint32_t i = 0; i < n; ++i) pos[i] = seen[group[i]]++;
+  // Per item, the earlier items whose lists name it, with that score byte (the reader's
+  // linked list: read latest first).
+  std::vector<std::vector<std::pair<std::uint32_t, std::uint8_t>>> named_by(n);
+  ByteWriter lengths, mask, codes, scores;
+  std::uint32_t bits = 0, nbits = 0;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    auto& list = lists[i];
+    std::sort(list.begin(), list.end(), by_item);
+    lengths.varint(static_cast<std::uint32_t>(list.size()));
+    std::vector<bool> told(list.size());
+    for (auto it = named_by[i].rbegin(); it != named_by[i].rend(); ++it) {
+      std::size_t k = 0;
+      while (k < list.size() && (told[k] || list[k].item != it->first || score_byte(list[k].score) != it->second)) ++k;
+      if (k < list.size()) {
+        told[k] = true;
+        bits |= 1u << nbits;
+      }
+      if (++nbits == 8) mask.u8(static_cast<std::uint8_t>(bits)), bits = nbits = 0;
+    }
+    std::int64_t prev_local = pos[i], prev = i;
+    for (std::size_t k = 0; k < list.size(); ++k) {
+      const std::uint32_t j = list[k].item;
+      if (j > i && j < n) named_by[j].emplace_back(i, score_byte(list[k].score));
+      if (told[k]) continue;
+      if (j < n && group[j] == group[i]) {
+        codes.varint(flagged(static_cast<std::int64_t>(pos[j]) - prev_local, false));
+        prev_local = pos[j];
+      } else {
+        codes.varint(flagged(static_cast<std::int64_t>(j) - prev, true));
+        prev = j;
+      }
+      scores.u8(score_byte(list[k].score));
+    }
+  }
+  if (nbits) mask.u8(static_cast<std::uint8_t>(bits));
+  ByteWriter w;
+  w.u32(n);
+  const std::string m = mask.take(), c = codes.take();
+  w.bytes(lengths.take());
+  w.varint(static_cast<std::uint32_t>(m.size()));
+  w.varint(static_cast<std::uint32_t>(c.size()));
+  w.bytes(m);
+  w.bytes(c);
+  w.bytes(scores.take());
   return w.take();
 }
 
@@ -201,6 +257,7 @@ std::vector<std::uint8_t> write_bundle(const std::vector<ItemInput>& items, cons
   std::unordered_map<std::string, std::uint32_t> cat_index;
   ByteWriter cats_body;
   std::uint32_t cat_count = 0;
+  std::vector<std::uint32_t> group;  // leaf + 1, for SIMS
   for (const auto& item : items) {
     std::string path;
     std::uint32_t parent = kNone;
@@ -216,6 +273,7 @@ std::vector<std::uint8_t> write_bundle(const std::vector<ItemInput>& items, cons
       parent = it->second;
     }
     item_w.varint(parent + 1);  // the leaf; 0: none
+    group.push_back(parent + 1);
   }
   ByteWriter cats;
   cats.u32(cat_count);
@@ -267,10 +325,10 @@ std::vector<std::uint8_t> write_bundle(const std::vector<ItemInput>& items, cons
   sections.emplace_back("TAGS", tags.take());
   sections.emplace_back("ITEM", item_w.take());
   sections.emplace_back("POPW", pop.take());
-  if (!model.neighbours.empty()) sections.emplace_back("NBRS", neighbour_section(model.neighbours, false));
+  if (!model.neighbours.empty()) sections.emplace_back("NBRS", neighbour_section(model.neighbours));
   if (!model.similar.empty()) {
     if (model.similar.size() != n) throw Error(code::internal, "the content neighbours do not cover every item");
-    sections.emplace_back("SIMS", neighbour_section(model.similar, true));
+    sections.emplace_back("SIMS", similar_section(model.similar, group, cat_count + 1u));
   }
   if (!model.rebuy_days.empty()) {
     ByteWriter rp;
@@ -459,16 +517,29 @@ class BundleReader {
     end(r);
   }
 
-  void neighbours(std::string_view data) { neighbour_lists(data, "NBRS", b_.model.neighbour_offsets, b_.model.neighbours); }
-  void similar(std::string_view data) { neighbour_lists(data, "SIMS", b_.model.similar_offsets, b_.model.similar); }
-
-  // NBRS and SIMS (neighbour_section): item count; a length per item; the neighbours' items as
-  // deltas (from the item itself, then from the previous neighbour); their scores (NBRS:
-  // quantised codes as deltas from the previous one; SIMS: u8 in 1/255).
-  void neighbour_lists(std::string_view data, const char* tag, std::vector<std::uint32_t>& offsets, std::vector<Neighbour>& list) {
+  void neighbours(std::string_view data) {
     if (data.empty()) return;
-    const bool sims = tag[0] == 'S';
-    ByteReader r(data, tag);
+    ByteReader r(data, "NBRS");
+    auto& offsets = b_.model.neighbour_offsets;
+    auto& list = b_.model.neighbours;
+    // Each neighbour takes two bytes at least: a list longer than what is left is a lie.
+    const std::uint32_t n = lengths(r, data.size(), offsets, 2);
+    list.resize(offsets[n]);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      std::int64_t prev = i;
+      for (std::uint32_t k = offsets[i]; k < offsets[i + 1]; ++k) list[k].item = next(r, prev, n, "neighbour item");
+    }
+    std::int64_t code = kOne;
+    for (auto& x : list) {
+      code += r.svarint();
+      if (code < 0 || code > 0xFFFFFFFF) r.fail("a neighbour score is out of range");
+      x.score = unquantise(r, static_cast<std::uint32_t>(code));
+    }
+    end(r);
+  }
+
+  // NBRS and SIMS: item count; a length per item. `bytes`: what a neighbour costs at least.
+  std::uint32_t lengths(ByteReader& r, std::size_t size, std::vector<std::uint32_t>& offsets, std::uint64_t bytes) {
     const std::uint32_t n = r.u32();
     if (n != c_.items_.size()) r.fail("covers " + std::to_string(n) + " items, the catalog has " + std::to_string(c_.items_.size()));
     offsets.resize(static_cast<std::size_t>(n) + 1);
@@ -476,25 +547,77 @@ class BundleReader {
     for (std::uint32_t i = 0; i < n; ++i) {
       offsets[i] = static_cast<std::uint32_t>(total);
       total += r.varint();
-      // Each neighbour takes two bytes at least: a list longer than what is left is a lie.
-      if (total * 2 > data.size() - r.offset()) r.fail("the neighbour lists are longer than the section");
+      if (total * bytes > size - r.offset()) r.fail("the neighbour lists are longer than the section");
     }
     offsets[n] = static_cast<std::uint32_t>(total);
-    list.resize(total);
+    return n;
+  }
+
+  // SIMS (similar_section): item count; a length per item; v mask bytes, v code bytes; the
+  // mask: per item i, one bit (LSB first) for each earlier item that lists i, latest first: set
+  // when i lists it back with the same score; the codes: i's other neighbours in item order,
+  // each a varint of a zigzag delta shifted left by one, the low bit clear for a position in
+  // i's leaf category (the first from i's own, then from the previous one), set for an item
+  // index (from i, then from the previous one); then their scores, a u8 in 1/255 each. The
+  // lists come out in item order. Each neighbour named by a bit is paired with a coded one
+  // (an earlier list's later item), so a list costs at least a byte per neighbour.
+  void similar(std::string_view data) {
+    if (data.empty()) return;
+    ByteReader r(data, "SIMS");
+    auto& offsets = b_.model.similar_offsets;
+    auto& list = b_.model.similar;
+    const std::uint32_t n = lengths(r, data.size(), offsets, 1);
+    const std::uint32_t mask_bytes = r.varint(), code_bytes = r.varint();
+    ByteReader mask(r.bytes(mask_bytes), "SIMS mask"), codes(r.bytes(code_bytes), "SIMS codes");
+    list.resize(offsets[n]);
+    // Each leaf category's items in item order (0: items without one).
+    const std::size_t groups = c_.categories_.size() + 1;
+    std::vector<std::uint32_t> start(groups + 1, 0), pos(n), members(n);
+    auto group = [&](std::uint32_t i) { return c_.items_[i].category + 1; };
+    for (std::uint32_t i = 0; i < n; ++i) pos[i] = start[group(i) + 1]++;
+    for (std::size_t g = 0; g < groups; ++g) start[g + 1] += start[g];
+    for (std::uint32_t i = 0; i < n; ++i) members[start[group(i)] + pos[i]] = i;
+    // Per item, the neighbour entries of earlier lists that name it (a linked list, latest first).
+    std::vector<std::uint32_t> head(n, kNone), link(list.size());
+    std::uint32_t bits = 0, nbits = 0;
     for (std::uint32_t i = 0; i < n; ++i) {
-      std::int64_t prev = i;
-      for (std::uint32_t k = offsets[i]; k < offsets[i + 1]; ++k) list[k].item = next(r, prev, n, "neighbour item");
-    }
-    std::int64_t code = kOne;
-    for (auto& x : list) {
-      if (sims) {
-        x.score = static_cast<float>(r.u8()) / 255.f;
-      } else {
-        code += r.svarint();
-        if (code < 0 || code > 0xFFFFFFFF) r.fail("a neighbour score is out of range");
-        x.score = unquantise(r, static_cast<std::uint32_t>(code));
+      std::uint32_t k = offsets[i];
+      const std::uint32_t last = offsets[i + 1];
+      for (std::uint32_t e = head[i]; e != kNone; e = link[e]) {
+        if (!nbits) bits = mask.u8(), nbits = 8;
+        const bool told = bits & 1;
+        bits >>= 1;
+        --nbits;
+        if (!told) continue;
+        if (k == last) mask.fail("item " + std::to_string(i) + " has more neighbours than its length");
+        const auto source = std::upper_bound(offsets.begin(), offsets.end(), e) - offsets.begin() - 1;
+        list[k++] = {static_cast<std::uint32_t>(source), list[e].score};
+      }
+      const std::uint32_t g = group(i), size = start[g + 1] - start[g];
+      std::int64_t prev_local = pos[i], prev = i;
+      for (; k < last; ++k) {
+        const std::uint32_t v = codes.varint();
+        const std::int64_t delta = (v & 2) ? -static_cast<std::int64_t>(v >> 2) - 1 : static_cast<std::int64_t>(v >> 2);
+        if (v & 1) {
+          prev += delta;
+          if (prev < 0 || prev >= n) codes.fail("neighbour item index " + std::to_string(prev) + " is out of range");
+          list[k].item = static_cast<std::uint32_t>(prev);
+        } else {
+          prev_local += delta;
+          if (prev_local < 0 || prev_local >= size) codes.fail("neighbour position " + std::to_string(prev_local) + " is outside its category");
+          list[k].item = members[start[g] + prev_local];
+        }
+        list[k].score = static_cast<float>(r.u8()) / 255.f;
+      }
+      std::sort(list.begin() + offsets[i], list.begin() + last, by_item);
+      for (k = offsets[i]; k < last; ++k) {
+        const std::uint32_t j = list[k].item;
+        if (j > i) link[k] = head[j], head[j] = k;
       }
     }
+    if (bits) mask.fail("stray bits after the last value");
+    end(mask);
+    end(codes);
     end(r);
   }
 
