@@ -99,27 +99,24 @@ std::string neighbour_section(const std::vector<std::vector<Neighbour>>& lists) 
 
 std::uint8_t score_byte(float score) { return static_cast<std::uint8_t>(std::lround(std::clamp(score, 1.f / 255, 1.f) * 255)); }
 bool by_item(const Neighbour& a, const Neighbour& b) { return a.item != b.item ? a.item < b.item : a.score < b.score; }
-// A signed delta and a flag in one varint: zigzag, shifted left by one.
-std::uint32_t flagged(std::int64_t delta, bool flag) {
-  return static_cast<std::uint32_t>(delta < 0 ? (~delta << 1) | 1 : delta << 1) << 1 | (flag ? 1u : 0u);
-}
-
 // SIMS (format 3), as BundleReader::similar reads it. `group`: each item's leaf category + 1
 // (0: none). Content neighbours are mostly items of the anchor's own leaf, and often list the
 // anchor back (cosine is symmetric): such a neighbour costs one bit, the others a small
-// position within the leaf (src/tools/bench/RESULTS.md, "Content neighbours coded against
-// the catalog").
+// position within the leaf (src/tools/bench/RESULTS.md, "Bundle format 3").
 std::string similar_section(std::vector<std::vector<Neighbour>> lists, const std::vector<std::uint32_t>& group,
                             std::size_t groups) {
   const auto n = static_cast<std::uint32_t>(lists.size());
-  if (n >= (1u << 30)) throw Error(code::internal, "over 2^30 items with content neighbours");
   std::vector<std::uint32_t> pos(n), seen(groups, 0);
   for (std::uint32_t i = 0; i < n; ++i) pos[i] = seen[group[i]]++;
   // Per item, the earlier items whose lists name it, with that score byte (the reader's
   // linked list: read latest first).
   std::vector<std::vector<std::pair<std::uint32_t, std::uint8_t>>> named_by(n);
-  ByteWriter lengths, mask, codes, scores;
-  std::uint32_t bits = 0, nbits = 0;
+  ByteWriter lengths, bits, codes, scores;
+  std::uint32_t byte = 0, used = 0;
+  auto bit = [&](bool b) {
+    byte |= (b ? 1u : 0u) << used;
+    if (++used == 8) bits.u8(static_cast<std::uint8_t>(byte)), byte = used = 0;
+  };
   for (std::uint32_t i = 0; i < n; ++i) {
     auto& list = lists[i];
     std::sort(list.begin(), list.end(), by_item);
@@ -128,37 +125,33 @@ std::string similar_section(std::vector<std::vector<Neighbour>> lists, const std
     for (auto it = named_by[i].rbegin(); it != named_by[i].rend(); ++it) {
       std::size_t k = 0;
       while (k < list.size() && (told[k] || list[k].item != it->first || score_byte(list[k].score) != it->second)) ++k;
-      if (k < list.size()) {
-        told[k] = true;
-        bits |= 1u << nbits;
-      }
-      if (++nbits == 8) mask.u8(static_cast<std::uint8_t>(bits)), bits = nbits = 0;
+      bit(k < list.size());
+      if (k < list.size()) told[k] = true;
     }
     std::int64_t prev_local = pos[i], prev = i;
     for (std::size_t k = 0; k < list.size(); ++k) {
       const std::uint32_t j = list[k].item;
       if (j > i && j < n) named_by[j].emplace_back(i, score_byte(list[k].score));
       if (told[k]) continue;
-      if (j < n && group[j] == group[i]) {
-        codes.varint(flagged(static_cast<std::int64_t>(pos[j]) - prev_local, false));
-        prev_local = pos[j];
-      } else {
-        codes.varint(flagged(static_cast<std::int64_t>(j) - prev, true));
-        prev = j;
-      }
+      const bool local = j < n && group[j] == group[i];
+      bit(!local);
+      std::int64_t& from = local ? prev_local : prev;
+      const std::int64_t to = local ? pos[j] : j;
+      codes.svarint(to - from);
+      from = to;
       scores.u8(score_byte(list[k].score));
     }
   }
-  if (nbits) mask.u8(static_cast<std::uint8_t>(bits));
+  if (used) bits.u8(static_cast<std::uint8_t>(byte));
   ByteWriter w;
   w.u32(n);
-  const std::string m = mask.take(), c = codes.take();
+  const std::string m = bits.take(), sc = scores.take();
   w.bytes(lengths.take());
   w.varint(static_cast<std::uint32_t>(m.size()));
-  w.varint(static_cast<std::uint32_t>(c.size()));
+  w.varint(static_cast<std::uint32_t>(sc.size()));
   w.bytes(m);
-  w.bytes(c);
-  w.bytes(scores.take());
+  w.bytes(sc);
+  w.bytes(codes.take());
   return w.take();
 }
 
@@ -553,71 +546,78 @@ class BundleReader {
     return n;
   }
 
-  // SIMS (similar_section): item count; a length per item; v mask bytes, v code bytes; the
-  // mask: per item i, one bit (LSB first) for each earlier item that lists i, latest first: set
-  // when i lists it back with the same score; the codes: i's other neighbours in item order,
-  // each a varint of a zigzag delta shifted left by one, the low bit clear for a position in
-  // i's leaf category (the first from i's own, then from the previous one), set for an item
-  // index (from i, then from the previous one); then their scores, a u8 in 1/255 each. The
-  // lists come out in item order. Each neighbour named by a bit is paired with a coded one
-  // (an earlier list's later item), so a list costs at least a byte per neighbour.
+  // SIMS (similar_section): item count; a length per item; v bit bytes, v score bytes; the bits
+  // (LSB first), per item i: one for each earlier item that lists i, latest first, set when i
+  // lists it back with the same score; then one for each other neighbour of i, in item order:
+  // clear for a position among the items of i's leaf category (0: none) in item order, set for
+  // an item index; the scores of those neighbours, a u8 in 1/255 each; then the neighbours as
+  // s deltas (each kind from i's own, then from the previous one of its kind). The lists come
+  // out in item order. Each neighbour named by a bit pairs with a coded one (an earlier list's
+  // later item), so a list costs at least a byte per neighbour.
   void similar(std::string_view data) {
     if (data.empty()) return;
     ByteReader r(data, "SIMS");
     auto& offsets = b_.model.similar_offsets;
     auto& list = b_.model.similar;
     const std::uint32_t n = lengths(r, data.size(), offsets, 1);
-    const std::uint32_t mask_bytes = r.varint(), code_bytes = r.varint();
-    ByteReader mask(r.bytes(mask_bytes), "SIMS mask"), codes(r.bytes(code_bytes), "SIMS codes");
-    list.resize(offsets[n]);
-    // Each leaf category's items in item order (0: items without one).
-    const std::size_t groups = c_.categories_.size() + 1;
-    std::vector<std::uint32_t> start(groups + 1, 0), pos(n), members(n);
+    const std::uint32_t bit_bytes = r.varint(), score_bytes = r.varint();
+    const std::string_view bits = r.bytes(bit_bytes), scores = r.bytes(score_bytes);
+    const std::size_t total = offsets[n], groups = c_.categories_.size() + 1;
+    list.resize(total);
+    // One allocation: each leaf category's first member (start), each item's position in its
+    // category (pos), the categories' items in item order (members), and per item the entries
+    // of earlier lists that name it (a linked list through link, latest first; from: whose).
+    std::vector<std::uint32_t> work(groups + 1 + 3 * std::size_t{n} + 2 * total, 0);
+    std::uint32_t *start = work.data(), *pos = start + groups + 1, *members = pos + n, *head = members + n, *link = head + n,
+                  *from = link + total;
     auto group = [&](std::uint32_t i) { return c_.items_[i].category + 1; };
-    for (std::uint32_t i = 0; i < n; ++i) pos[i] = start[group(i) + 1]++;
+    for (std::uint32_t i = 0; i < n; ++i) pos[i] = start[group(i) + 1]++, head[i] = kNone;
     for (std::size_t g = 0; g < groups; ++g) start[g + 1] += start[g];
     for (std::uint32_t i = 0; i < n; ++i) members[start[group(i)] + pos[i]] = i;
-    // Per item, the neighbour entries of earlier lists that name it (a linked list, latest first).
-    std::vector<std::uint32_t> head(n, kNone), link(list.size());
-    std::uint32_t bits = 0, nbits = 0;
+    std::size_t bit_at = 0, score_at = 0;
+    auto bad = [&] { r.fail("the bits or scores do not match the list lengths"); };
+    auto bit = [&] {
+      if (bit_at >> 3 == bits.size()) bad();
+      const bool b = (bits[bit_at >> 3] >> (bit_at & 7)) & 1;
+      ++bit_at;
+      return b;
+    };
     for (std::uint32_t i = 0; i < n; ++i) {
-      std::uint32_t k = offsets[i];
-      const std::uint32_t last = offsets[i + 1];
+      const std::uint32_t first = offsets[i], last = offsets[i + 1];
+      // The neighbours listed back arrive in descending item order: placed from the end, they
+      // end up ascending; the coded ones (ascending) are merged in from the front.
+      std::uint32_t tail = last;
       for (std::uint32_t e = head[i]; e != kNone; e = link[e]) {
-        if (!nbits) bits = mask.u8(), nbits = 8;
-        const bool told = bits & 1;
-        bits >>= 1;
-        --nbits;
-        if (!told) continue;
-        if (k == last) mask.fail("item " + std::to_string(i) + " has more neighbours than its length");
-        const auto source = std::upper_bound(offsets.begin(), offsets.end(), e) - offsets.begin() - 1;
-        list[k++] = {static_cast<std::uint32_t>(source), list[e].score};
+        if (!bit()) continue;
+        if (tail == first) bad();
+        list[--tail] = {from[e], list[e].score};
       }
-      const std::uint32_t g = group(i), size = start[g + 1] - start[g];
+      const std::uint32_t g = group(i);
       std::int64_t prev_local = pos[i], prev = i;
-      for (; k < last; ++k) {
-        const std::uint32_t v = codes.varint();
-        const std::int64_t delta = (v & 2) ? -static_cast<std::int64_t>(v >> 2) - 1 : static_cast<std::int64_t>(v >> 2);
-        if (v & 1) {
-          prev += delta;
-          if (prev < 0 || prev >= n) codes.fail("neighbour item index " + std::to_string(prev) + " is out of range");
-          list[k].item = static_cast<std::uint32_t>(prev);
-        } else {
-          prev_local += delta;
-          if (prev_local < 0 || prev_local >= size) codes.fail("neighbour position " + std::to_string(prev_local) + " is outside its category");
-          list[k].item = members[start[g] + prev_local];
+      std::uint32_t coded = tail - first;
+      Neighbour x{};
+      bool have = false;
+      for (std::uint32_t k = first; k < last; ++k) {
+        if (!have && coded) {
+          --coded;
+          have = true;
+          // One range check for both kinds (an item index, or a position in i's category).
+          const bool index = bit();
+          const std::uint32_t v = next(r, index ? prev : prev_local, index ? n : start[g + 1] - start[g], "neighbour item");
+          x.item = index ? v : members[start[g] + v];
+          if (score_at == scores.size()) bad();
+          x.score = static_cast<float>(static_cast<std::uint8_t>(scores[score_at++])) / 255.f;
         }
-        list[k].score = static_cast<float>(r.u8()) / 255.f;
-      }
-      std::sort(list.begin() + offsets[i], list.begin() + last, by_item);
-      for (k = offsets[i]; k < last; ++k) {
-        const std::uint32_t j = list[k].item;
-        if (j > i) link[k] = head[j], head[j] = k;
+        if (have && (tail == last || !by_item(list[tail], x))) {
+          list[k] = x;
+          have = false;
+        } else {
+          list[k] = list[tail++];
+        }
+        if (list[k].item > i) link[k] = head[list[k].item], head[list[k].item] = k, from[k] = i;
       }
     }
-    if (bits) mask.fail("stray bits after the last value");
-    end(mask);
-    end(codes);
+    if ((bit_at + 7) >> 3 != bits.size() || score_at != scores.size()) bad();
     end(r);
   }
 

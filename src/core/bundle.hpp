@@ -37,14 +37,14 @@
 //         score as s deltas of quantised codes (from the previous score; the first from 1.0's)
 //   RPCH  item count; number column of median days between repurchases; number column of rebuy share
 //   SIMS  content neighbours, coded against what ITEM holds (version 3; version 2 stored them as
-//         NBRS does): count n; a column of v list lengths; v mask bytes; v code bytes; the
-//         mask: per item, a bit for each earlier item whose list names it (latest first), set
-//         when this item lists that one back with the same score (cosine is symmetric); the
-//         codes: the other neighbours in item order, each a v of (zigzag delta << 1 | flag):
-//         flag 0 a position among the items of the anchor's leaf category (0: no category) in
-//         item order, the first from the anchor's own; flag 1 an item index, the first from the
-//         anchor; then their scores, a u8 in 1/255 each (content_similarity.hpp). Lists are
-//         read in item order (used as a set: similar.cpp, recommend.cpp)
+//         NBRS does): count n; a column of v list lengths; v bit bytes; v code bytes; the bits
+//         (LSB first), per item: one for each earlier item whose list names it (latest first),
+//         set when this item lists that one back with the same score (cosine is symmetric);
+//         then one for each other neighbour in item order: 0 a position among the items of the
+//         anchor's leaf category (0: no category) in item order, 1 an item index; the codes:
+//         those neighbours as s deltas (each kind from the anchor's own, then from the previous
+//         one of its kind); then their scores, a u8 in 1/255 each (content_similarity.hpp).
+//         Lists are read in item order (used as a set: similar.cpp, recommend.cpp)
 //   OFFR  JSON array: the shop's current offers (src/core/offers.hpp), written by emma-model --offers
 #pragma once
 #include <cstddef>

@@ -121,7 +121,7 @@ TEST_CASE("content neighbours across categories, without one, and odd lists come
 }
 
 TEST_CASE("a malformed SIMS section is refused naming it", "[bundle][similar]") {
-  // Three items of one category: 0 lists 1, 1 lists 0 back (one mask bit), 2 lists nothing.
+  // Three items of one category: 0 lists 1, 1 lists 0 back (one bit), 2 lists nothing.
   std::vector<emma::ItemInput> items(3);
   for (std::size_t i = 0; i < 3; ++i) items[i].id = "i" + std::to_string(i), items[i].category_path = {"C"};
   emma::ModelInput m;
@@ -130,8 +130,9 @@ TEST_CASE("a malformed SIMS section is refused naming it", "[bundle][similar]") 
   m.similar = {{{1, 0.5f}}, {{0, 0.5f}}, {}};
   const auto good = emma::write_bundle(items, m, json::object());
   const std::string sims = sims_of(good);
-  // u32 count; lengths 1 1 0; 1 mask byte; 1 code byte; mask 0b1; code: position +1; score.
-  REQUIRE(sims == std::string("\x03\x00\x00\x00\x01\x01\x00\x01\x01\x01\x04\x80", 12));
+  // u32 count; lengths 1 1 0; 1 bit byte; 1 score byte; bits: item 0's neighbour is a
+  // position in its category (0), item 1 lists item 0 back (1); score 128; code: position +1.
+  REQUIRE(sims == std::string("\x03\x00\x00\x00\x01\x01\x00\x01\x01\x02\x80\x02", 12));
   auto sections = emma::read_container(good.data(), good.size());
   auto refuse = [&](const std::string& payload, const char* words) {
     std::vector<std::pair<std::string, std::string>> copy;
@@ -145,11 +146,11 @@ TEST_CASE("a malformed SIMS section is refused naming it", "[bundle][similar]") 
     }
   };
   auto with = [&](std::size_t at, const std::string& bytes) { return std::string(sims).replace(at, bytes.size(), bytes); };
-  refuse(with(5, std::string("\x00", 1)), "item 1 has more neighbours than its length");
-  refuse(with(9, "\x03"), "stray bits");
-  refuse(with(10, "\x0C"), "neighbour position 3 is outside its category");
-  refuse(with(10, "\x0B"), "neighbour item index -3 is out of range");
-  refuse(with(8, "\x02"), "");  // the codes would run into the scores
+  refuse(with(5, std::string("\x00", 1)), "the bits or scores do not match the list lengths");
+  refuse(with(11, "\x06"), "neighbour item index 3 is out of range");
+  refuse(with(9, "\x03").replace(11, 1, "\x05"), "neighbour item index -3 is out of range");
+  refuse(with(7, std::string("\x00", 1)), "the bits or scores do not match the list lengths");
+  refuse(with(8, "\x02"), "");  // the scores would run into the codes
   refuse(sims + "\x01", "stray bytes");
   refuse(with(4, "\x7F"), "longer than the section");
 }
