@@ -21,7 +21,10 @@ GROUP BY o.basket, o.customer;
 CREATE TABLE line_counts AS
 SELECT (SELECT COUNT(*) FROM orders) AS lines, SUM(known) AS lines_used, SUM(unknown) AS unknown_items FROM baskets;
 
-DROP TABLE orders;
+-- `orders` is a view (the runner's, over the Parquet file or the CSV file's table).
+DROP VIEW orders;
+
+DROP TABLE IF EXISTS orders_loaded;
 
 -- n: the basket's number of distinct known items (3_pairs skips baskets above max_basket).
 CREATE TABLE basket_items AS

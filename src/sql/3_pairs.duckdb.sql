@@ -4,7 +4,7 @@
 -- its items, and its pairs come from the list itself (every item with the items after it),
 -- each as one integer, grouped by that integer alone:
 --   element  item * 2 + first_buy        (first_buy: 1_basket_items.duckdb.sql)
---   pair key (a * 2^31 + b) * 2 + flag   flag: a or b is the customer's first basket with it
+--   pair key a * 2^31 + b, flag: a or b is the customer's first basket with it (x | y odd)
 -- The lower bound counts the rows with the flag: a customer's first basket with a and first
 -- basket with b can both hold the pair only if they are the same basket, so no customer is
 -- counted twice (baskets ordered by time, then bid; a first basket above max_basket holds no
@@ -13,16 +13,13 @@
 CREATE TABLE small_baskets AS
 SELECT bid, cid, list_sort(list(item * 2 + first_buy::INT)) AS e FROM basket_items WHERE n <= {{max_basket}} GROUP BY bid, cid;
 
-CREATE TABLE pair_flags AS
-SELECT (x // 2 * 2147483648 + y // 2) * 2 + ((x | y) & 1) AS k, COUNT(*) AS n
+-- Both bounds from one grouping by pair (a grouping by pair and flag, then by pair, cost 20%
+-- more at 10x: twice the groups, and a second pass).
+CREATE TABLE pair_bounds AS
+SELECT x // 2 * 2147483648 + y // 2 AS pk, COUNT(*) AS baskets, count_if(((x | y) & 1) = 1) AS customers_min
 FROM (SELECT x, unnest(t) AS y
       FROM (SELECT unnest(e) AS x, unnest(list_transform(range(1, len(e) + 1), i -> e[i + 1:])) AS t FROM small_baskets) s) p
-GROUP BY k;
-
-CREATE TABLE pair_bounds AS
-SELECT k // 2 AS pk, SUM(n) AS baskets, COALESCE(SUM(n) FILTER (WHERE k % 2 = 1), 0) AS customers_min FROM pair_flags GROUP BY pk;
-
-DROP TABLE pair_flags;
+GROUP BY pk;
 
 -- The open pairs (at least k baskets, fewer than k customers by the lower bound): the
 -- customers the bound missed bought the pair only in baskets where neither item was a first
