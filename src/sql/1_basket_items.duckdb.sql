@@ -26,12 +26,13 @@ DROP VIEW orders;
 
 DROP TABLE IF EXISTS orders_loaded;
 
--- n: the basket's number of distinct known items (3_pairs skips baskets above max_basket).
+-- (No column for the basket's size: 3_pairs counts it when it groups the items by basket, and
+-- every column here is carried through the window's sort: one less cost a quarter of it at 10x.)
 CREATE TABLE basket_items AS
-SELECT bid, cid, at_ms, item, n,
+SELECT bid, cid, at_ms, item,
        item IS DISTINCT FROM LAG(item) OVER w AS first_buy,
        CASE WHEN item = LAG(item) OVER w AND at_ms > LAG(at_ms) OVER w THEN at_ms - LAG(at_ms) OVER w END AS gap
-FROM (SELECT bid, cid, at_ms, len(items) AS n, unnest(items) AS item
+FROM (SELECT bid, cid, at_ms, unnest(items) AS item
       FROM (SELECT bid, MIN(bid) OVER (PARTITION BY customer) AS cid, at_ms, list_distinct(items) AS items
             FROM baskets WHERE known > 0) b) i
 WINDOW w AS (PARTITION BY cid ORDER BY item, at_ms, bid);
