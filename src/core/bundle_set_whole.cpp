@@ -1,7 +1,7 @@
 // BundleSet and the shard operations for an engine built without sharded catalogs: the embed
 // script's. Linked instead of bundle_set.cpp and engine_shards.cpp (which the linker then leaves
 // in the library), because merging a head,
-// shards and remembered items costs the shop page about 4 KB brotli, over its 120 KB budget
+// shards and remembered items costs the shop page about 12 KB brotli, over its 120 KB budget
 // (docs/catalog-size.md "The embed script"). A sharded head is refused with UNSUPPORTED; a
 // whole bundle works as ever.
 #include "bundle_set.hpp"
