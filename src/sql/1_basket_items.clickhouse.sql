@@ -27,18 +27,18 @@ SELECT (SELECT count() FROM orders_local) AS lines, sum(known) AS lines_used, su
 CREATE TABLE line_counts AS line_counts_local ENGINE = Distributed(emma, default, line_counts_local);
 
 -- Per customer, every (item, time, bid) of its baskets sorted: an item's first element is the
--- customer's first buy of it (arrayEnumerateUniq = 1), the first element of each (item, time)
--- after the item's first carries the gap to the previous distinct time (the element before it).
+-- customer's first buy of it (arrayEnumerateUniq = 1); every later element of the item carries
+-- the time since the element before it, which is the gap to the previous distinct time on the
+-- first (lowest bid) element of each later time, and 0 on the others of that time.
 -- on each shard
 CREATE TABLE basket_items_local ENGINE = Memory AS
-SELECT cid, t.3 AS bid, toUInt32(t.1 - 1) AS item, t.2 AS at_ms, toUInt8(u = 1) AS first_buy, if(u > 1 AND v = 1, d, 0) AS gap
+SELECT cid, t.3 AS bid, toUInt32(t.1 - 1) AS item, t.2 AS at_ms, toUInt8(u = 1) AS first_buy, if(u > 1, d, 0) AS gap
 FROM (
   SELECT min(bid) AS cid, arraySort(groupArray((item, at_ms, bid))) AS s,
-         arrayMap(x -> x.1, s) AS its, arrayMap(x -> x.2, s) AS times,
-         arrayEnumerateUniq(its) AS us, arrayEnumerateUniq(its, times) AS vs, arrayDifference(times) AS ds
+         arrayEnumerateUniq(arrayMap(x -> x.1, s)) AS us, arrayDifference(arrayMap(x -> x.2, s)) AS ds
   FROM baskets_local ARRAY JOIN items AS item
   GROUP BY customer
-) ARRAY JOIN s AS t, us AS u, vs AS v, ds AS d;
+) ARRAY JOIN s AS t, us AS u, ds AS d;
 
 -- on each shard
 DROP TABLE baskets_local;
