@@ -15,7 +15,7 @@ CREATE TABLE catalog_ids ENGINE = Join(ANY, LEFT, item) AS SELECT item, toUInt32
 -- Each order's known items once, its first line and time, and its line counts for META.
 -- on each shard
 CREATE TABLE baskets_local ENGINE = Memory AS
-SELECT min(line) AS bid, customer, min(at_ms) AS at_ms, groupUniqArrayIf(idx1, idx1 > 0) AS items,
+SELECT min(line) AS bid, customer, min(at_ms) AS at_ms, arrayDistinct(groupArrayIf(idx1, idx1 > 0)) AS items,
        countIf(idx1 > 0) AS known, countIf(idx1 = 0) AS unknown
 FROM (SELECT basket, customer, at_ms, line, joinGet('catalog_ids', 'idx1', item) AS idx1 FROM orders_local WHERE at_ms < {{until_ms}})
 GROUP BY basket, customer;
