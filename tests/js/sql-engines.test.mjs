@@ -104,6 +104,11 @@ test('a two-shard ClickHouse cluster with Distributed tables counts the same bun
   assert.equal(left, '', 'clickhouse-server processes left running');
 });
 
+test('ClickHouse refuses a k above what its uniqUpTo counts, before starting a server', async () => {
+  await assert.rejects(count({ engine: 'clickhouse', orders: 'orders.csv', catalog: 'catalog.json', untilMs: 0, k: 101, out: path.join(tmp, 'k101') }),
+    /--k 101: ClickHouse 18\.16 counts a pair's customers up to 100 at most \(uniqUpTo\); use --engine duckdb or postgres/);
+});
+
 test('the ClickHouse loader cuts the orders file between records only (quoted newlines and quotes in a field)', () => {
   // Every record holds two newlines inside quotes, so most newlines are not a record's end; each
   // part goes to a different server, and a cut inside a field would corrupt both parts' rows.
