@@ -12,8 +12,8 @@
 
 -- Each basket's items sorted, its size and customer (5_stats counts baskets from this). A Log
 -- table, read back in blocks of max_block_size baskets: a Memory table keeps the one block the
--- grouping made, and the pairs of 1 M baskets at once (each basket's array copied once per
--- element by ARRAY JOIN) passed the memory limit at 100x.
+-- grouping made, and the pairs of a shard's 750,000 baskets at once at 100x (each basket's
+-- array copied once per element by ARRAY JOIN) passed the memory limit.
 -- on each shard
 CREATE TABLE basket_lists_local ENGINE = Log AS
 SELECT bid, any(cid) AS cid, count() AS n, arraySort(groupArray(item)) AS e FROM basket_items_local GROUP BY bid;
