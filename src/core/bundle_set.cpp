@@ -165,9 +165,12 @@ void BundleSet::compact_memo(const std::vector<std::string_view>& keep) {
     kept.erase(kept.begin(), kept.begin() + (kept.size() - kMaxRememberedItems));
   }
   std::sort(kept.begin(), kept.end());
-  // The view still points into the old pieces: kept until the next rebuild.
-  retired_.push_back(std::move(memo_));
-  for (Piece& p : memo_adds_) retired_.push_back(std::move(p));
+  // The view still points into the old pieces it was built with: kept until the next rebuild
+  // (the others go now: a compaction without a rebuild in between must not pile them up).
+  if (memo_.in_view) retired_.push_back(std::move(memo_));
+  for (Piece& p : memo_adds_) {
+    if (p.in_view) retired_.push_back(std::move(p));
+  }
   memo_ = Piece{};
   memo_adds_.clear();
   memo_at_.clear();
@@ -233,6 +236,7 @@ BundleSet::Piece BundleSet::memo_piece(const json& memo, std::vector<std::int64_
 }
 
 void BundleSet::set_memo(const json& memo, const std::vector<std::string>& frames) {
+  before_open_ = Memo{memo_, memo_at_, memo_adds_};
   memo_at_.clear();
   memo_ = memo_piece(memo, memo_at_);
   memo_adds_.clear();
@@ -257,20 +261,45 @@ void BundleSet::set_memo(const json& memo, const std::vector<std::string>& frame
   rebuild();
 }
 
+void BundleSet::revert_memo() {
+  memo_ = std::move(before_open_.piece);
+  memo_at_ = std::move(before_open_.at);
+  memo_adds_ = std::move(before_open_.adds);
+  before_open_ = Memo{};
+  rebuild();
+}
+
+const Bundle& BundleSet::plain_view() const {
+  if (!view_has_memo_) return view();
+  if (!plain_) plain_ = merge(false, nullptr, nullptr);
+  return *plain_;
+}
+
 void BundleSet::rebuild() {
   merged_.reset();
+  plain_.reset();
   retired_.clear();
   merged_owned_.clear();
   merged_gidx_.clear();
+  view_has_memo_ = false;
   if (!head_.b || !manifest_.count) return;  // a whole bundle is its own view
+  view_has_memo_ = memo_.b || !memo_adds_.empty();
+  memo_.in_view = memo_.b != nullptr;
+  for (Piece& p : memo_adds_) p.in_view = true;
+  merged_ = merge(true, &merged_owned_, &merged_gidx_);
+}
+
+std::unique_ptr<Bundle> BundleSet::merge(bool with_memo, std::vector<std::uint8_t>* owned_out, std::vector<std::uint32_t>* gidx_out) const {
   const Bundle& head = *head_.b;
   const Catalog& hc = head.catalog;
   const auto& windows = head.model.windows;
   // Every item once (an owned copy when there is one): newest shards, remembered items, the head.
   std::vector<const Piece*> pieces;
   for (auto it = shards_.rbegin(); it != shards_.rend(); ++it) pieces.push_back(&*it);
-  if (memo_.b) pieces.push_back(&memo_);
-  for (const Piece& p : memo_adds_) pieces.push_back(&p);
+  if (with_memo) {
+    if (memo_.b) pieces.push_back(&memo_);
+    for (const Piece& p : memo_adds_) pieces.push_back(&p);
+  }
   pieces.push_back(&head_);
   // id -> piece << 26 | item (at most 18 pieces; items of one piece below 2^26).
   std::unordered_map<std::string_view, std::uint32_t> where;
@@ -318,8 +347,8 @@ void BundleSet::rebuild() {
       model.rebuy_days[k] = pm.rebuy_days[i];
       model.rebuy_share[k] = pm.rebuy_share[i];
     }
-    merged_owned_.push_back(p.owned[i]);
-    merged_gidx_.push_back(static_cast<std::uint32_t>(key >> 32));
+    if (owned_out) owned_out->push_back(p.owned[i]);
+    if (gidx_out) gidx_out->push_back(static_cast<std::uint32_t>(key >> 32));
   }
   // Variant ids as each piece resolves them (newest first), once every own id is in the view.
   std::vector<std::uint32_t> product_of;
@@ -347,7 +376,7 @@ void BundleSet::rebuild() {
   };
   lists(false, model.neighbour_offsets, model.neighbours);
   lists(true, model.similar_offsets, model.similar);
-  merged_ = std::move(m);
+  return m;
 }
 
 }  // namespace emma

@@ -47,6 +47,10 @@ class BundleSet {
   // `name` must be one of this head's shard files; BAD_BUNDLE naming it otherwise, the set unchanged.
   std::uint32_t add_shard(const std::string& name, const std::uint8_t* data, std::size_t size, std::int64_t at);
   const Bundle& view() const { return merged_ ? *merged_ : *head_.b; }
+  // The view without the remembered items: what a newcomer on the same pages has. For answers
+  // that use no profile (profiling objected to, the experiment's control arm), which must not
+  // follow the shopper's history through the items it remembered.
+  const Bundle& plain_view() const;
   // Whether the view has the item with its complete neighbour lists (always, for a whole bundle).
   bool complete(const std::string& id) const;
   // The product a variant id names, as the head or a shard this session fetched says (never a
@@ -72,6 +76,9 @@ class BundleSet {
   // record's frames as opened; frame 0 is the snapshot). A piece of another build, damaged, or
   // of an older engine (whole shards) is left out: the pages fetch anew.
   void set_memo(const json& memo, const std::vector<std::string>& frames = {});
+  // Back to the remembered items before the last set_memo (a record that failed to open leaves
+  // the session as it was).
+  void revert_memo();
 
  private:
   struct Piece {
@@ -80,10 +87,14 @@ class BundleSet {
     std::vector<std::uint8_t> owned;
     std::uint32_t shard = 0;
     std::int64_t at = 0;  // last used
+    bool in_view = false;  // the view was built with it (and points into it)
   };
   static Piece piece(std::shared_ptr<const Bundle> b);
   Piece verified(std::shared_ptr<const Bundle> b, std::uint32_t index) const;
   void rebuild();
+  // The merged view of the head, the shards and (with_memo) the remembered pieces; each view
+  // item's owned flag and whole-catalog index when asked for.
+  std::unique_ptr<Bundle> merge(bool with_memo, std::vector<std::uint8_t>* owned, std::vector<std::uint32_t>* gidx) const;
   // The piece of a sealed {"at", "bundle"}; its owned items' last use in `at`. Null b if unusable.
   Piece memo_piece(const json& memo, std::vector<std::int64_t>& at) const;
   bool remembered(const std::string& id, std::int64_t at);
@@ -101,6 +112,13 @@ class BundleSet {
   std::unique_ptr<Bundle> merged_;
   std::vector<std::uint8_t> merged_owned_;
   std::vector<std::uint32_t> merged_gidx_;
+  bool view_has_memo_ = false;
+  mutable std::unique_ptr<Bundle> plain_;  // plain_view(), made when first asked for after a rebuild
+  struct Memo {
+    Piece piece;
+    std::vector<std::int64_t> at;
+    std::vector<Piece> adds;
+  } before_open_;  // set_memo's predecessor, for revert_memo
 };
 
 }  // namespace emma

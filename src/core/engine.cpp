@@ -250,7 +250,9 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     const json* raw = f.opt_object("request");
     const RecommendRequest req = parse_recommend_request(raw ? *raw : json::object());
     const Profile* profile = answering_profile(now);
-    json answer = recommend(bundle(), profile, req, now);
+    const Bundle& b = bundle();
+    // Without a profile, nor the items it remembered (bundle_set.hpp plain_view).
+    json answer = recommend(profile ? b : bundles_.plain_view(), profile, req, now);
     if (bundles_.manifest().count) mark_partial(answer, req, profile);
     if (personalizing() && experiment_.active(now)) {
       // What was recommended, for attribution; sealed with the next tracked event (a frame
@@ -375,6 +377,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
           later.push_back(c.at(1));
         }
       } catch (const std::exception& e) {
+        bundles_.revert_memo();
         throw Error(code::tampered, std::string("a sealed profile frame: ") + e.what());
       }
     }

@@ -9,6 +9,7 @@
 #include "core/bundle.hpp"
 #include "core/shard_writer.hpp"
 #include "core/shards.hpp"
+#include "core/vault.hpp"
 
 using namespace emma_test;
 
@@ -318,6 +319,58 @@ TEST_CASE("a forgotten item leaves the remembered items", "[shards][privacy]") {
   auto after = new_visit(s, key, call(part, {{"op", "profile.seal"}, {"now", kNow}}).bytes);
   CHECK(lacking(*after, "P1217"));
   CHECK_FALSE(lacking(*after, "P1333"));
+}
+
+// A record refused while its frames are replayed leaves the session as it was, remembered items
+// included (they are set before the replay, which needs their categories).
+TEST_CASE("a record that fails to open leaves the session's remembered items", "[shards]") {
+  const Sharded& s = sharded();
+  const std::vector<std::uint8_t> key(32, 13);
+  emma::Engine part;
+  start(part, s.head);
+  consenting(part, key);
+  visit(part, s, {{"type", "view"}, {"item", "P1005"}});
+  std::vector<std::uint8_t> older = call(part, {{"op", "profile.seal"}, {"now", kNow}}).bytes;
+  visit(part, s, {{"type", "view"}, {"item", "P1217"}});
+  // The older record, with a last frame whose event is not one: TAMPERED.
+  emma::Vault v;
+  v.set_key(key.data(), key.size(), "k");
+  v.append(older, R"([[1, [{"type": 7}]]])", "shard-shop");
+  const auto refused = call(part, {{"op", "profile.open"}, {"now", kNow}}, older);
+  REQUIRE(refused.code() == "TAMPERED");
+  auto later = new_visit(s, key, call(part, {{"op", "profile.seal"}, {"now", kNow}}).bytes);
+  for (const char* id : {"P1005", "P1217"}) {
+    INFO(id);
+    const auto a = call(*later, {{"op", "recommend"}, {"request", {{"scenario", "similar"}, {"item", id}}}, {"now", kNow}});
+    REQUIRE(a.ok());
+    CHECK(a.result().at("partial") == false);
+  }
+}
+
+// Answers that use no profile (profiling objected to; the experiment's control arm) are a
+// newcomer's on the same pages: the items the profile remembered do not widen them.
+TEST_CASE("answers without a profile do not follow the remembered items", "[shards][privacy]") {
+  const Sharded& s = sharded();
+  const std::vector<std::uint8_t> key(32, 17);
+  emma::Engine part;
+  start(part, s.head);
+  consenting(part, key);
+  for (int k = 0; k < 30; ++k) visit(part, s, {{"type", "view"}, {"item", "P" + std::to_string(1000 + (k * 41) % 600)}});
+  auto later = new_visit(s, key, call(part, {{"op", "profile.seal"}, {"now", kNow}}).bytes);
+  REQUIRE(call(*later, {{"op", "profile.object"}, {"object", true}}).ok());
+  emma::Engine newcomer;
+  start(newcomer, s.head);
+  for (const json& request : {json{{"scenario", "trending"}, {"limit", 100}}, json{{"scenario", "for_you"}, {"limit", 40}},
+                              json{{"scenario", "similar"}, {"item", "P1005"}, {"limit", 30}},
+                              json{{"scenario", "discover"}, {"limit", 30}}}) {
+    INFO(request.dump());
+    const auto mine = page(*later, request), theirs = page(newcomer, request);
+    REQUIRE(mine.ok());
+    CHECK(answer_items(mine) == answer_items(theirs));
+  }
+  // With profiling resumed, the remembered items are the shopper's again.
+  REQUIRE(call(*later, {{"op", "profile.object"}, {"object", false}}).ok());
+  CHECK(answer_items(page(*later, {{"scenario", "for_you"}, {"limit", 40}})) != answer_items(page(newcomer, {{"scenario", "for_you"}, {"limit", 40}})));
 }
 
 TEST_CASE("which shards a page fetches does not depend on the profile", "[shards][privacy]") {
