@@ -297,11 +297,13 @@ class Emma {
   // tab wrote since, then apply the change, then write. So no tab loses another's events.
   // `changed(r)` hears the engine's answer before storage is touched.
   // `before`: work in the same place of the queue, outside the lock (a shard's fetch).
+  // (Run again after a trap, #recover: the page hears `changed` once.)
   #mutate(change, changed = () => {}, before = null) {
+    let told = false;
     return this.#serial(async () => (before && await before(), this.#locked(async () => {
       await this.#refresh();
       const r = change();
-      changed(r);
+      if (!told) changed(r), told = true;
       let stored = false;
       if (r.erase_storage) await this.#eraseStorage();
       else if (r.persist) stored = await this.#write();
@@ -348,7 +350,11 @@ class Emma {
     } finally {
       this.#started = true;
     }
-    this.#emit('error', new EmmaError('ENGINE_FAILED', `started again with a fresh instance, the stored profile reopened, after: ${err.message}`));
+    // Working in memory since storage failed (#fallBackToMemory): what the page held and had not
+    // written there died with the old instance; the stored profile is kept for the next page.
+    const memory = this.#retired.length > 0;
+    if (memory) this.#emit('consent', this.#call({ op: 'consent.state' }));
+    this.#emit('error', new EmmaError('ENGINE_FAILED', `started again with a fresh instance, ${memory ? 'in memory (storage had failed): what this page held since may be lost' : 'the stored profile reopened'}, after: ${err.message}`));
     return true;
   }
 

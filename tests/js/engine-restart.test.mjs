@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createEmmaWith } from '../../js-bindings/src/emma.js';
 import { MemoryStorage } from '../../js-bindings/src/storage/memory.js';
+import { EmmaError } from '../../js-bindings/src/errors.js';
 
 const require = createRequire(import.meta.url);
 const wasmBinary = new Uint8Array(await readFile(new URL('../../js-bindings/dist/emma.wasm', import.meta.url)));
@@ -140,5 +141,40 @@ test('an error of the request is not a trap: no fresh instance', async () => {
   await assert.rejects(emma.track({ type: 'teleport', item: items[0] }), (err) => err.code === 'BAD_EVENT');
   assert.equal(e.instances(), 1);
   assert.equal(heard.length, 0);
+  await emma.close();
+});
+
+test('a change that traps while it is stored runs again, and the page hears its consent event once', async () => {
+  const e = env(0);
+  const heard = [];
+  const storage = await MemoryStorage.create();
+  storage.persistent = true;
+  e.openStorage = () => storage;
+  const emma = await createEmmaWith(e, { shop: 'restart.example', bundle, on: { error: (err) => heard.push(err.code) } });
+  const consents = [];
+  emma.on('consent', (state) => consents.push(state.personalization.granted));
+  e.trapOn('profile.seal');
+  await emma.consent.grant('personalization', grant);
+  assert.deepEqual(consents, [true]);
+  assert.deepEqual(heard, ['ENGINE_FAILED']);
+  assert.equal((await emma.consent.records()).filter((r) => r.purpose === 'personalization').length, 1);
+  await emma.close();
+});
+
+test('a trap after storage failed: the page hears that this page\'s state is gone, and the consent it has now', async () => {
+  const e = env(0);
+  const heard = [];
+  const { emma, storage } = await shopper(e, heard);
+  const stored = new Uint8Array(storage.records.get('profile'));
+  storage.putMany = async () => { throw new EmmaError('STORAGE_QUOTA', 'the store is full'); };
+  const consents = [];
+  emma.on('consent', (state) => consents.push(state.personalization.granted));
+  assert.equal((await emma.track({ type: 'view', item: items[3] })).stored, false);
+  e.trapOn('recommend');
+  await emma.recommend({ scenario: 'trending', limit: 2 });
+  assert.deepEqual(heard.map((x) => x.code), ['STORAGE_QUOTA', 'ENGINE_FAILED']);
+  assert.match(heard[1].message, /in memory \(storage had failed\): what this page held since may be lost/);
+  assert.deepEqual(consents, [false]);
+  assert.deepEqual(new Uint8Array(storage.records.get('profile')), stored);  // the stored profile, kept for the next page
   await emma.close();
 });
