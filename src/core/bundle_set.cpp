@@ -106,15 +106,16 @@ std::string base64(const std::vector<std::uint8_t>& bytes) {
 
 }  // namespace
 
-// Already remembered (in the compacted piece or a later one): its last use is updated.
+// Already remembered (in the compacted piece or a later one): its last use is updated (never
+// back: an old event imported later must not make a recently used item the first to go).
 bool BundleSet::remembered(const std::string& id, std::int64_t at) {
   if (memo_.b) {
     const std::uint32_t k = memo_.b->catalog.index_of(id);
-    if (k != kNone && memo_.owned[k]) return memo_at_[k] = at, true;
+    if (k != kNone && memo_.owned[k]) return memo_at_[k] = std::max(memo_at_[k], at), true;
   }
   for (Piece& p : memo_adds_) {
     const std::uint32_t k = p.b->catalog.index_of(id);
-    if (k != kNone && p.owned[k]) return p.at = at, true;
+    if (k != kNone && p.owned[k]) return p.at = std::max(p.at, at), true;
   }
   return false;
 }
