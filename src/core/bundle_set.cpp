@@ -237,7 +237,9 @@ BundleSet::Piece BundleSet::memo_piece(const json& memo, std::vector<std::int64_
 }
 
 void BundleSet::set_memo(const json& memo, const std::vector<std::string>& frames) {
-  before_open_ = Memo{memo_, memo_at_, memo_adds_};
+  // Kept while a record opens (frames given) for opened(false); anything else lets go of them
+  // (an erase must not leave the old items in memory).
+  before_open_ = frames.empty() ? Memo{} : Memo{memo_, memo_at_, memo_adds_};
   memo_at_.clear();
   memo_ = memo_piece(memo, memo_at_);
   memo_adds_.clear();
@@ -262,12 +264,14 @@ void BundleSet::set_memo(const json& memo, const std::vector<std::string>& frame
   rebuild();
 }
 
-void BundleSet::revert_memo() {
-  memo_ = std::move(before_open_.piece);
-  memo_at_ = std::move(before_open_.at);
-  memo_adds_ = std::move(before_open_.adds);
+void BundleSet::opened(bool ok) {
+  if (!ok) {
+    memo_ = std::move(before_open_.piece);
+    memo_at_ = std::move(before_open_.at);
+    memo_adds_ = std::move(before_open_.adds);
+    rebuild();
+  }
   before_open_ = Memo{};
-  rebuild();
 }
 
 const Bundle& BundleSet::plain_view() const {

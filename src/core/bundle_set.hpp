@@ -76,9 +76,9 @@ class BundleSet {
   // record's frames as opened; frame 0 is the snapshot). A piece of another build, damaged, or
   // of an older engine (whole shards) is left out: the pages fetch anew.
   void set_memo(const json& memo, const std::vector<std::string>& frames = {});
-  // Back to the remembered items before the last set_memo (a record that failed to open leaves
-  // the session as it was).
-  void revert_memo();
+  // The end of the record's replay after set_memo with frames: kept (ok), or back to the
+  // remembered items before it (a record that failed to open leaves the session as it was).
+  void opened(bool ok);
 
  private:
   struct Piece {
@@ -118,7 +118,7 @@ class BundleSet {
     Piece piece;
     std::vector<std::int64_t> at;
     std::vector<Piece> adds;
-  } before_open_;  // set_memo's predecessor, for revert_memo
+  } before_open_;  // set_memo's predecessor while a record opens, for opened(false)
 };
 
 }  // namespace emma

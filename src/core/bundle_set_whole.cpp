@@ -23,7 +23,7 @@ bool BundleSet::complete(const std::string&) const { return true; }
 void BundleSet::remember(const std::string&, std::int64_t, json&) {}
 json BundleSet::memo() const { return nullptr; }
 void BundleSet::set_memo(const json&, const std::vector<std::string>&) {}
-void BundleSet::revert_memo() {}
+void BundleSet::opened(bool) {}
 const Bundle& BundleSet::plain_view() const { return view(); }
 
 json Engine::shard_op(const std::string& op, const Fields&, const std::uint8_t*, std::size_t) {

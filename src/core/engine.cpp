@@ -377,10 +377,11 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
           later.push_back(c.at(1));
         }
       } catch (const std::exception& e) {
-        bundles_.revert_memo();
+        bundles_.opened(false);
         throw Error(code::tampered, std::string("a sealed profile frame: ") + e.what());
       }
     }
+    bundles_.opened(true);
     // Storage limitation: a profile unused for too long is erased, not restored.
     if (now > 0 && profile.expired(now)) {
       profile_ = Profile(profile_config_);
