@@ -15,11 +15,16 @@ const out = path.join(root, 'web/dist');
 // The engine of the embed is built without sync (CMakeLists.txt, emma_embed): the embed has
 // no sync option, and the merge and pairing code would cost the page about 3 KB brotli.
 const engine = { glue: path.join(root, 'build/wasm/emma-embed.mjs'), wasm: path.join(root, 'build/wasm/emma-embed.wasm') };
-if (!existsSync(engine.glue) || !existsSync(engine.wasm)) {
-  console.error(`web: ${engine.glue} and .wasm are missing; run 'npm run setup' first`);
-  process.exit(1);
+// The engine with the shopper's rights (export, backups, the records: src/core/engine_rights.cpp),
+// which the page's engine leaves out; emma.js loads it when one is asked for, with the same glue.
+const rights = { glue: path.join(root, 'build/wasm/emma-rights.mjs'), wasm: path.join(root, 'build/wasm/emma-rights.wasm') };
+for (const f of [engine.glue, engine.wasm, rights.glue, rights.wasm]) {
+  if (!existsSync(f)) {
+    console.error(`web: ${f} is missing; run 'npm run setup' first`);
+    process.exit(1);
+  }
 }
-const inputs = [path.join(root, 'web/src'), path.join(root, 'js-bindings/src'), engine.glue, engine.wasm, fileURLToPath(import.meta.url)];
+const inputs = [path.join(root, 'web/src'), path.join(root, 'js-bindings/src'), engine.glue, engine.wasm, rights.glue, rights.wasm, fileURLToPath(import.meta.url)];
 
 function newest(p) {
   const s = statSync(p);
@@ -116,11 +121,16 @@ function embedGlue(text) {
 });
 `;
 }
+const glue = embedGlue(readFileSync(engine.glue, 'utf8'));
+// One glue serves both engines: their imports and exports must be named alike.
+if (embedGlue(readFileSync(rights.glue, 'utf8')) !== glue) {
+  throw new Error(`web: ${rights.glue} names its imports or exports unlike ${engine.glue}; the embed has one glue for both`);
+}
 const embedEngine = {
   name: 'embed-engine',
   setup(b) {
     b.onResolve({ filter: /\/dist\/emma\.mjs$/ }, () => ({ path: 'engine-glue', namespace: 'embed-engine' }));
-    b.onLoad({ filter: /.*/, namespace: 'embed-engine' }, () => ({ contents: embedGlue(readFileSync(engine.glue, 'utf8')) }));
+    b.onLoad({ filter: /.*/, namespace: 'embed-engine' }, () => ({ contents: glue }));
   },
 };
 // Content-hashed names (immutable caching: a new version is a new URL) and SRI hashes. The
@@ -128,7 +138,7 @@ const embedEngine = {
 // sha256 inside emma.js (every byte there is on every shop page), sha384 in the snippet.
 const sri = (bytes, alg = 'sha384') => `${alg}-${createHash(alg).update(bytes).digest('base64')}`;
 const hashed = (name, bytes) => name.replace(/\.(\w+)$/, `.${createHash('sha256').update(bytes).digest('hex').slice(0, 12)}.$1`);
-for (const old of readdirSync(out)) if (/^emma(-centre)?\.[0-9a-f]{12}\.(js|css|wasm)$/.test(old)) rmSync(path.join(out, old));
+for (const old of readdirSync(out)) if (/^emma(-centre|-rights)?\.[0-9a-f]{12}\.(js|css|wasm)$/.test(old)) rmSync(path.join(out, old));
 const files = {};
 const emit = (name, bytes) => {
   const file = hashed(name, bytes);
@@ -137,6 +147,7 @@ const emit = (name, bytes) => {
   files[name] = { file, integrity: sri(bytes), bytes: bytes.length };
 };
 emit('emma.wasm', readFileSync(engine.wasm));
+emit('emma-rights.wasm', readFileSync(rights.wasm));
 const css = await build({ ...common, entryPoints: [path.join(root, 'web/src/emma.css')], write: false, outfile: 'emma.css' });
 emit('emma.css', css.outputFiles[0].contents);
 // The privacy centre, loaded by emma.js only when a shopper opens it.
@@ -164,7 +175,8 @@ const js = await build({
     'import.meta.url': 'document.baseURI',
     // The CSS is not checked: it runs no code, and its hash would cost every page 60 bytes.
     EMMA_FILES: JSON.stringify({ wasm: files['emma.wasm'].file, wasmSri: sri(readFileSync(engine.wasm), 'sha256'), css: files['emma.css'].file,
-      centre: files['emma-centre.js'].file, centreSri: sri(centreJs.outputFiles[0].contents, 'sha256') }),
+      centre: files['emma-centre.js'].file, centreSri: sri(centreJs.outputFiles[0].contents, 'sha256'),
+      rights: files['emma-rights.wasm'].file, rightsSri: sri(readFileSync(rights.wasm), 'sha256') }),
   },
   conditions: ['browser'],
   plugins: [noWorker, noSync, noShards, embedEngine],

@@ -39,10 +39,15 @@ function measure(p, page) {
 export function sizeReport() {
   // The page loads each file once: its content-hashed name (emma.<hash>.js) is a copy of the
   // plain one, so only the plain names are counted.
-  // emma-centre.js is loaded only when a shopper opens the privacy centre: listed, with
-  // `page: false` and `on_demand: true`, not counted in the page total.
-  const page = shipped('web/dist').filter((p) => !/\.[0-9a-f]{12}\.\w+$/.test(p))
-    .map((p) => (/emma-centre\.js$/.test(p) ? { ...measure(p, false), on_demand: true } : measure(p, true)));
+  // Loaded only on demand, listed with `page: false` and `on_demand` (when), not counted in the
+  // page total: emma-centre.js when a shopper opens the privacy centre; emma-rights.wasm, the
+  // engine with the shopper's rights, at the first export, backup or record asked for (the
+  // centre asks for the export when it opens; src/core/engine_rights.cpp).
+  const ON_DEMAND = { 'emma-centre.js': 'the privacy centre is opened', 'emma-rights.wasm': 'the privacy centre is opened, or an export, backup or record is asked for' };
+  const page = shipped('web/dist').filter((p) => !/\.[0-9a-f]{12}\.\w+$/.test(p)).map((p) => {
+    const when = ON_DEMAND[path.basename(p)];
+    return when ? { ...measure(p, false), on_demand: when } : measure(p, true);
+  });
   const pkg = [...shipped('js-bindings/dist'), ...shipped('js-bindings/src')].map((p) => measure(p, false));
   const files = [...page, ...pkg];
   return { files, page_total_brotli: page.filter((f) => f.page).reduce((s, f) => s + f.brotli, 0), budget_brotli: PAGE_BUDGET_BROTLI };
@@ -57,7 +62,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   for (const f of report.files.filter((x) => x.page)) console.log(line(f));
   if (!report.files.some((x) => x.page)) console.log('   (web/dist is not built yet: node web/build.mjs)');
   console.log('-- the npm package (an app bundles its share of these instead):');
-  for (const f of report.files.filter((x) => !x.page)) console.log(`${line(f)}${f.on_demand ? '  (on demand: when the privacy centre is opened)' : ''}`);
+  for (const f of report.files.filter((x) => !x.page)) console.log(`${line(f)}${f.on_demand ? `  (on demand: when ${f.on_demand})` : ''}`);
   const over = report.page_total_brotli > PAGE_BUDGET_BROTLI;
   console.log(`page total (brotli): ${report.page_total_brotli} bytes of a ${PAGE_BUDGET_BROTLI} byte budget${over ? ' — OVER BUDGET' : ''}`);
   console.log(JSON.stringify(report));
