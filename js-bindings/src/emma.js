@@ -203,7 +203,7 @@ class Emma {
         return out;
       }),
       object: async (on = true) => {
-        const { r } = await self.#mutate(() => self.#call({ op: 'profile.object', object: on }));
+        const { r } = await self.#mutate(() => self.#call({ op: 'profile.object', object: on }), undefined, () => self.#withRights());
         return { objected: r.objected };
       },
       // Art. 16: { item } | { category } | { search }; the engine decides what goes with it.
@@ -225,7 +225,7 @@ class Emma {
       forget: async (what = {}) => {
         if (what === null || typeof what !== 'object') throw new EmmaError('BAD_REQUEST', 'profile.forget(what): what must be { item }, { category } or { search }');
         const { item, category, search } = fields(what, 'profile.forget(what)', ['item', 'category', 'search']);
-        const { r, stored } = await self.#mutate(() => self.#call({ op: 'profile.forget', item, category, search }));
+        const { r, stored } = await self.#mutate(() => self.#call({ op: 'profile.forget', item, category, search }), undefined, () => self.#withRights());
         return { forgotten: r.forgotten, stored };
       },
     };
@@ -448,7 +448,7 @@ class Emma {
   // Why `item` would be recommended now, from this shopper's own signals.
   explain(item) {
     if (this.#closed) return Promise.reject(closedError());
-    return this.#read({ op: 'explain', item });
+    return this.#rightsRead({ op: 'explain', item });
   }
 
   // Art. 30: { json, markdown } generated from the live configuration.

@@ -41,9 +41,9 @@ export function sizeReport() {
   // plain one, so only the plain names are counted.
   // Loaded only on demand, listed with `page: false` and `on_demand` (when), not counted in the
   // page total: emma-centre.js when a shopper opens the privacy centre; emma-rights.wasm, the
-  // engine with the shopper's rights, at the first export, backup or record asked for (the
+  // engine with the shopper's rights, at the first right or record asked for (the
   // centre asks for the export when it opens; src/core/engine_rights.cpp).
-  const ON_DEMAND = { 'emma-centre.js': 'the privacy centre is opened', 'emma-rights.wasm': 'the privacy centre is opened, or an export, backup or record is asked for' };
+  const ON_DEMAND = { 'emma-centre.js': 'the privacy centre is opened', 'emma-rights.wasm': 'the privacy centre is opened, or a right or record is asked for' };
   const page = shipped('web/dist').filter((p) => !/\.[0-9a-f]{12}\.\w+$/.test(p)).map((p) => {
     const when = ON_DEMAND[path.basename(p)];
     return when ? { ...measure(p, false), on_demand: when } : measure(p, true);

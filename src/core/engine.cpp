@@ -158,27 +158,10 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
   if (op.rfind("insights.", 0) == 0) return insights_op(op, f, now);
   // The shopper's rights and the records (engine_rights.cpp; the embed's page engine leaves them
   // out and moves its session to an engine that has them: state.document below).
-  if (op == "profile.export" || op == "consent.records" || op == "processing.record" || op == "state.adopt" ||
-      op.compare(0, 7, "backup.") == 0) {
-    return rights_op(op, f, bytes, size, now, out_bytes);
-  }
-  if (op == "profile.forget") {
-    std::size_t n = 0;
-    if (auto item = f.opt_id("item", 256)) {
-      // A variant id forgets its product, as `track` kept it (and so does sync: engine_sync.cpp).
-      n += profile_.forget_item(product_id(catalog_or_null(), *item));
-    } else if (auto cat = f.opt_str("category", 1024)) {
-      const std::string path = normalize_category_path(*cat);
-      n += profile_.forget_category(path, catalog_or_null());
-    } else if (auto q = f.opt_str("search", 256)) n += profile_.forget_search(*q);
-    else f.fail("item", "name what to forget: item, category or search");
-    for (const char* kind : {"item", "category", "search"}) {
-      if (msg.contains(kind)) {
-        note_change(Obj()("forget", kind)("what", msg[kind]));
-        break;  // the one forgotten above
-      }
-    }
-    return Obj()("forgotten", n)("persist", consent_.granted("personalization"));
+  if (op.compare(0, 8, "profile.") == 0 ? op != "profile.seal" && op != "profile.open"
+                                        : op == "explain" || op == "consent.records" || op == "processing.record" ||
+                                              op == "state.adopt" || op.compare(0, 7, "backup.") == 0) {
+    return rights_op(op, f, msg, bytes, size, now, out_bytes);
   }
   if (op == "bundle.load" || op == "catalog.load") {
     std::unique_ptr<Bundle> next;  // all-or-nothing: the old bundle stays until this one is whole
@@ -263,9 +246,6 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       unsealed_.push_back(Arr()(now)(json::array())(experiment_.recommended(answer, now, bundle().catalog)));
     }
     return answer;
-  }
-  if (op == "explain") {
-    return explain(bundle(), answering_profile(now), f.id("item", 256), now);
   }
   if (op == "consent.grant") {
     const auto& rec = consent_.grant(msg, now);
@@ -370,13 +350,6 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     return Obj()("bytes", out_bytes.size());
   }
   if (op.compare(0, 5, "sync.") == 0) return sync_op(op, f, bytes, size, now, out_bytes);
-  if (op == "profile.object") {
-    const auto on = f.opt_bool("object");
-    if (!on) f.fail("object", "is required (true to stop profiling, false to resume)");
-    objected_ = *on;
-    note_change(Obj()("object", objected_));
-    return Obj()("objected", objected_)("persist", consent_.granted("personalization"));
-  }
   if (op == "erase") {
     profile_ = Profile(profile_config_);
     bundles_.set_memo(nullptr);

@@ -46,10 +46,11 @@ class Engine {
   json insights_op(const std::string& op, const Fields& f, std::int64_t now);
   // A sealed record's frames taken in as this session (profile.open, state.adopt).
   json take_state(const std::vector<std::string>& frames, std::int64_t now, bool& folded);
-  // engine_rights.cpp: the shopper's rights (profile.export, backup.*), the records
-  // (consent.records, processing.record) and state.adopt; engine_rights_none.cpp in the embed's
-  // page engine, which moves its session to an engine with them when one is asked for.
-  json rights_op(const std::string& op, const Fields& f, const std::uint8_t* bytes, std::size_t size,
+  // engine_rights.cpp: the shopper's rights (profile.export, explain, profile.forget,
+  // profile.object, backup.*), the records (consent.records, processing.record) and
+  // state.adopt; engine_rights_none.cpp in the embed's page engine, which moves its session to
+  // an engine with them when one is asked for.
+  json rights_op(const std::string& op, const Fields& f, const json& msg, const std::uint8_t* bytes, std::size_t size,
                  std::int64_t now, std::vector<std::uint8_t>& out_bytes);
   json backup_seal(const Fields& f, std::int64_t now, std::vector<std::uint8_t>& out_bytes);
   json backup_open(const Fields& f, const std::uint8_t* bytes, std::size_t size, std::int64_t now);

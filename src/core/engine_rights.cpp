@@ -1,10 +1,12 @@
-// The shopper's rights and the records: the export of Art. 15/20 (profile.export), backups
-// under a passphrase (backup.seal, backup.open), the consent proof log (consent.records) and the
-// record of processing activities (processing.record); and state.adopt, which takes in a session
+// The shopper's rights and the records: the export of Art. 15/20 (profile.export), why an item
+// would be recommended (explain), forgetting (profile.forget, Art. 16/17), objecting to profiling
+// (profile.object, Art. 21), backups under a passphrase (backup.seal, backup.open), the consent
+// proof log (consent.records) and the record of processing activities (processing.record); and
+// state.adopt, which takes in a session
 // another instance of the engine on the same page handed over (state.document, engine.cpp).
 // The embed script's page engine is linked with engine_rights_none.cpp instead: these are asked
 // for when a shopper opens the privacy centre or a shop's code calls them, and Argon2id, the
-// export and the backup format cost every shop page about 10 KB brotli (docs/benchmarks.md
+// export, the backup format and the rest cost every shop page about 12 KB brotli (docs/benchmarks.md
 // "Sizes"); the first such call moves the page's session to the engine built with this file.
 #include <algorithm>
 
@@ -12,6 +14,7 @@
 #include "engine.hpp"
 #include "error.hpp"
 #include "json_build.hpp"
+#include "recommend.hpp"
 
 namespace emma {
 namespace {
@@ -20,8 +23,36 @@ constexpr const char* kBackupFormat = "tante-emma-backup/1";
 
 }  // namespace
 
-json Engine::rights_op(const std::string& op, const Fields& f, const std::uint8_t* bytes, std::size_t size,
-                       std::int64_t now, std::vector<std::uint8_t>& out_bytes) {
+json Engine::rights_op(const std::string& op, const Fields& f, const json& msg, const std::uint8_t* bytes,
+                       std::size_t size, std::int64_t now, std::vector<std::uint8_t>& out_bytes) {
+  if (op == "explain") {
+    return explain(bundle(), answering_profile(now), f.id("item", 256), now);
+  }
+  if (op == "profile.forget") {
+    std::size_t n = 0;
+    if (auto item = f.opt_id("item", 256)) {
+      // A variant id forgets its product, as `track` kept it (and so does sync: engine_sync.cpp).
+      n += profile_.forget_item(product_id(catalog_or_null(), *item));
+    } else if (auto cat = f.opt_str("category", 1024)) {
+      const std::string path = normalize_category_path(*cat);
+      n += profile_.forget_category(path, catalog_or_null());
+    } else if (auto q = f.opt_str("search", 256)) n += profile_.forget_search(*q);
+    else f.fail("item", "name what to forget: item, category or search");
+    for (const char* kind : {"item", "category", "search"}) {
+      if (msg.contains(kind)) {
+        note_change(Obj()("forget", kind)("what", msg[kind]));
+        break;  // the one forgotten above
+      }
+    }
+    return Obj()("forgotten", n)("persist", consent_.granted("personalization"));
+  }
+  if (op == "profile.object") {
+    const auto on = f.opt_bool("object");
+    if (!on) f.fail("object", "is required (true to stop profiling, false to resume)");
+    objected_ = *on;
+    note_change(Obj()("object", objected_));
+    return Obj()("objected", objected_)("persist", consent_.granted("personalization"));
+  }
   if (op == "consent.records") return consent_.records_json();
   if (op == "processing.record") return processing_record(shop_, controller_, profile_config_, consent_, now);
   if (op == "backup.seal") return backup_seal(f, now, out_bytes);
@@ -33,7 +64,7 @@ json Engine::rights_op(const std::string& op, const Fields& f, const std::uint8_
     const std::vector<std::string> frames{std::string(reinterpret_cast<const char*>(bytes), size)};
     bool folded = false;
     json r = take_state(frames, now, folded);
-    const json doc = json::parse(frames[0]);  // well-formed: take_state read it
+    const json doc = parse_known(frames[0]);  // well-formed: take_state read it
     consent_.restore_gpc(doc.value("gpc", false));
     return r;
   }
