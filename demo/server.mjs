@@ -88,7 +88,16 @@ export function createDemoServer({ mounts = [], headers = {}, catalog, dataDir =
       return null;  // web/dist not built: the plain names
     }
   }
-  files.prepare([BUNDLE, ...['emma.js', 'emma.wasm', 'emma.css'].map((f) => path.join(DIST, f))]);
+  // Compressed ahead, so the first page view does not wait for brotli -q 11; the engine with the
+  // shopper's rights too (only under its hashed name), for the privacy centre's first opening.
+  const onDemand = (() => {
+    try {
+      return [JSON.parse(readFileSync(path.join(DIST, 'manifest.json'), 'utf8')).files['emma-rights.wasm'].file];
+    } catch {
+      return [];
+    }
+  })();
+  files.prepare([BUNDLE, ...['emma.js', 'emma.wasm', 'emma.css', ...onDemand].map((f) => path.join(DIST, f))]);
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, 'http://localhost');
     let pathname;

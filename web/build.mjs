@@ -140,14 +140,17 @@ const sri = (bytes, alg = 'sha384') => `${alg}-${createHash(alg).update(bytes).d
 const hashed = (name, bytes) => name.replace(/\.(\w+)$/, `.${createHash('sha256').update(bytes).digest('hex').slice(0, 12)}.$1`);
 for (const old of readdirSync(out)) if (/^emma(-centre|-rights)?\.[0-9a-f]{12}\.(js|css|wasm)$/.test(old)) rmSync(path.join(out, old));
 const files = {};
-const emit = (name, bytes) => {
+// `plain`: also under the plain name, for pages that name it so (not the rights engine: only
+// emma.js names it, by its hash, and a second copy would cost the npm package 340 KB).
+const emit = (name, bytes, plain = true) => {
   const file = hashed(name, bytes);
-  writeFileSync(path.join(out, name), bytes);  // also unhashed, for pages that name it so
+  if (plain) writeFileSync(path.join(out, name), bytes);
+  else rmSync(path.join(out, name), { force: true });
   writeFileSync(path.join(out, file), bytes);
   files[name] = { file, integrity: sri(bytes), bytes: bytes.length };
 };
 emit('emma.wasm', readFileSync(engine.wasm));
-emit('emma-rights.wasm', readFileSync(rights.wasm));
+emit('emma-rights.wasm', readFileSync(rights.wasm), false);
 const css = await build({ ...common, entryPoints: [path.join(root, 'web/src/emma.css')], write: false, outfile: 'emma.css' });
 emit('emma.css', css.outputFiles[0].contents);
 // The privacy centre, loaded by emma.js only when a shopper opens it.

@@ -76,14 +76,19 @@ export async function createEmmaWith(env, options = {}) {
   // has it; bytes given here are kept), and the stored profile opened in it (#recover).
   emma._restartWith(() => start(bundleBytes && env.fetchBytes(String(bundle))));
   if (options._rights) {
+    // The bundle bytes this page already has (no second request: a shop learns nothing more, and
+    // it works offline); a trap while the engine starts is retried once, as above.
     emma._rightsWith(async () => {
       engineOptions = options._rights;
       try {
-        return await start(bundleBytes && env.fetchBytes(String(bundle)));
+        return await start(bundleBytes);
       } catch (err) {
-        engineOptions = options;  // restarts after a trap stay on the page's engine
-        throw err;
+        if (!(err instanceof EmmaError) || err.code !== 'ENGINE_FAILED') throw err;
+        emma._report(new EmmaError('ENGINE_FAILED', `the engine with the shopper's rights started again with a fresh instance after: ${err.message}`));
+        return await start(bundleBytes);
       }
+    }, () => {
+      engineOptions = options;  // restarts after a trap stay on the page's engine
     });
   }
   // Handlers given here hear what happens while starting (a tampered profile, no storage).
@@ -167,7 +172,7 @@ class Emma {
   #stopInsights = () => {};
   #restart = null;  // a fresh engine instance, configured, its bundle loaded (createEmmaWith)
   #recovered = 0;
-  #signals = new Map();  // the last signal of each consent source (source -> signal), heard again after a restart
+  #gpc = undefined;  // the last GPC signal, heard again after a restart (#recover)
   #rights = null;  // the embed's: starts the engine with the shopper's rights (#withRights)
   #syncs;  // sync-api.js: the sync.* methods, the automatic push and the server copy's deletion
 
@@ -297,20 +302,38 @@ class Emma {
   // and the data key, so the next write goes on under it. An engine that fails to load fails
   // that call only (WASM_LOAD, naming its URL); the page's engine goes on.
   async #withRights() {
-    if (!this.#rights) return;
-    const next = await this.#rights();
-    try {
-      next.call({ op: 'state.adopt', now: this.#now() }, this.#call({ op: 'state.document' }, undefined, true).bytes);
-      const key = this.#keyLoaded ? await this.#keys.load().catch(() => null) : null;
-      if (key) next.call({ op: 'vault.set_key', key_id: key.id, created_at: key.created }, key.bytes);
-      this.#keyLoaded = !!key;
-    } catch (err) {
-      next.destroy();
-      throw err;
+    for (let attempt = 0; this.#rights; attempt++) {
+      let next;
+      let adopted;
+      try {
+        next = await this.#rights.load();
+        const doc = this.#call({ op: 'state.document' }, undefined, true).bytes;
+        try {
+          adopted = next.call({ op: 'state.adopt', now: this.#now() }, doc);
+        } finally {
+          doc.fill(0);  // the session in plaintext: only the engines hold it
+        }
+        const key = this.#keyLoaded ? await this.#keys.load().catch(() => null) : null;
+        if (key) {
+          next.call({ op: 'vault.set_key', key_id: key.id, created_at: key.created }, key.bytes);
+          key.bytes.fill(0);
+        }
+        this.#keyLoaded = !!key;
+      } catch (err) {
+        const trapped = next && err === next.broken;
+        if (next) next.destroy();
+        // A trap in the new instance (WebKit's, docs/browsers.md): a fresh one, once. One in the
+        // page's engine is #recover's; anything else fails this call, and the page goes on.
+        if (trapped && attempt === 0) continue;
+        this.#rights.failed();
+        throw err;
+      }
+      this.#rights = null;
+      this.#engine.destroy();
+      this.#engine = next;
+      // Retention folded or an experiment's arm drawn while taking it in: stored now.
+      if (adopted.result.persist) await this.#locked(() => this.#write());
     }
-    this.#rights = null;
-    this.#engine.destroy();
-    this.#engine = next;
   }
 
   // Browsers: a Web Lock across tabs; Node files: the store's lock file across processes.
@@ -372,8 +395,8 @@ class Emma {
     this.#restart = restart;
   }
 
-  _rightsWith(load) {
-    this.#rights = load;
+  _rightsWith(load, failed) {
+    this.#rights = { load, failed };
   }
 
   // A trap inside wasm (WebKit's, docs/browsers.md "A WebKit trap") leaves the instance
@@ -400,12 +423,13 @@ class Emma {
     }
     // Working in memory since storage failed (#fallBackToMemory): what the page held and had not
     // written there died with the old instance; the stored profile is kept for the next page.
-    // What the consent sources said is live (GPC is never stored, nor anything without
-    // personalization): the fresh instance hears the last of each again. Stored states do not
-    // change by it, so no proof record is added for them.
-    for (const [source, signal] of this.#signals) {
+    // GPC is a live signal, never stored: the fresh instance hears it again (what it withdrew
+    // is withdrawn in the stored record already, so nothing changes but the live flag). Other
+    // sources' signals are stored as consent records, or were said without personalization and
+    // start again empty, like the rest of such a session; replaying them could undo a later grant.
+    if (this.#gpc !== undefined) {
       try {
-        this.#call({ op: 'consent.signal', source, signal });
+        this.#call({ op: 'consent.signal', source: 'gpc', signal: this.#gpc });
       } catch {
         // it was accepted before; the page hears the recovery below either way
       }
@@ -478,7 +502,7 @@ class Emma {
     const { r } = await this.#mutate(
       () => {
         const answer = this.#call(message);
-        if (op === 'consent.signal') this.#signals.set(details.source, details.signal);
+        if (op === 'consent.signal' && details.source === 'gpc') this.#gpc = details.signal;
         return answer;
       },
       (answer) => {

@@ -326,7 +326,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     if (shop_.empty()) throw Error(code::bad_request, "configure the shop id before opening a profile");
     const std::vector<std::string> frames = vault_.open(bytes, size, shop_);
     bool folded = true;
-    json r = take_state(frames, now, folded);
+    json r = take_state(frames, now, folded, false);
     // Later writes append to this record, unless taking it in changed the profile (or it is
     // of an older version, which has no frames).
     if (!folded && bytes[4] == Vault::kVersion) {
@@ -394,9 +394,10 @@ json Engine::insights_op(const std::string& op, const Fields& f, std::int64_t no
 }
 
 // A sealed record's frames (the snapshot, then the events tracked after it) taken in as this
-// session: profile.open, and state.adopt with the one frame state.document gave. `folded`:
-// taking it in changed what it holds (retention, an experiment's arm), so it is sealed anew.
-json Engine::take_state(const std::vector<std::string>& frames, std::int64_t now, bool& folded) {
+// session: profile.open, and state.adopt with the one frame state.document gave (`live`).
+// `folded`: taking it in changed what it holds (retention, an experiment's arm), so it is
+// sealed anew.
+json Engine::take_state(const std::vector<std::string>& frames, std::int64_t now, bool& folded, bool live) {
   folded = true;
   JsonLimits limits;
   limits.max_bytes = 64u << 20;
@@ -437,8 +438,9 @@ json Engine::take_state(const std::vector<std::string>& frames, std::int64_t now
     }
   }
   bundles_.opened(true);
-  // Storage limitation: a profile unused for too long is erased, not restored.
-  if (now > 0 && profile.expired(now)) {
+  // Storage limitation: a profile unused for too long is erased, not restored. (Not a session
+  // handed over live: the page had it open; its next page view's profile.open decides.)
+  if (!live && now > 0 && profile.expired(now)) {
     profile_ = Profile(profile_config_);
     bundles_.set_memo(nullptr);
     consent_ = Consent();

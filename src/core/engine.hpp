@@ -44,8 +44,8 @@ class Engine {
   const Profile* answering_profile(std::int64_t now) const;
   json sealed_plaintext() const;
   json insights_op(const std::string& op, const Fields& f, std::int64_t now);
-  // A sealed record's frames taken in as this session (profile.open, state.adopt).
-  json take_state(const std::vector<std::string>& frames, std::int64_t now, bool& folded);
+  // A sealed record's frames taken in as this session (profile.open; state.adopt: `live`).
+  json take_state(const std::vector<std::string>& frames, std::int64_t now, bool& folded, bool live);
   // engine_rights.cpp: the shopper's rights (profile.export, explain, profile.forget,
   // profile.object, backup.*), the records (consent.records, processing.record) and
   // state.adopt; engine_rights_none.cpp in the embed's page engine, which moves its session to

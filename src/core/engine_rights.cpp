@@ -63,7 +63,7 @@ json Engine::rights_op(const std::string& op, const Fields& f, const json& msg, 
     if (shop_.empty()) throw Error(code::bad_request, "configure the shop id before taking a session in");
     const std::vector<std::string> frames{std::string(reinterpret_cast<const char*>(bytes), size)};
     bool folded = false;
-    json r = take_state(frames, now, folded);
+    json r = take_state(frames, now, folded, true);
     const json doc = parse_known(frames[0]);  // well-formed: take_state read it
     consent_.restore_gpc(doc.value("gpc", false));
     return r;

@@ -77,3 +77,23 @@ TEST_CASE("state.adopt refuses what is not a handed-over session, and changes no
   CHECK_FALSE(a.ok());
   CHECK(exported(to) == before);
 }
+
+TEST_CASE("a session handed over live is not expired by the engine that takes it", "[handover]") {
+  // Storage limitation applies when a stored profile is opened; a page that had the session
+  // open for longer than the inactivity window still has it (its next page view decides).
+  constexpr std::int64_t kDay = 86'400'000;
+  emma::Engine from;
+  REQUIRE(call(from, {{"op", "configure"}, {"shop", "test-shop"}, {"retention", {{"inactive_days", 1}}}}).ok());
+  REQUIRE(call(from, {{"op", "catalog.load"}, {"catalog", small_catalog()}}).ok());
+  grant(from);
+  REQUIRE(call(from, {{"op", "track"}, {"event", {{"type", "view"}, {"item", "85123A"}}}, {"now", kNow}}).ok());
+  const Answer doc = call(from, {{"op", "state.document"}, {"now", kNow + 2 * kDay}});
+  emma::Engine to;
+  REQUIRE(call(to, {{"op", "configure"}, {"shop", "test-shop"}, {"retention", {{"inactive_days", 1}}}}).ok());
+  REQUIRE(call(to, {{"op", "catalog.load"}, {"catalog", small_catalog()}}).ok());
+  const Answer adopted = call(to, {{"op", "state.adopt"}, {"now", kNow + 2 * kDay}}, doc.bytes);
+  REQUIRE(adopted.ok());
+  CHECK_FALSE(adopted.result().contains("expired"));
+  CHECK(call(to, {{"op", "consent.state"}}).result().at("personalization").at("granted") == true);
+  CHECK(call(to, {{"op", "consent.records"}}).result().size() == 1);
+}

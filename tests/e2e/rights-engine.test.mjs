@@ -3,9 +3,10 @@
 // asked for (export, explain, forget, object, backup, the records), and the page's session
 // moves there. In Chromium, Firefox and WebKit: it
 // is not fetched before, the session that moves is the same one and goes on there, and what
-// is stored after the move opens on the next page view's page engine. In Chromium: the live
-// GPC signal moves with the session, and an engine with rights that cannot be loaded fails
-// that call only.
+// is stored after the move opens on the next page view's page engine; the bundle is not
+// fetched again. In Chromium: the live GPC signal moves with the session, and an engine with
+// rights that cannot be loaded fails that call only (the privacy centre still offers
+// withdrawal and erasure).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -48,8 +49,11 @@ for (const engine of ENGINES) {
     await emmaCall(page, 'recommend', { scenario: 'for_you', limit: 3 });
     assert.equal(fetchedRights(), 0, 'a page view without a right asked for does not fetch it');
 
+    const bundleRequests = () => server.requests.filter((r) => /\/emma\/shop\.bundle$/.test(r.url)).length;
+    const bundlesBefore = bundleRequests();
     const first = await emmaCall(page, 'profile.export');
     assert.equal(fetchedRights(), 1);
+    assert.equal(bundleRequests(), bundlesBefore, 'the engine with rights takes the bundle this page has: no second request');
     assert.ok(first.interests.items['71053'] > 0, JSON.stringify(first.interests));
     assert.equal(first.consent.state.personalization.granted, true);
     // The session goes on on the engine with rights: tracked, stored, no second fetch.
@@ -97,6 +101,14 @@ test('chromium: GPC moves with the session; an engine with rights that cannot lo
   await emmaCall(page, 'track', { type: 'view', item: '71053' });
 
   await assert.rejects(emmaCall(page, 'profile.export'), /WASM_LOAD: .*emma-rights\.[0-9a-f]{12}\.wasm/);
+  // The privacy centre still opens and offers withdrawal and erasure (Art. 7(3)), and says
+  // what it cannot show.
+  await page.evaluate(() => window.emma('privacy'));
+  await page.waitForSelector('dialog.emma-centre[open] [data-emma-missing]');
+  assert.ok(await page.$('dialog.emma-centre [data-emma-action="withdraw"]'), 'withdrawal is offered');
+  assert.ok(await page.$('dialog.emma-centre [data-emma-action="erase"]'), 'erasure is offered');
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('dialog.emma-centre', { state: 'hidden' });
   // The page's engine goes on, and so does storage.
   await emmaCall(page, 'track', { type: 'view', item: '22720' });
   assert.ok((await emmaCall(page, 'recommend', { scenario: 'trending', limit: 2 })).items.length > 0);

@@ -193,3 +193,44 @@ test('a trap mid-session keeps what the consent sources said: GPC, never stored,
   assert.equal((await emma.consent.state()).insights.granted, false);
   await emma.close();
 });
+
+test('a trap mid-session does not replay a CMP\'s older signal over a later grant', async () => {
+  const e = env(0);
+  const storage = await MemoryStorage.create();
+  storage.persistent = true;
+  e.openStorage = () => storage;
+  const emma = await createEmmaWith(e, { shop: 'restart.example', bundle });
+  await emma.consent.signal('consent-mode', { personalization_storage: 'denied' });
+  await emma.consent.grant('personalization', grant);
+  e.trapOn('track');
+  assert.deepEqual(await emma.track({ type: 'view', item: items[0] }), { recorded: true, stored: true });
+  assert.equal(e.instances(), 2);
+  assert.equal((await emma.consent.state()).personalization.granted, true);
+  assert.deepEqual(await emma.track({ type: 'view', item: items[1] }), { recorded: true, stored: true });
+  await emma.close();
+});
+
+// The embed's move to the engine with the shopper's rights (js-bindings/src/emma.js
+// #withRights; here both roles are the package's engine, which has every operation): a trap in
+// the new instance while it starts or takes the session in costs one more fresh instance.
+for (const op of ['bundle.load', 'state.adopt']) {
+  test(`moving to the engine with rights: a trap in the new instance (${op}) is retried once, the session arrives whole`, async () => {
+    const e = env(0);
+    const heard = [];
+    const storage = await MemoryStorage.create();
+    storage.persistent = true;
+    e.openStorage = () => storage;
+    const emma = await createEmmaWith(e, { shop: 'restart.example', bundle, _rights: {}, on: { error: (err) => heard.push(err) } });
+    await emma.consent.grant('personalization', grant);
+    for (const item of items.slice(0, 3)) await emma.track({ type: 'view', item });
+    e.trapOn(op);
+    const exported = await emma.profile.export();
+    assert.equal(exported.event_count, 3);
+    assert.equal(e.instances(), 3, 'the page engine, a trapped instance, a fresh one');
+    assert.deepEqual((await emma.track({ type: 'view', item: items[3] })).stored, true);
+    assert.equal((await emma.profile.export()).event_count, 4);
+    assert.equal(e.instances(), 3, 'the session stays on the engine with rights');
+    if (op === 'bundle.load') assert.match(heard.map((x) => x.message).join('\n'), /rights started again with a fresh instance/);
+    await emma.close();
+  });
+}

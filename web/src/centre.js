@@ -35,7 +35,18 @@ async function render(ctx) {
     body.push(h('p', {}, t.unavailable));
     return body;
   }
-  const [state, data] = await Promise.all([api.consent.state(), api.profile.export()]);
+  // Consent comes from the page's engine; what Emma holds (the export, the records) from the
+  // engine with the shopper's rights, fetched when first asked for (docs/embed.md). When that one
+  // cannot be had (offline, not deployed), the centre still offers withdrawal and erasure, and
+  // says what it cannot show.
+  const state = await api.consent.state();
+  let data = null;
+  let missing = null;
+  try {
+    data = await api.profile.export();
+  } catch (err) {
+    missing = h('p', { role: 'alert', 'data-emma-missing': '' }, `${t.missing} (${err.message})`);
+  }
   const on = state.personalization.granted;
   const rerender = async (work) => {
     await work();
@@ -49,13 +60,17 @@ async function render(ctx) {
 
   const status = h('p', { class: 'emma-status', 'data-emma-status': on ? 'on' : 'off' }, on ? t.statusOn : t.statusOff);
   if (state.personalization.source) status.append(` (${t.statusVia}: ${state.personalization.source})`);
-  const objectBox = h('input', { type: 'checkbox', id: 'emma-object', checked: data.objected });
-  objectBox.addEventListener('change', () => rerender(() => api.profile.object(objectBox.checked)));
+  const objectBox = data && h('input', { type: 'checkbox', id: 'emma-object', checked: data.objected });
+  if (objectBox) objectBox.addEventListener('change', () => rerender(() => api.profile.object(objectBox.checked)));
   body.push(section(t.personalisation,
     status,
     on ? button(t.withdraw, { 'data-emma-action': 'withdraw' }, () => api.consent.withdraw('personalization', { source: 'privacy-centre' }))
       : button(t.grant, { 'data-emma-action': 'grant', class: 'emma-btn emma-primary' }, () => ctx.grant('privacy-centre')),
-    on ? h('p', { class: 'emma-check' }, objectBox, h('label', { for: 'emma-object' }, t.object)) : null));
+    on && objectBox ? h('p', { class: 'emma-check' }, objectBox, h('label', { for: 'emma-object' }, t.object)) : null));
+  if (!data) {
+    body.push(missing, section(t.yourData, h('div', { class: 'emma-actions' }, button(t.erase, { 'data-emma-action': 'erase' }, () => api.erase()))));
+    return body;
+  }
 
   // Forgetting needs profile.forget in the API; without it the control is not offered.
   const forget = typeof api.profile.forget === 'function'
@@ -127,7 +142,7 @@ async function render(ctx) {
       button(t.exportBtn, { 'data-emma-action': 'export' }, async () => download([JSON.stringify(await api.profile.export(), null, 2)], 'emma-profile.json')),
       button(t.erase, { 'data-emma-action': 'erase' }, () => api.erase()), ...keep)));
 
-  const records = await api.consent.records();
+  const records = await api.consent.records().catch(() => []);
   if (records.length) {
     body.push(section(t.records, h('ul', { class: 'emma-records' }, ...records.map((r) => h('li', {},
       `${new Date(r.at).toLocaleString(ctx.lang)}: ${r.purpose} ${r.granted ? t.granted : t.refused} (${r.source}${r.version ? `, ${r.version}` : ''})`)))));
