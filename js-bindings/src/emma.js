@@ -36,14 +36,14 @@ export async function createEmmaWith(env, options = {}) {
   // way waits for the handlers of options.on.
   const notices = [];
   const opening = Promise.resolve().then(() => env.openStorage(storage, shop, (...n) => notices.push(n))).then((s) => ({ s }), (err) => ({ err }));
-  const start = async () => {
+  const start = async (fetching) => {
     const engine = new Boundary(await env.loadModule(options));
     mark('engine');
     // The shop's privacy configuration: retention windows and who the controller is (for the
     // record of processing). The engine validates both.
     engine.call({ op: 'configure', shop, retention: options.retention, controller: options.controller, profile: options.profile, keys: options.keys,
       insights: insightsOptions(options.insights)?.engine, experiment: experimentOption(options.experiment) });
-    sharded = (await loadBundle(env, engine, bundle, bundleBytes))?.shards > 0;
+    sharded = (await loadBundle(env, engine, bundle, fetching))?.shards > 0;
     return engine;
   };
   let sharded = false;
@@ -51,14 +51,14 @@ export async function createEmmaWith(env, options = {}) {
   let restarted = null;
   try {
     try {
-      boundary = await start();
+      boundary = await start(bundleBytes);
     } catch (err) {
       // A trap leaves that instance unusable, not the engine: WebKit's baseline wasm compiler
       // now and then traps inside BLAKE2b while it tiers up (docs/browsers.md, "A WebKit trap").
       // A fresh instance starts again, once; a trap that repeats is reported as it is.
       if (!(err instanceof EmmaError) || err.code !== 'ENGINE_FAILED') throw err;
       restarted = err;
-      boundary = await start();
+      boundary = await start(bundleBytes);
     }
     mark('bundle');
   } catch (err) {
@@ -69,6 +69,9 @@ export async function createEmmaWith(env, options = {}) {
   const emma = new Emma(env, boundary, now, options.sync);
   // A sharded catalog's shards sit next to its head (docs/catalog-size.md).
   if (sharded) emma._shardsBeside(String(bundle));
+  // A trap later in the session: a fresh instance, the bundle fetched again (the HTTP cache
+  // has it; bytes given here are kept), and the stored profile opened in it (#recover).
+  emma._restartWith(() => start(bundleBytes && env.fetchBytes(String(bundle))));
   // Handlers given here hear what happens while starting (a tampered profile, no storage).
   for (const [event, handler] of Object.entries(options.on || {})) emma.on(event, handler);
   if (restarted) emma._report(new EmmaError('ENGINE_FAILED', `started again with a fresh instance after: ${restarted.message}`));
@@ -148,6 +151,8 @@ class Emma {
   #closed = false;
   #handlers = new Map(EVENTS.map((e) => [e, new Set()]));
   #stopInsights = () => {};
+  #restart = null;  // a fresh engine instance, configured, its bundle loaded (createEmmaWith)
+  #recovered = 0;
   #syncs;  // sync-api.js: the sync.* methods, the automatic push and the server copy's deletion
 
   // The package's semver (CHANGELOG.md), e.g. to report with a bug.
@@ -246,8 +251,16 @@ class Emma {
   }
 
   // Every public call runs after the ones made before it (storage waits do not reorder them).
+  // One the engine trapped in runs again, once, on a fresh instance (#recover).
   #serial(fn) {
-    const run = this.#queue.then(() => fn());
+    const run = this.#queue.then(async () => {
+      try {
+        return await fn();
+      } catch (err) {
+        if (!(await this.#recover(err))) throw err;
+        return fn();
+      }
+    });
     this.#queue = run.catch(() => {});
     return run;
   }
@@ -284,11 +297,13 @@ class Emma {
   // tab wrote since, then apply the change, then write. So no tab loses another's events.
   // `changed(r)` hears the engine's answer before storage is touched.
   // `before`: work in the same place of the queue, outside the lock (a shard's fetch).
+  // (Run again after a trap, #recover: the page hears `changed` once.)
   #mutate(change, changed = () => {}, before = null) {
+    let told = false;
     return this.#serial(async () => (before && await before(), this.#locked(async () => {
       await this.#refresh();
       const r = change();
-      changed(r);
+      if (!told) changed(r), told = true;
       let stored = false;
       if (r.erase_storage) await this.#eraseStorage();
       else if (r.persist) stored = await this.#write();
@@ -307,6 +322,40 @@ class Emma {
   _shardsBeside(bundleUrl) {
     this.#sharded = true;
     this.#shards = shardFetcher(bundleUrl, (url) => this.#env.fetchBytes(url), (m, b) => this.#call(m, b), (e) => this.#emit('error', e));
+  }
+
+  _restartWith(restart) {
+    this.#restart = restart;
+  }
+
+  // A trap inside wasm (WebKit's, docs/browsers.md "A WebKit trap") leaves the instance
+  // unusable, not the shopper's profile: storage holds it as of the last change, since every
+  // change is written before it returns. So a fresh instance opens it, and the call that
+  // trapped runs again there (what it had done died with the old instance). Twice a page at
+  // most; the page hears each on `error`. What was never stored (a session without consent)
+  // starts again empty.
+  async #recover(err) {
+    if (err !== this.#engine.broken || !this.#restart || this.#recovered >= 2 || this.#closed) return false;
+    this.#recovered++;
+    try {
+      this.#engine = await this.#restart();
+    } catch {
+      return false;  // the first error stands
+    }
+    this.#seen = undefined;
+    this.#keyLoaded = false;
+    this.#started = false;  // as at start: the stored profile is taken in without events
+    try {
+      await this.#locked(() => this.#refresh());
+    } finally {
+      this.#started = true;
+    }
+    // Working in memory since storage failed (#fallBackToMemory): what the page held and had not
+    // written there died with the old instance; the stored profile is kept for the next page.
+    const memory = this.#retired.length > 0;
+    if (memory) this.#emit('consent', this.#call({ op: 'consent.state' }));
+    this.#emit('error', new EmmaError('ENGINE_FAILED', `started again with a fresh instance, ${memory ? 'in memory (storage had failed): what this page held since may be lost' : 'the stored profile reopened'}, after: ${err.message}`));
+    return true;
   }
 
   // An error the start-up recovered from (the handlers of options.on hear it).
@@ -531,8 +580,9 @@ class Emma {
       this.#keyLoaded = true;
       opened = this.#call({ op: 'profile.open' }, sealed);  // with "now": the engine applies retention
     } catch (err) {
-      const e = asEmmaError(err, 'STORAGE_FAILED', 'opening the stored profile');
       this.#keyLoaded = false;
+      if (err === this.#engine.broken) throw err;  // the engine's failure, not the record's (#recover)
+      const e = asEmmaError(err, 'STORAGE_FAILED', 'opening the stored profile');
       if (e.code === 'UNSUPPORTED') {
         // Written by a newer version: not ours to move or overwrite. Memory for this page.
         await this.#fallBackToMemory(e);
@@ -708,6 +758,7 @@ class Emma {
       // A key made for this write but not stored must not be used without its record: the
       // next write makes another and stores it with the profile.
       if (madeKey) this.#keyLoaded = false;
+      if (err === this.#engine.broken) throw err;  // the change runs again on a fresh instance (#recover)
       const e = asEmmaError(err, 'STORAGE_FAILED', 'saving the profile');
       if (e.code === 'NO_CONSENT') return false;
       if (STORAGE_CODES.has(e.code)) {

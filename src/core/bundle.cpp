@@ -74,13 +74,8 @@ void number_column(ByteWriter& w, const std::vector<float>& values) {
   for (float v : values) w.varint(whole ? static_cast<std::uint32_t>(v) : quantise(v));
 }
 
-// NBRS and SIMS: see BundleReader::neighbour_lists.
-std::string neighbour_section(std::vector<std::vector<Neighbour>> lists, bool sims) {
-  // Content neighbours are used as a set (similar.cpp, recommend.cpp read each one's score, not
-  // its place): in item order their deltas are smaller, 2 bytes an item less after brotli.
-  if (sims) {
-    for (auto& list : lists) std::sort(list.begin(), list.end(), [](const Neighbour& a, const Neighbour& b) { return a.item < b.item; });
-  }
+// NBRS: see BundleReader::neighbours.
+std::string neighbour_section(const std::vector<std::vector<Neighbour>>& lists) {
   ByteWriter w;
   w.u32(static_cast<std::uint32_t>(lists.size()));
   for (const auto& list : lists) w.varint(static_cast<std::uint32_t>(list.size()));
@@ -94,15 +89,69 @@ std::string neighbour_section(std::vector<std::vector<Neighbour>> lists, bool si
   std::int64_t prev = kOne;
   for (const auto& list : lists) {
     for (const auto& x : list) {
-      if (sims) {
-        w.u8(static_cast<std::uint8_t>(std::lround(std::clamp(x.score, 1.f / 255, 1.f) * 255)));
-      } else {
-        const std::int64_t code = quantise(x.score);
-        w.svarint(code - prev);
-        prev = code;
-      }
+      const std::int64_t code = quantise(x.score);
+      w.svarint(code - prev);
+      prev = code;
     }
   }
+  return w.take();
+}
+
+std::uint8_t score_byte(float score) { return static_cast<std::uint8_t>(std::lround(std::clamp(score, 1.f / 255, 1.f) * 255)); }
+bool by_item(const Neighbour& a, const Neighbour& b) { return a.item != b.item ? a.item < b.item : a.score < b.score; }
+// SIMS (format 3), as BundleReader::similar reads it. `group`: each item's leaf category + 1
+// (0: none). Content neighbours are mostly items of the anchor's own leaf, and often list the
+// anchor back (cosine is symmetric): such a neighbour costs one bit, the others a small
+// position within the leaf (src/tools/bench/RESULTS.md, "Bundle format 3").
+std::string similar_section(std::vector<std::vector<Neighbour>> lists, const std::vector<std::uint32_t>& group,
+                            std::size_t groups) {
+  const auto n = static_cast<std::uint32_t>(lists.size());
+  std::vector<std::uint32_t> pos(n), seen(groups, 0);
+  for (std::uint32_t i = 0; i < n; ++i) pos[i] = seen[group[i]]++;
+  // Per item, the earlier items whose lists name it, with that score byte (the reader's
+  // linked list: read latest first).
+  std::vector<std::vector<std::pair<std::uint32_t, std::uint8_t>>> named_by(n);
+  ByteWriter lengths, bits, codes, scores;
+  std::uint32_t byte = 0, used = 0;
+  auto bit = [&](bool b) {
+    byte |= (b ? 1u : 0u) << used;
+    if (++used == 8) bits.u8(static_cast<std::uint8_t>(byte)), byte = used = 0;
+  };
+  for (std::uint32_t i = 0; i < n; ++i) {
+    auto& list = lists[i];
+    std::sort(list.begin(), list.end(), by_item);
+    lengths.varint(static_cast<std::uint32_t>(list.size()));
+    std::vector<bool> told(list.size());
+    for (auto it = named_by[i].rbegin(); it != named_by[i].rend(); ++it) {
+      std::size_t k = 0;
+      while (k < list.size() && (told[k] || list[k].item != it->first || score_byte(list[k].score) != it->second)) ++k;
+      bit(k < list.size());
+      if (k < list.size()) told[k] = true;
+    }
+    std::int64_t prev_local = pos[i], prev = i;
+    for (std::size_t k = 0; k < list.size(); ++k) {
+      const std::uint32_t j = list[k].item;
+      if (j > i && j < n) named_by[j].emplace_back(i, score_byte(list[k].score));
+      if (told[k]) continue;
+      const bool local = j < n && group[j] == group[i];
+      bit(!local);
+      std::int64_t& from = local ? prev_local : prev;
+      const std::int64_t to = local ? pos[j] : j;
+      codes.svarint(to - from);
+      from = to;
+      scores.u8(score_byte(list[k].score));
+    }
+  }
+  if (used) bits.u8(static_cast<std::uint8_t>(byte));
+  ByteWriter w;
+  w.u32(n);
+  const std::string m = bits.take(), sc = scores.take();
+  w.bytes(lengths.take());
+  w.varint(static_cast<std::uint32_t>(m.size()));
+  w.varint(static_cast<std::uint32_t>(sc.size()));
+  w.bytes(m);
+  w.bytes(sc);
+  w.bytes(codes.take());
   return w.take();
 }
 
@@ -201,6 +250,7 @@ std::vector<std::uint8_t> write_bundle(const std::vector<ItemInput>& items, cons
   std::unordered_map<std::string, std::uint32_t> cat_index;
   ByteWriter cats_body;
   std::uint32_t cat_count = 0;
+  std::vector<std::uint32_t> group;  // leaf + 1, for SIMS
   for (const auto& item : items) {
     std::string path;
     std::uint32_t parent = kNone;
@@ -216,6 +266,7 @@ std::vector<std::uint8_t> write_bundle(const std::vector<ItemInput>& items, cons
       parent = it->second;
     }
     item_w.varint(parent + 1);  // the leaf; 0: none
+    group.push_back(parent + 1);
   }
   ByteWriter cats;
   cats.u32(cat_count);
@@ -267,10 +318,10 @@ std::vector<std::uint8_t> write_bundle(const std::vector<ItemInput>& items, cons
   sections.emplace_back("TAGS", tags.take());
   sections.emplace_back("ITEM", item_w.take());
   sections.emplace_back("POPW", pop.take());
-  if (!model.neighbours.empty()) sections.emplace_back("NBRS", neighbour_section(model.neighbours, false));
+  if (!model.neighbours.empty()) sections.emplace_back("NBRS", neighbour_section(model.neighbours));
   if (!model.similar.empty()) {
     if (model.similar.size() != n) throw Error(code::internal, "the content neighbours do not cover every item");
-    sections.emplace_back("SIMS", neighbour_section(model.similar, true));
+    sections.emplace_back("SIMS", similar_section(model.similar, group, cat_count + 1u));
   }
   if (!model.rebuy_days.empty()) {
     ByteWriter rp;
@@ -459,16 +510,29 @@ class BundleReader {
     end(r);
   }
 
-  void neighbours(std::string_view data) { neighbour_lists(data, "NBRS", b_.model.neighbour_offsets, b_.model.neighbours); }
-  void similar(std::string_view data) { neighbour_lists(data, "SIMS", b_.model.similar_offsets, b_.model.similar); }
-
-  // NBRS and SIMS (neighbour_section): item count; a length per item; the neighbours' items as
-  // deltas (from the item itself, then from the previous neighbour); their scores (NBRS:
-  // quantised codes as deltas from the previous one; SIMS: u8 in 1/255).
-  void neighbour_lists(std::string_view data, const char* tag, std::vector<std::uint32_t>& offsets, std::vector<Neighbour>& list) {
+  void neighbours(std::string_view data) {
     if (data.empty()) return;
-    const bool sims = tag[0] == 'S';
-    ByteReader r(data, tag);
+    ByteReader r(data, "NBRS");
+    auto& offsets = b_.model.neighbour_offsets;
+    auto& list = b_.model.neighbours;
+    // Each neighbour takes two bytes at least: a list longer than what is left is a lie.
+    const std::uint32_t n = lengths(r, data.size(), offsets, 2);
+    list.resize(offsets[n]);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      std::int64_t prev = i;
+      for (std::uint32_t k = offsets[i]; k < offsets[i + 1]; ++k) list[k].item = next(r, prev, n, "neighbour item");
+    }
+    std::int64_t code = kOne;
+    for (auto& x : list) {
+      code += r.svarint();
+      if (code < 0 || code > 0xFFFFFFFF) r.fail("a neighbour score is out of range");
+      x.score = unquantise(r, static_cast<std::uint32_t>(code));
+    }
+    end(r);
+  }
+
+  // NBRS and SIMS: item count; a length per item. `bytes`: what a neighbour costs at least.
+  std::uint32_t lengths(ByteReader& r, std::size_t size, std::vector<std::uint32_t>& offsets, std::uint64_t bytes) {
     const std::uint32_t n = r.u32();
     if (n != c_.items_.size()) r.fail("covers " + std::to_string(n) + " items, the catalog has " + std::to_string(c_.items_.size()));
     offsets.resize(static_cast<std::size_t>(n) + 1);
@@ -476,25 +540,84 @@ class BundleReader {
     for (std::uint32_t i = 0; i < n; ++i) {
       offsets[i] = static_cast<std::uint32_t>(total);
       total += r.varint();
-      // Each neighbour takes two bytes at least: a list longer than what is left is a lie.
-      if (total * 2 > data.size() - r.offset()) r.fail("the neighbour lists are longer than the section");
+      if (total * bytes > size - r.offset()) r.fail("the neighbour lists are longer than the section");
     }
     offsets[n] = static_cast<std::uint32_t>(total);
+    return n;
+  }
+
+  // SIMS (similar_section): item count; a length per item; v bit bytes, v score bytes; the bits
+  // (LSB first), per item i: one for each earlier item that lists i, latest first, set when i
+  // lists it back with the same score; then one for each other neighbour of i, in item order:
+  // clear for a position among the items of i's leaf category (0: none) in item order, set for
+  // an item index; the scores of those neighbours, a u8 in 1/255 each; then the neighbours as
+  // s deltas (each kind from i's own, then from the previous one of its kind). The lists come
+  // out in item order. Each neighbour named by a bit pairs with a coded one (an earlier list's
+  // later item), so a list costs at least a byte per neighbour.
+  void similar(std::string_view data) {
+    if (data.empty()) return;
+    ByteReader r(data, "SIMS");
+    auto& offsets = b_.model.similar_offsets;
+    auto& list = b_.model.similar;
+    const std::uint32_t n = lengths(r, data.size(), offsets, 1);
+    const std::uint32_t bit_bytes = r.varint(), score_bytes = r.varint();
+    const std::string_view bits = r.bytes(bit_bytes), scores = r.bytes(score_bytes);
+    const std::size_t total = offsets[n], groups = c_.categories_.size() + 1;
     list.resize(total);
+    // One allocation: each leaf category's first member (start), each item's position in its
+    // category (pos), the categories' items in item order (members), and per item the entries
+    // of earlier lists that name it (a linked list through link, latest first; from: whose).
+    std::vector<std::uint32_t> work(groups + 1 + 3 * std::size_t{n} + 2 * total, 0);
+    std::uint32_t *start = work.data(), *pos = start + groups + 1, *members = pos + n, *head = members + n, *link = head + n,
+                  *from = link + total;
+    auto group = [&](std::uint32_t i) { return c_.items_[i].category + 1; };
+    for (std::uint32_t i = 0; i < n; ++i) pos[i] = start[group(i) + 1]++, head[i] = kNone;
+    for (std::size_t g = 0; g < groups; ++g) start[g + 1] += start[g];
+    for (std::uint32_t i = 0; i < n; ++i) members[start[group(i)] + pos[i]] = i;
+    std::size_t bit_at = 0, score_at = 0;
+    auto bad = [&] { r.fail("the bits or scores do not match the list lengths"); };
+    auto bit = [&] {
+      if (bit_at >> 3 == bits.size()) bad();
+      const bool b = (bits[bit_at >> 3] >> (bit_at & 7)) & 1;
+      ++bit_at;
+      return b;
+    };
     for (std::uint32_t i = 0; i < n; ++i) {
-      std::int64_t prev = i;
-      for (std::uint32_t k = offsets[i]; k < offsets[i + 1]; ++k) list[k].item = next(r, prev, n, "neighbour item");
-    }
-    std::int64_t code = kOne;
-    for (auto& x : list) {
-      if (sims) {
-        x.score = static_cast<float>(r.u8()) / 255.f;
-      } else {
-        code += r.svarint();
-        if (code < 0 || code > 0xFFFFFFFF) r.fail("a neighbour score is out of range");
-        x.score = unquantise(r, static_cast<std::uint32_t>(code));
+      const std::uint32_t first = offsets[i], last = offsets[i + 1];
+      // The neighbours listed back arrive in descending item order: placed from the end, they
+      // end up ascending; the coded ones (ascending) are merged in from the front.
+      std::uint32_t tail = last;
+      for (std::uint32_t e = head[i]; e != kNone; e = link[e]) {
+        if (!bit()) continue;
+        if (tail == first) bad();
+        list[--tail] = {from[e], list[e].score};
+      }
+      const std::uint32_t g = group(i);
+      std::int64_t prev_local = pos[i], prev = i;
+      std::uint32_t coded = tail - first;
+      Neighbour x{};
+      bool have = false;
+      for (std::uint32_t k = first; k < last; ++k) {
+        if (!have && coded) {
+          --coded;
+          have = true;
+          // One range check for both kinds (an item index, or a position in i's category).
+          const bool index = bit();
+          const std::uint32_t v = next(r, index ? prev : prev_local, index ? n : start[g + 1] - start[g], "neighbour item");
+          x.item = index ? v : members[start[g] + v];
+          if (score_at == scores.size()) bad();
+          x.score = static_cast<float>(static_cast<std::uint8_t>(scores[score_at++])) / 255.f;
+        }
+        if (have && (tail == last || !by_item(list[tail], x))) {
+          list[k] = x;
+          have = false;
+        } else {
+          list[k] = list[tail++];
+        }
+        if (list[k].item > i) link[k] = head[list[k].item], head[list[k].item] = k, from[k] = i;
       }
     }
+    if ((bit_at + 7) >> 3 != bits.size() || score_at != scores.size()) bad();
     end(r);
   }
 

@@ -4,7 +4,7 @@
 //
 // Container (little-endian):
 //   0  8  magic "EMMABNDL"
-//   8  2  format version (2; version 1 is refused with UNSUPPORTED, "rebuild with emma-model")
+//   8  2  format version (3; older versions are refused with UNSUPPORTED, "rebuild with emma-model")
 //  10  2  flags (reserved: must be 0, so a writer that needs flags must raise the version)
 //  12  4  section count
 //  16 16  BLAKE2b-128 of every byte after offset 32 (corruption check, not a signature)
@@ -13,7 +13,7 @@
 //  32 ..  sections: 4-byte tag, u32 length, payload
 // Unknown section tags are skipped, so later writers can add sections older engines ignore.
 //
-// Sections of version 2 (issue #11: compact, so that brotli has little left to do). Counts
+// Sections of version 3 (issue #11: compact, so that brotli has little left to do). Counts
 // are u32; "v" is a LEB128 varint (u32); "s" a zigzag varint delta; "str" an index into STRS;
 // a "column" holds one field for every item in item order (similar values sit together). A
 // number column is a u8 mode and one v per item: mode 0 whole numbers (counts, exact), mode 1
@@ -36,8 +36,15 @@
 //         first from the item itself, then from the previous neighbour), best first; then every
 //         score as s deltas of quantised codes (from the previous score; the first from 1.0's)
 //   RPCH  item count; number column of median days between repurchases; number column of rebuy share
-//   SIMS  as NBRS, but each list in item order (used as a set: similar.cpp, recommend.cpp) and
-//         each score a u8 in 1/255 (content_similarity.hpp)
+//   SIMS  content neighbours, coded against what ITEM holds (version 3; version 2 stored them as
+//         NBRS does): count n; a column of v list lengths; v bit bytes; v code bytes; the bits
+//         (LSB first), per item: one for each earlier item whose list names it (latest first),
+//         set when this item lists that one back with the same score (cosine is symmetric);
+//         then one for each other neighbour in item order: 0 a position among the items of the
+//         anchor's leaf category (0: no category) in item order, 1 an item index; the codes:
+//         those neighbours as s deltas (each kind from the anchor's own, then from the previous
+//         one of its kind); then their scores, a u8 in 1/255 each (content_similarity.hpp).
+//         Lists are read in item order (used as a set: similar.cpp, recommend.cpp)
 //   OFFR  JSON array: the shop's current offers (src/core/offers.hpp), written by emma-model --offers
 #pragma once
 #include <cstddef>
@@ -53,7 +60,7 @@
 
 namespace emma {
 
-inline constexpr std::uint16_t kBundleVersion = 2;
+inline constexpr std::uint16_t kBundleVersion = 3;
 
 struct BundleSection {
   std::string tag;  // exactly 4 ASCII characters

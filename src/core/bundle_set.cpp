@@ -34,6 +34,7 @@ void BundleSet::load(std::unique_ptr<Bundle> head) {
   if (manifest.build != manifest_.build) {
     memo_ = Piece{};
     memo_at_.clear();
+    memo_adds_.clear();
   }
   head_ = std::move(p);
   manifest_ = std::move(manifest);
@@ -94,31 +95,87 @@ std::string_view BundleSet::fetched_product(const std::string& id) const {
   return found;
 }
 
-bool BundleSet::remember(const std::string& id, std::int64_t at) {
-  if (!manifest_.count) return false;
-  const std::uint32_t k = memo_.b ? memo_.b->catalog.index_of(id) : kNone;
-  if (k != kNone && memo_.owned[k]) {
-    memo_at_[k] = at;
-    return false;
+namespace {
+
+std::string base64(const std::vector<std::uint8_t>& bytes) {
+  std::string text(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(text.data(), text.size(), bytes.data(), bytes.size(), sodium_base64_VARIANT_ORIGINAL);
+  text.pop_back();  // the terminating NUL
+  return text;
+}
+
+}  // namespace
+
+// Already remembered (in the compacted piece or a later one): its last use is updated (never
+// back: an old event imported later must not make a recently used item the first to go).
+bool BundleSet::remembered(const std::string& id, std::int64_t at) {
+  if (memo_.b) {
+    const std::uint32_t k = memo_.b->catalog.index_of(id);
+    if (k != kNone && memo_.owned[k]) return memo_at_[k] = std::max(memo_at_[k], at), true;
   }
-  if (!complete(id)) return false;  // its page did not fetch its shard (or no such item)
-  write_memo(view().catalog.index_of(id), at);
-  return true;
+  for (Piece& p : memo_adds_) {
+    const std::uint32_t k = p.b->catalog.index_of(id);
+    if (k != kNone && p.owned[k]) return p.at = std::max(p.at, at), true;
+  }
+  return false;
+}
+
+void BundleSet::remember(const std::string& id, std::int64_t at, json& added) {
+  if (!manifest_.count || id.empty() || remembered(id, at) || !complete(id)) return;  // not complete: its page did not fetch its shard
+  const Bundle& v = view();
+  const std::uint32_t i = v.catalog.index_of(id);
+  std::vector<std::uint8_t> owned(v.catalog.size(), 0);
+  owned[i] = 1;
+  std::vector<std::uint32_t> items{i};
+  for (auto range : {v.model.neighbours_of(i), v.model.similar_of(i)}) {
+    for (auto x = range.first; x != range.second; ++x) {
+      if (std::find(items.begin(), items.end(), x->item) == items.end()) items.push_back(x->item);
+    }
+  }
+  json meta = head_.b->meta;
+  meta.erase("shards");
+  meta["build"] = manifest_.build;
+  Piece p = verified(read_bundle(write_piece(v, std::move(items), owned, meta, &merged_gidx_)), manifest_.count);
+  p.at = at;
+  added.push_back(Obj()("at", Arr()(at))("bundle", base64(p.b->bytes)));
+  memo_adds_.push_back(std::move(p));
 }
 
 // The remembered items with their lists, and their neighbours' records, from the view (which
 // has them all: each was complete in it when remembered, and stays so while remembered).
-void BundleSet::write_memo(std::uint32_t item, std::int64_t at) {
+void BundleSet::compact_memo(const std::vector<std::string_view>& keep) {
+  if (!memo_.b && memo_adds_.empty()) return;
   const Bundle& v = view();
-  std::vector<std::pair<std::uint32_t, std::int64_t>> kept{{item, at}};  // view index, last used
-  for (std::uint32_t k = 0; memo_.b && k < memo_.owned.size(); ++k) {
-    const std::uint32_t i = memo_.owned[k] ? v.catalog.index_of(memo_.b->catalog.item(k).id) : kNone;
-    if (i != kNone && merged_owned_[i]) kept.emplace_back(i, memo_at_[k]);
+  std::vector<std::uint8_t> wanted(v.catalog.size(), 0);
+  for (const std::string_view id : keep) {
+    const std::uint32_t i = v.catalog.index_of(id);
+    if (i != kNone) wanted[i] = 1;
+  }
+  std::vector<std::pair<std::uint32_t, std::int64_t>> kept;  // view index, last used
+  auto take = [&](const Piece& p, std::uint32_t k, std::int64_t at) {
+    const std::uint32_t i = p.owned[k] ? v.catalog.index_of(p.b->catalog.item(k).id) : kNone;
+    if (i != kNone && merged_owned_[i] && wanted[i]) kept.emplace_back(i, at), wanted[i] = 0;  // once
+  };
+  for (std::uint32_t k = 0; memo_.b && k < memo_.owned.size(); ++k) take(memo_, k, memo_at_[k]);
+  for (const Piece& p : memo_adds_) {
+    for (std::uint32_t k = 0; k < p.owned.size(); ++k) take(p, k, p.at);
   }
   if (kept.size() > kMaxRememberedItems) {
-    kept.erase(std::min_element(kept.begin(), kept.end(), [](const auto& a, const auto& b) { return a.second < b.second; }));
+    std::nth_element(kept.begin(), kept.begin() + (kept.size() - kMaxRememberedItems), kept.end(),
+                     [](const auto& a, const auto& b) { return a.second < b.second; });
+    kept.erase(kept.begin(), kept.begin() + (kept.size() - kMaxRememberedItems));
   }
   std::sort(kept.begin(), kept.end());
+  // The view still points into the old pieces it was built with: kept until the next rebuild
+  // (the others go now: a compaction without a rebuild in between must not pile them up).
+  if (memo_.in_view) retired_.push_back(std::move(memo_));
+  for (Piece& p : memo_adds_) {
+    if (p.in_view) retired_.push_back(std::move(p));
+  }
+  memo_ = Piece{};
+  memo_adds_.clear();
+  memo_at_.clear();
+  if (kept.empty()) return;
   const std::size_t n = v.catalog.size();
   std::vector<std::uint8_t> owned(n, 0), mark(n, 0);
   std::vector<std::uint32_t> items;
@@ -136,9 +193,7 @@ void BundleSet::write_memo(std::uint32_t item, std::int64_t at) {
   json meta = head_.b->meta;
   meta.erase("shards");
   meta["build"] = manifest_.build;
-  Piece p = verified(read_bundle(write_piece(v, std::move(items), owned, meta, &merged_gidx_)), manifest_.count);
-  retired_.push_back(std::move(memo_));
-  memo_ = std::move(p);
+  memo_ = verified(read_bundle(write_piece(v, std::move(items), owned, meta, &merged_gidx_)), manifest_.count);
   // The piece holds the kept items in view order, as `kept` is sorted.
   memo_at_.assign(memo_.owned.size(), 0);
   std::size_t next = 0;
@@ -149,60 +204,107 @@ void BundleSet::write_memo(std::uint32_t item, std::int64_t at) {
 
 json BundleSet::memo() const {
   if (!memo_.b) return nullptr;
-  const auto& bytes = memo_.b->bytes;
-  std::string text(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(text.data(), text.size(), bytes.data(), bytes.size(), sodium_base64_VARIANT_ORIGINAL);
-  text.pop_back();  // the terminating NUL
   json at = json::array();
   for (std::uint32_t k = 0; k < memo_.owned.size(); ++k) {
     if (memo_.owned[k]) at.push_back(memo_at_[k]);
   }
-  return Obj()("at", std::move(at))("bundle", std::move(text));
+  return Obj()("at", std::move(at))("bundle", base64(memo_.b->bytes));
 }
 
-void BundleSet::set_memo(const json& memo) {
-  memo_ = Piece{};
-  memo_at_.clear();
+BundleSet::Piece BundleSet::memo_piece(const json& memo, std::vector<std::int64_t>& last) const {
   const auto at = memo.is_object() ? memo.find("at") : memo.end();
   const auto text = memo.is_object() ? memo.find("bundle") : memo.end();
-  if (manifest_.count && at != memo.end() && at->is_array() && text != memo.end() && text->is_string()) {
-    const std::string& t = text->get_ref<const std::string&>();
-    std::vector<std::uint8_t> bytes(t.size());
-    std::size_t len = 0;
-    if (sodium_base642bin(bytes.data(), bytes.size(), t.data(), t.size(), nullptr, &len, nullptr, sodium_base64_VARIANT_ORIGINAL) == 0) {
-      bytes.resize(len);
-      try {
-        memo_ = verified(read_bundle(std::move(bytes)), manifest_.count);
-        memo_at_.assign(memo_.owned.size(), 0);
-        std::size_t next = 0;
-        for (std::uint32_t k = 0; k < memo_.owned.size(); ++k) {
-          if (!memo_.owned[k] || next >= at->size()) continue;
-          const json& x = (*at)[next++];
-          if (x.is_number_integer()) memo_at_[k] = x.get<std::int64_t>();
-        }
-      } catch (const Error&) {
-        // Another build's items (the shop published a new catalog), or damaged: the pages fetch anew.
-        memo_ = Piece{};
-        memo_at_.clear();
-      }
+  if (!manifest_.count || at == memo.end() || !at->is_array() || text == memo.end() || !text->is_string()) return Piece{};
+  const std::string& t = text->get_ref<const std::string&>();
+  std::vector<std::uint8_t> bytes(t.size());
+  std::size_t len = 0;
+  if (sodium_base642bin(bytes.data(), bytes.size(), t.data(), t.size(), nullptr, &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) return Piece{};
+  bytes.resize(len);
+  try {
+    Piece p = verified(read_bundle(std::move(bytes)), manifest_.count);
+    last.assign(p.owned.size(), 0);
+    std::size_t next = 0;
+    for (std::uint32_t k = 0; k < p.owned.size(); ++k) {
+      if (!p.owned[k] || next >= at->size()) continue;
+      const json& x = (*at)[next++];
+      if (x.is_number_integer()) last[k] = x.get<std::int64_t>();
     }
+    return p;
+  } catch (const Error&) {
+    // Another build's items (the shop published a new catalog), or damaged: the pages fetch anew.
+    return Piece{};
+  }
+}
+
+void BundleSet::set_memo(const json& memo, const std::vector<std::string>& frames) {
+  // Kept while a record opens (frames given) for opened(false); anything else lets go of them
+  // (an erase must not leave the old items in memory).
+  before_open_ = frames.empty() ? Memo{} : Memo{memo_, memo_at_, memo_adds_};
+  memo_at_.clear();
+  memo_ = memo_piece(memo, memo_at_);
+  memo_adds_.clear();
+  // A frame is [[now, events, recommended items, remembered pieces], ...] (engine.cpp `track`);
+  // one that does not parse is the replay's to report (TAMPERED).
+  json additions = json::array();
+  for (std::size_t i = 1; manifest_.count && i < frames.size(); ++i) {
+    const json changes = json::parse(frames[i], nullptr, false);
+    for (const auto& c : changes.is_array() ? changes : json::array()) {
+      if (c.is_array() && c.size() > 3 && c[3].is_array()) additions.insert(additions.end(), c[3].begin(), c[3].end());
+    }
+  }
+  for (const json& a : additions) {
+    std::vector<std::int64_t> last;
+    Piece p = memo_piece(a, last);
+    if (!p.b || memo_adds_.size() >= kMaxMemoAdditions) continue;  // (more only in a record no engine wrote)
+    for (std::uint32_t k = 0; k < p.owned.size(); ++k) {
+      if (p.owned[k]) p.at = std::max(p.at, last[k]);
+    }
+    memo_adds_.push_back(std::move(p));
   }
   rebuild();
 }
 
+void BundleSet::opened(bool ok) {
+  if (!ok) {
+    memo_ = std::move(before_open_.piece);
+    memo_at_ = std::move(before_open_.at);
+    memo_adds_ = std::move(before_open_.adds);
+    rebuild();
+  }
+  before_open_ = Memo{};
+}
+
+const Bundle& BundleSet::plain_view() const {
+  if (!view_has_memo_) return view();
+  if (!plain_) plain_ = merge(false, nullptr, nullptr);
+  return *plain_;
+}
+
 void BundleSet::rebuild() {
   merged_.reset();
+  plain_.reset();
   retired_.clear();
   merged_owned_.clear();
   merged_gidx_.clear();
+  view_has_memo_ = false;
   if (!head_.b || !manifest_.count) return;  // a whole bundle is its own view
+  view_has_memo_ = memo_.b || !memo_adds_.empty();
+  memo_.in_view = memo_.b != nullptr;
+  for (Piece& p : memo_adds_) p.in_view = true;
+  merged_ = merge(true, &merged_owned_, &merged_gidx_);
+}
+
+std::unique_ptr<Bundle> BundleSet::merge(bool with_memo, std::vector<std::uint8_t>* owned_out, std::vector<std::uint32_t>* gidx_out) const {
   const Bundle& head = *head_.b;
   const Catalog& hc = head.catalog;
   const auto& windows = head.model.windows;
   // Every item once (an owned copy when there is one): newest shards, remembered items, the head.
   std::vector<const Piece*> pieces;
   for (auto it = shards_.rbegin(); it != shards_.rend(); ++it) pieces.push_back(&*it);
-  if (memo_.b) pieces.push_back(&memo_);
+  if (with_memo) {
+    if (memo_.b) pieces.push_back(&memo_);
+    for (const Piece& p : memo_adds_) pieces.push_back(&p);
+  }
   pieces.push_back(&head_);
   // id -> piece << 26 | item (at most 18 pieces; items of one piece below 2^26).
   std::unordered_map<std::string_view, std::uint32_t> where;
@@ -250,8 +352,8 @@ void BundleSet::rebuild() {
       model.rebuy_days[k] = pm.rebuy_days[i];
       model.rebuy_share[k] = pm.rebuy_share[i];
     }
-    merged_owned_.push_back(p.owned[i]);
-    merged_gidx_.push_back(static_cast<std::uint32_t>(key >> 32));
+    if (owned_out) owned_out->push_back(p.owned[i]);
+    if (gidx_out) gidx_out->push_back(static_cast<std::uint32_t>(key >> 32));
   }
   // Variant ids as each piece resolves them (newest first), once every own id is in the view.
   std::vector<std::uint32_t> product_of;
@@ -279,7 +381,7 @@ void BundleSet::rebuild() {
   };
   lists(false, model.neighbour_offsets, model.neighbours);
   lists(true, model.similar_offsets, model.similar);
-  merged_ = std::move(m);
+  return m;
 }
 
 }  // namespace emma

@@ -14,20 +14,24 @@ namespace emma {
 void BundleSet::load(std::unique_ptr<Bundle> head) {
   if (head->meta.contains("shards")) {
     throw Error(code::unsupported, "this bundle is the head of a sharded catalog, which the embed script's engine does not read; "
-                                   "publish the whole bundle for emma.js, or use emma-shards.js (docs/catalog-size.md)");
+                                   "publish the whole bundle for the embed script, or use emma-shards.js (docs/catalog-size.md)");
   }
   head_.b = std::move(head);
 }
 
 bool BundleSet::complete(const std::string&) const { return true; }
-bool BundleSet::remember(const std::string&, std::int64_t) { return false; }
+void BundleSet::remember(const std::string&, std::int64_t, json&) {}
 json BundleSet::memo() const { return nullptr; }
-void BundleSet::set_memo(const json&) {}
+void BundleSet::set_memo(const json&, const std::vector<std::string>&) {}
+void BundleSet::opened(bool) {}
+const Bundle& BundleSet::plain_view() const { return view(); }
 
 json Engine::shard_op(const std::string& op, const Fields&, const std::uint8_t*, std::size_t) {
   throw Error(code::unsupported, op + ": this engine (the embed script's) does not read shards");
 }
 
 void Engine::mark_partial(json&, const RecommendRequest&, const Profile*) const {}
+void Engine::compact_memo() {}
+void Engine::remember(const std::vector<Event>&, json&) {}
 
 }  // namespace emma

@@ -234,9 +234,14 @@ std::vector<std::vector<Neighbour>> content_neighbours(const std::vector<ItemInp
     for (auto j : touched) {
       if (j != i && (group[i].empty() || group[j] != group[i])) cands.push_back(j);
     }
+    // Equals nearest the anchor in catalog order first (see the sort below).
+    auto nearer = [i](std::uint32_t a, std::uint32_t b) {
+      const std::uint32_t da = a > i ? a - i : i - a, db = b > i ? b - i : i - b;
+      return da != db ? da < db : a < b;
+    };
     if (cands.size() > rescore) {
       std::nth_element(cands.begin(), cands.begin() + static_cast<std::ptrdiff_t>(rescore), cands.end(),
-                       [&](auto a, auto b) { return acc[a] != acc[b] ? acc[a] > acc[b] : a < b; });
+                       [&](auto a, auto b) { return acc[a] != acc[b] ? acc[a] > acc[b] : nearer(a, b); });
       cands.resize(rescore);
     }
     for (auto j : touched) acc[j] = 0.f;
@@ -246,9 +251,13 @@ std::vector<std::vector<Neighbour>> content_neighbours(const std::vector<ItemInp
       const double s = cosine(i, j);
       if (s >= o.min_score) out.push_back({j, static_cast<float>(std::min(s, 1.0))});
     }
-    // Best first; equal scores in catalog order, so a rebuild from the same catalog is identical.
-    std::sort(out.begin(), out.end(), [](const Neighbour& a, const Neighbour& b) {
-      return a.score != b.score ? a.score > b.score : a.item < b.item;
+    // Best first; equal scores nearest the anchor in catalog order, then the earlier one, so a
+    // rebuild from the same catalog is identical. Nearest rather than first: a feed lists a
+    // product line's items together, the earliest items would otherwise be everyone's tie
+    // winners, and the order is symmetric, so two equals tend to list each other (which the
+    // bundle stores in one bit, bundle.cpp SIMS).
+    std::sort(out.begin(), out.end(), [&](const Neighbour& a, const Neighbour& b) {
+      return a.score != b.score ? a.score > b.score : nearer(a.item, b.item);
     });
     if (out.size() > o.per_item) out.resize(o.per_item);
   }

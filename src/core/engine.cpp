@@ -93,8 +93,10 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
   const std::int64_t now = now_of(f);
   // Any op that may change what is sealed, other than `track`, makes the next seal a whole
   // snapshot (ops not listed here do, so a new op is safe by default).
+  // (A shard is shop data: what a loaded one adds to the profile, `track` seals as a frame.)
   static constexpr const char* kKeepSealed[] = {"track", "profile.seal", "recommend", "explain", "consent.state",
-                                                "consent.records", "profile.export", "processing.record"};
+                                                "consent.records", "profile.export", "processing.record",
+                                                "shards.needed", "shard.load"};
   if (std::none_of(std::begin(kKeepSealed), std::end(kKeepSealed), [&](const char* k) { return op == k; })) {
     sealed_.clear();
   }
@@ -238,11 +240,9 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       if (counting) experiment_.count(e, catalog_or_null());
     }
     profile_.enforce_retention(now);
-    // The items' data, remembered with the profile (bundle_set.hpp): the next seal is whole.
-    for (const auto& e : events) {
-      if (!e.item.empty() && bundles_.remember(e.item, e.at)) sealed_.clear();
-    }
-    unsealed_.push_back(Arr()(now)(kept));
+    json frame = Arr()(now)(kept);
+    remember(events, frame);  // a sharded catalog's items (engine_shards.cpp)
+    unsealed_.push_back(std::move(frame));
     note_change(Obj()("events", std::move(kept)));
     return Obj()("recorded", true)("persist", true)("count", events.size());
   }
@@ -250,7 +250,9 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     const json* raw = f.opt_object("request");
     const RecommendRequest req = parse_recommend_request(raw ? *raw : json::object());
     const Profile* profile = answering_profile(now);
-    json answer = recommend(bundle(), profile, req, now);
+    const Bundle& b = bundle();
+    // Without a profile, nor the items it remembered (bundle_set.hpp plain_view).
+    json answer = recommend(profile ? b : bundles_.plain_view(), profile, req, now);
     if (bundles_.manifest().count) mark_partial(answer, req, profile);
     if (personalizing() && experiment_.active(now)) {
       // What was recommended, for attribution; sealed with the next tracked event (a frame
@@ -326,6 +328,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       vault_.append(sealed_, changes, shop_);
       sealed_changes_ += changes.size();
     } else {
+      compact_memo();
       const std::string snapshot = sealed_plaintext().dump();
       sealed_ = vault_.seal(snapshot, shop_);
       sealed_snapshot_ = snapshot.size();
@@ -353,10 +356,12 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     const InsightsBudget budget = InsightsBudget::from_json(doc.value("insights", json()));
     Experiment experiment = experiment_;  // this session's configuration, the sealed state
     experiment.restore(doc.value("experiment", json()));
-    // The remembered items' data first, so that the frames' events find their categories.
-    bundles_.set_memo(doc.value("memo", json()));
-    // The events tracked after the snapshot (frames of [[now, events], ...]), replayed as
-    // `track` applied them, so the session is the one that sealed them.
+    // The remembered items' data first (the snapshot's piece, then those the frames added), so
+    // that the frames' events find their categories.
+    bundles_.set_memo(doc.value("memo", json()), frames);
+    // The events tracked after the snapshot (frames of [[now, events, recommended items,
+    // remembered pieces], ...]), replayed as `track` applied them, so the session is the one
+    // that sealed them.
     json later = json::array();
     for (std::size_t i = 1; i < frames.size(); ++i) {
       try {
@@ -372,9 +377,11 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
           later.push_back(c.at(1));
         }
       } catch (const std::exception& e) {
+        bundles_.opened(false);
         throw Error(code::tampered, std::string("a sealed profile frame: ") + e.what());
       }
     }
+    bundles_.opened(true);
     // Storage limitation: a profile unused for too long is erased, not restored.
     if (now > 0 && profile.expired(now)) {
       profile_ = Profile(profile_config_);

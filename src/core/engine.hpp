@@ -51,6 +51,11 @@ class Engine {
   // `partial` on an answer that lacks data it would have used.
   json shard_op(const std::string& op, const Fields& f, const std::uint8_t* bytes, std::size_t size);
   void mark_partial(json& answer, const RecommendRequest& req, const Profile* profile) const;
+  // Folds the remembered pieces into one, keeping the items the profile still holds.
+  void compact_memo();
+  // The tracked items' data, remembered with the profile (bundle_set.hpp): a small piece for
+  // each new one, added to the track's `frame`; folded into one piece now and then.
+  void remember(const std::vector<Event>& events, json& frame);
   // engine_sync.cpp: the sync.* operations.
   json sync_op(const std::string& op, const Fields& f, const std::uint8_t* bytes, std::size_t size,
                std::int64_t now, std::vector<std::uint8_t>& out_bytes);

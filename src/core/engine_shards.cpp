@@ -61,4 +61,28 @@ void Engine::mark_partial(json& answer, const RecommendRequest& req, const Profi
   answer["partial"] = partial;
 }
 
+void Engine::remember(const std::vector<Event>& events, json& frame) {
+  json added = json::array();
+  for (const auto& e : events) bundles_.remember(e.item, e.at, added);
+  if (bundles_.memo_additions() > kMaxMemoAdditions) {
+    compact_memo();
+    sealed_.clear();  // the next seal is a whole snapshot, with the one piece
+  } else if (!added.empty()) {
+    frame.push_back(json::array());  // (the recommended items' place)
+    frame.push_back(std::move(added));
+  }
+}
+
+// Only what the profile still holds: an item it forgot, or let go of (its bounded maps, its
+// retention), is not kept for it in the sealed record either.
+void Engine::compact_memo() {
+  std::vector<std::string_view> held;
+  for (const auto& [id, signal] : profile_.items()) held.push_back(id);
+  for (const auto& [id, at] : profile_.recent()) held.push_back(id);
+  for (const auto& p : profile_.purchases()) held.push_back(p.item);
+  for (const auto& [id, baskets] : profile_.folded_baskets()) held.push_back(id);
+  for (const auto& id : profile_.cart()) held.push_back(id);
+  bundles_.compact_memo(held);
+}
+
 }  // namespace emma

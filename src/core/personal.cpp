@@ -8,8 +8,6 @@
 namespace emma {
 namespace {
 
-constexpr double kMsPerDay = 86'400'000.0;
-
 // Model parameters (docs/benchmarks.md, measured on the Online Retail protocol): distinct
 // baskets per bought item, lifted by recent popularity; no time decay (it did not help).
 constexpr double kPopExponent = 0.3;

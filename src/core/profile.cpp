@@ -179,6 +179,7 @@ std::size_t Profile::forget_item(const std::string& id) {
   drop(recent_, [&](const auto& r) { return r.first == id; });
   drop(purchases_, [&](const Purchase& p) { return p.item == id; });
   drop(cart_, [&](const std::string& c) { return c == id; });
+  folded_items_.erase(std::remove(folded_items_.begin(), folded_items_.end(), id), folded_items_.end());
   return n;
 }
 
@@ -218,11 +219,12 @@ std::size_t Profile::forget_search(const std::string& query) {
 // of one basket share a time; an item counts once per basket.
 std::size_t Profile::fold_basket(std::size_t from) {
   const std::int64_t at = purchases_[from].at;
-  std::vector<std::string> in_basket;
+  if (at != folded_at_) folded_items_.clear();
+  folded_at_ = at;
   for (; from < purchases_.size() && purchases_[from].at == at; ++from) {
     const std::string& item = purchases_[from].item;
-    if (std::find(in_basket.begin(), in_basket.end(), item) == in_basket.end()) {
-      in_basket.push_back(item);
+    if (std::find(folded_items_.begin(), folded_items_.end(), item) == folded_items_.end()) {
+      folded_items_.push_back(item);
       folded_baskets_[item] += 1;
     }
   }

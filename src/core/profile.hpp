@@ -108,6 +108,11 @@ class Profile {
   std::vector<std::pair<std::string, std::int64_t>> searches_; // newest first: query, time
   std::vector<std::string> cart_;
   std::unordered_map<std::string, double> folded_baskets_;  // baskets per item, past the raw window
+  // The basket folded last (its time and items; in memory only, as folding drops dates): a line
+  // of it tracked after the basket was folded (old history tracked line by line) counts its
+  // item once per basket, as when the basket is folded whole.
+  std::int64_t folded_at_ = -1;
+  std::vector<std::string> folded_items_;
   std::uint64_t event_count_ = 0;
   std::int64_t first_seen_ = 0, last_seen_ = 0;
 };

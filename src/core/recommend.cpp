@@ -409,7 +409,7 @@ json recommend(const Bundle& bundle, const Profile* profile, const RecommendRequ
   if (req.scenario == "reorder") return reorder_answer(bundle, profile, req.limit, now);
   if (req.scenario == "continue") return continue_answer(bundle, profile, req.limit, now);
 
-  Context ctx{bundle.catalog, bundle.model, profile, {}, {}, {}, 0, now, kNone, {}};
+  Context ctx{bundle.catalog, bundle.model, profile, {}, {}, {}, 0, now, kNone, {}, {}};
   const Catalog& c = ctx.c;
   const std::size_t n = c.size();
   prepare(ctx, bundle, profile, req.window);
@@ -567,7 +567,7 @@ json explain(const Bundle& bundle, const Profile* profile, const std::string& id
   RecommendRequest req;
   req.rules.exclude_current = false;
   req.rules.exclude_cart = false;
-  Context ctx{bundle.catalog, bundle.model, profile, {}, {}, {}, 0, now, kNone, {}};
+  Context ctx{bundle.catalog, bundle.model, profile, {}, {}, {}, 0, now, kNone, {}, {}};
   prepare(ctx, bundle, profile, "");
   const Candidate cand{i, 0};
   const Item& item = bundle.catalog.item(i);

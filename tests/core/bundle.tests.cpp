@@ -55,10 +55,13 @@ TEST_CASE("a damaged or foreign bundle is refused with what is wrong", "[bundle]
   auto newer = bytes;
   newer[8] = 9;
   refuse(newer, "UNSUPPORTED", "newer");
-  // Version 1 (f32 scores, u32 indices) is no longer read: the error names both versions.
+  // Versions 1 (f32 scores, u32 indices) and 2 (content neighbours coded as NBRS) are no longer
+  // read: the error names both versions.
   auto older = bytes;
   older[8] = 1;
-  refuse(older, "UNSUPPORTED", "bundle format version 1 is no longer read by this engine (it reads version 2): rebuild the bundle with emma-model");
+  refuse(older, "UNSUPPORTED", "bundle format version 1 is no longer read by this engine (it reads version 3): rebuild the bundle with emma-model");
+  older[8] = 2;
+  refuse(older, "UNSUPPORTED", "bundle format version 2 is no longer read by this engine (it reads version 3): rebuild the bundle with emma-model");
   auto lying = emma::write_container({{"META", "{}"}});
   lying[36] = 0xFF;  // the section claims more bytes than there are; checksum covers it too
   refuse(lying, "BAD_BUNDLE", "");
@@ -182,7 +185,7 @@ TEST_CASE("compact sections keep every figure in range and the neighbours' order
       CHECK(std::abs(nb[k].score - m.neighbours[i][k].score) <= m.neighbours[i][k].score * 1.3e-4f);
       if (k) CHECK(nb[k].score <= nb[k - 1].score);
     }
-    // Content neighbours are a set with scores (in item order in version 2).
+    // Content neighbours are a set with scores (in item order since version 2).
     auto [sb, se] = b->model.similar_of(i);
     REQUIRE(se - sb == 2);
     for (auto x = sb; x != se; ++x) {

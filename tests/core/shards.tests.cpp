@@ -9,6 +9,7 @@
 #include "core/bundle.hpp"
 #include "core/shard_writer.hpp"
 #include "core/shards.hpp"
+#include "core/vault.hpp"
 
 using namespace emma_test;
 
@@ -56,20 +57,22 @@ struct Sharded {
   Files shards;
 };
 
+// whole_bundle() split into shards of `shard_items`, a head of 30 items and 10 a category.
+Sharded split(std::uint32_t shard_items) {
+  Sharded out;
+  out.whole = whole_bundle();
+  emma::ShardOptions o;
+  o.shard_items = shard_items;
+  o.head_items = 30;
+  o.head_per_category = 10;
+  auto parts = emma::split_bundle(*emma::read_bundle(out.whole), "shop", o);
+  out.head = std::move(parts.head);
+  for (auto& [name, bytes] : parts.shards) out.shards[name] = std::move(bytes);
+  return out;
+}
+
 const Sharded& sharded() {
-  static const Sharded s = [] {
-    Sharded out;
-    out.whole = whole_bundle();
-    const auto b = emma::read_bundle(out.whole);
-    emma::ShardOptions o;
-    o.shard_items = 30;
-    o.head_items = 30;
-    o.head_per_category = 10;
-    auto split = emma::split_bundle(*b, "shop", o);
-    out.head = std::move(split.head);
-    for (auto& [name, bytes] : split.shards) out.shards[name] = std::move(bytes);
-    return out;
-  }();
+  static const Sharded s = split(30);
   return s;
 }
 
@@ -105,6 +108,61 @@ void view(emma::Engine& e, const std::string& id, const char* type = "view") {
 void consenting(emma::Engine& e, const std::vector<std::uint8_t>& key) {
   grant(e);
   REQUIRE(call(e, {{"op", "vault.set_key"}, {"key_id", "k"}}, key).ok());
+}
+
+// The same catalog in 75 shards of 8 items: a history spreads over more shards than a page loads at once.
+const Sharded& finely_sharded() {
+  static const Sharded s = split(8);
+  return s;
+}
+
+// A new visit: the head alone, and the sealed record opened.
+std::unique_ptr<emma::Engine> new_visit(const Sharded& s, const std::vector<std::uint8_t>& key, const std::vector<std::uint8_t>& record) {
+  auto e = std::make_unique<emma::Engine>();
+  start(*e, s.head);
+  REQUIRE(call(*e, {{"op", "vault.set_key"}, {"key_id", "k"}}, key).ok());
+  REQUIRE(call(*e, {{"op", "profile.open"}, {"now", kNow}}, record).ok());
+  return e;
+}
+
+// The home page's answers on a new visit: no shard fetched, the whole bundle's items, not partial.
+void answers_like_whole(emma::Engine& later, emma::Engine& whole, const std::vector<json>& requests) {
+  for (const json& request : requests) {
+    INFO(request.dump());
+    std::vector<std::string> fetched;
+    const auto a = page(later, request, &fetched);
+    CHECK(fetched.empty());
+    CHECK(answer_items(a) == answer_items(page(whole, request)));
+    CHECK(a.result().at("partial") == false);
+  }
+}
+
+// The whole bundle and the head, both with personalization granted and a data key.
+void start_both(emma::Engine& whole, emma::Engine& part, const Sharded& s, const std::vector<std::uint8_t>& key) {
+  start(whole, s.whole);
+  start(part, s.head);
+  for (auto* e : {&whole, &part}) consenting(*e, key);
+}
+
+// A consenting shopper on the head alone.
+std::unique_ptr<emma::Engine> shopper(const Sharded& s, const std::vector<std::uint8_t>& key) {
+  auto e = std::make_unique<emma::Engine>();
+  start(*e, s.head);
+  consenting(*e, key);
+  return e;
+}
+
+// Without a fetch: a remembered item's page needs nothing more, another's would (partial).
+bool lacking(emma::Engine& e, const char* id) {
+  const auto a = call(e, {{"op", "recommend"}, {"request", {{"scenario", "similar"}, {"item", id}}}, {"now", kNow}});
+  return !a.ok() || a.result().at("partial") == true;
+}
+
+// A product page: its item's shard(s) loaded, then the event tracked.
+void visit(emma::Engine& e, const Sharded& s, const json& event) {
+  const auto need = call(e, {{"op", "shards.needed"}, {"request", {{"item", event.at("item")}}}});
+  for (const auto& name : need.result().at("fetch")) REQUIRE(call(e, {{"op", "shard.load"}, {"name", name}}, s.shards.at(name)).ok());
+  REQUIRE(call(e, {{"op", "track"}, {"event", event}, {"now", kNow}}).ok());
 }
 
 }  // namespace
@@ -145,9 +203,7 @@ TEST_CASE("the home page answers from the shopper's remembered items, with no sh
   const auto& s = sharded();
   const std::vector<std::uint8_t> key(32, 3);
   emma::Engine whole, part;
-  start(whole, s.whole);
-  start(part, s.head);
-  for (auto* e : {&whole, &part}) consenting(*e, key);
+  start_both(whole, part, s, key);
   // Product pages: each fetches its item's shard, then the view is tracked.
   for (const char* id : {"P1005", "P1217", "P1333", "P1450"}) {
     for (auto* e : {&whole, &part}) {
@@ -205,55 +261,118 @@ TEST_CASE("the home page answers from the shopper's remembered items, with no sh
 // (and than the 24 whole shards an earlier engine remembered) answers for_you and reorder on a
 // new visit, from the head and the remembered items alone, exactly as the whole bundle does.
 TEST_CASE("a history over many shards answers the home page as the whole bundle does", "[shards]") {
-  static const Sharded s = [] {
-    Sharded out;
-    out.whole = whole_bundle();
-    emma::ShardOptions o;
-    o.shard_items = 8;  // 75 shards
-    o.head_items = 30;
-    o.head_per_category = 10;
-    auto split = emma::split_bundle(*emma::read_bundle(out.whole), "shop", o);
-    out.head = std::move(split.head);
-    for (auto& [name, bytes] : split.shards) out.shards[name] = std::move(bytes);
-    return out;
-  }();
+  const Sharded& s = finely_sharded();
   const std::vector<std::uint8_t> key(32, 5);
   emma::Engine whole, part;
-  start(whole, s.whole);
-  start(part, s.head);
-  for (auto* e : {&whole, &part}) consenting(*e, key);
+  start_both(whole, part, s, key);
   std::set<std::uint32_t> touched;
   for (int k = 0; k < 60; ++k) {
     const std::string id = "P" + std::to_string(1000 + (k * 53) % 600);
     touched.insert(emma::shard_of(id, static_cast<std::uint32_t>(s.shards.size())));
-    for (auto* e : {&whole, &part}) {
-      const auto need = call(*e, {{"op", "shards.needed"}, {"request", {{"item", id}}}});
-      for (const auto& name : need.result().at("fetch")) REQUIRE(call(*e, {{"op", "shard.load"}, {"name", name}}, s.shards.at(name)).ok());
-      const json event = {{"type", k % 4 ? "purchase" : "view"}, {"item", id}, {"at", kNow - (60 - k) * 86'400'000LL}};
-      REQUIRE(call(*e, {{"op", "track"}, {"event", event}, {"now", kNow}}).ok());
-    }
+    const json event = {{"type", k % 4 ? "purchase" : "view"}, {"item", id}, {"at", kNow - (60 - k) * 86'400'000LL}};
+    for (auto* e : {&whole, &part}) visit(*e, s, event);
   }
   REQUIRE(touched.size() > 40);
   const auto sealed = call(part, {{"op", "profile.seal"}}).bytes;
-  emma::Engine later;
-  start(later, s.head);
-  REQUIRE(call(later, {{"op", "vault.set_key"}, {"key_id", "k"}}, key).ok());
-  REQUIRE(call(later, {{"op", "profile.open"}, {"now", kNow}}, sealed).ok());
-  for (const json& request : {json{{"scenario", "for_you"}, {"limit", 20}}, json{{"scenario", "reorder"}, {"limit", 10}},
-                              json{{"scenario", "for_you"}, {"limit", 10}, {"rules", {{"excludePurchased", true}}}}}) {
-    INFO(request.dump());
-    std::vector<std::string> fetched;
-    const auto a = page(later, request, &fetched);
-    CHECK(fetched.empty());
-    CHECK(answer_items(a) == answer_items(page(whole, request)));
-    CHECK(a.result().at("partial") == false);
-  }
+  answers_like_whole(*new_visit(s, key, sealed), whole,
+                     {json{{"scenario", "for_you"}, {"limit", 20}}, json{{"scenario", "reorder"}, {"limit", 10}},
+                      json{{"scenario", "for_you"}, {"limit", 10}, {"rules", {{"excludePurchased", true}}}}});
   // What is remembered is the shopper's items and their neighbours, not their shards.
   std::size_t shard_bytes = 0;
   for (const auto& [name, bytes] : s.shards) {
     if (touched.count(emma::read_bundle(bytes)->meta.at("shard").get<std::uint32_t>())) shard_bytes += bytes.size();
   }
   CHECK(sealed.size() * 2 < shard_bytes);
+}
+
+// A product page of a new item seals that item's piece as a frame appended to the record, not
+// every remembered item again (a long history made each new item cost a whole snapshot of up to
+// 2,000 items' data); the record, opened on a new visit, still has them all.
+TEST_CASE("a newly remembered item is appended to the sealed record; the record opens with every one", "[shards]") {
+  const Sharded& s = finely_sharded();
+  const std::vector<std::uint8_t> key(32, 9);
+  emma::Engine whole, part;
+  start_both(whole, part, s, key);
+  std::vector<std::uint8_t> record = call(part, {{"op", "profile.seal"}}).bytes;
+  int snapshots = 0, appended = 0;
+  for (int k = 0; k < 80; ++k) {
+    const std::string id = "P" + std::to_string(1000 + (k * 53) % 600);
+    const json event = {{"type", k % 4 ? "purchase" : "view"}, {"item", id}, {"at", kNow - (80 - k) * 86'400'000LL}};
+    for (auto* e : {&whole, &part}) visit(*e, s, event);
+    auto next = call(part, {{"op", "profile.seal"}, {"now", kNow}}).bytes;
+    REQUIRE(next.size() > 64);
+    // Appended: the old record, but for its end frame, begins the new one (a snapshot has a
+    // new random nonce for its first frame).
+    const bool kept = std::equal(record.begin(), record.begin() + 64, next.begin());
+    (kept ? appended : snapshots) += 1;
+    record = std::move(next);
+  }
+  INFO(snapshots << " snapshots, " << appended << " appends");
+  CHECK(snapshots <= 12);  // every 32 new items and as the record doubles; before: every new item (80)
+  CHECK(appended >= 68);
+  answers_like_whole(*new_visit(s, key, record), whole, {json{{"scenario", "for_you"}, {"limit", 20}}, json{{"scenario", "reorder"}, {"limit", 10}}});
+}
+
+// What the shopper has the shop forget is not kept for them in the sealed record either.
+TEST_CASE("a forgotten item leaves the remembered items", "[shards][privacy]") {
+  const Sharded& s = finely_sharded();
+  const std::vector<std::uint8_t> key(32, 11);
+  auto shop = shopper(s, key);
+  emma::Engine& part = *shop;
+  for (const char* id : {"P1005", "P1217", "P1333"}) visit(part, s, {{"type", "view"}, {"item", id}});
+  auto before = new_visit(s, key, call(part, {{"op", "profile.seal"}, {"now", kNow}}).bytes);
+  CHECK_FALSE(lacking(*before, "P1217"));
+  CHECK_FALSE(lacking(*before, "P1333"));
+  REQUIRE(call(part, {{"op", "profile.forget"}, {"item", "P1217"}}).ok());
+  auto after = new_visit(s, key, call(part, {{"op", "profile.seal"}, {"now", kNow}}).bytes);
+  CHECK(lacking(*after, "P1217"));
+  CHECK_FALSE(lacking(*after, "P1333"));
+}
+
+// A record refused while its frames are replayed leaves the session as it was, remembered items
+// included (they are set before the replay, which needs their categories).
+TEST_CASE("a record that fails to open leaves the session's remembered items", "[shards]") {
+  const Sharded& s = sharded();
+  const std::vector<std::uint8_t> key(32, 13);
+  auto shop = shopper(s, key);
+  emma::Engine& part = *shop;
+  visit(part, s, {{"type", "view"}, {"item", "P1005"}});
+  std::vector<std::uint8_t> older = call(part, {{"op", "profile.seal"}, {"now", kNow}}).bytes;
+  visit(part, s, {{"type", "view"}, {"item", "P1217"}});
+  // The older record, with a last frame whose event is not one: TAMPERED.
+  emma::Vault v;
+  v.set_key(key.data(), key.size(), "k");
+  v.append(older, R"([[1, [{"type": 7}]]])", "shard-shop");
+  const auto refused = call(part, {{"op", "profile.open"}, {"now", kNow}}, older);
+  REQUIRE(refused.code() == "TAMPERED");
+  auto later = new_visit(s, key, call(part, {{"op", "profile.seal"}, {"now", kNow}}).bytes);
+  CHECK_FALSE(lacking(*later, "P1005"));
+  CHECK_FALSE(lacking(*later, "P1217"));
+}
+
+// Answers that use no profile (profiling objected to; the experiment's control arm) are a
+// newcomer's on the same pages: the items the profile remembered do not widen them.
+TEST_CASE("answers without a profile do not follow the remembered items", "[shards][privacy]") {
+  const Sharded& s = sharded();
+  const std::vector<std::uint8_t> key(32, 17);
+  auto shop = shopper(s, key);
+  emma::Engine& part = *shop;
+  for (int k = 0; k < 30; ++k) visit(part, s, {{"type", "view"}, {"item", "P" + std::to_string(1000 + (k * 41) % 600)}});
+  auto later = new_visit(s, key, call(part, {{"op", "profile.seal"}, {"now", kNow}}).bytes);
+  REQUIRE(call(*later, {{"op", "profile.object"}, {"object", true}}).ok());
+  emma::Engine newcomer;
+  start(newcomer, s.head);
+  for (const json& request : {json{{"scenario", "trending"}, {"limit", 100}}, json{{"scenario", "for_you"}, {"limit", 40}},
+                              json{{"scenario", "similar"}, {"item", "P1005"}, {"limit", 30}},
+                              json{{"scenario", "discover"}, {"limit", 30}}}) {
+    INFO(request.dump());
+    const auto mine = page(*later, request), theirs = page(newcomer, request);
+    REQUIRE(mine.ok());
+    CHECK(answer_items(mine) == answer_items(theirs));
+  }
+  // With profiling resumed, the remembered items are the shopper's again.
+  REQUIRE(call(*later, {{"op", "profile.object"}, {"object", false}}).ok());
+  CHECK(answer_items(page(*later, {{"scenario", "for_you"}, {"limit", 40}})) != answer_items(page(newcomer, {{"scenario", "for_you"}, {"limit", 40}})));
 }
 
 TEST_CASE("which shards a page fetches does not depend on the profile", "[shards][privacy]") {

@@ -140,6 +140,28 @@ TEST_CASE("content neighbours: German compounds meet their head word", "[similar
   CHECK(at("e") < at("d"));     // "Kerze" inside "Kerzenhalter"
 }
 
+TEST_CASE("content neighbours: equals nearest in catalog order, so they list each other", "[similar]") {
+  // 40 items alike in every field but their item number: every pair has the same score. The
+  // nearest in catalog order win (not the first items, which would then be every item's
+  // neighbours), and two neighbours mostly name each other (stored in one bit, bundle.cpp).
+  std::vector<emma::ItemInput> items;
+  for (int i = 0; i < 40; ++i) items.push_back(item(("x" + std::to_string(i)).c_str(), "Plain Widget", {"Parts"}, "Acme", 3));
+  emma::ContentOptions o;
+  o.per_item = 2;
+  const auto sims = emma::content_neighbours(items, o);
+  CHECK(neighbour_ids(items, sims[20]) == V{"x19", "x21"});
+  CHECK(neighbour_ids(items, sims[0]) == V{"x1", "x2"});
+  CHECK(neighbour_ids(items, sims[39]) == V{"x38", "x37"});
+  std::size_t mutual = 0, total = 0;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    for (const auto& n : sims[i]) {
+      ++total;
+      for (const auto& back : sims[n.item]) mutual += back.item == i;
+    }
+  }
+  CHECK(mutual * 10 >= total * 9);
+}
+
 TEST_CASE("content neighbours: large catalogs stay sub-quadratic and find siblings", "[similar]") {
   // 3,000 items in one category and one price band: those two tokens are capped, the rare
   // title words still bring each item's siblings.

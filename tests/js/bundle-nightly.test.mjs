@@ -51,7 +51,7 @@ test('--hashed-name: a bundle named by its content and a manifest naming it, rep
   const manifest = JSON.parse(readFileSync(path.join(dir, 'shop.manifest.json'), 'utf8'));
   const bytes = readFileSync(path.join(dir, manifest.bundle));
   const digest = sodium.to_hex(sodium.crypto_generichash(16, bytes));
-  assert.deepEqual(manifest, { bundle: `shop.${digest.slice(0, 16)}.bundle`, bytes: bytes.length, blake2b_128: digest, items: 3, format_version: 2 });
+  assert.deepEqual(manifest, { bundle: `shop.${digest.slice(0, 16)}.bundle`, bytes: bytes.length, blake2b_128: digest, items: 3, format_version: 3 });
   assert.equal(first.out, path.join(dir, manifest.bundle));
   assert.equal(existsSync(out), false, 'no unhashed copy');
   // Tonight's build of the same data: the same name. Different data: a new name beside it

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEmma } from '../../js-bindings/src/node.js';
+import { loadBoundary } from './engine-node.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const whole = path.join(root, 'build/demo/shop.bundle');
@@ -61,4 +62,49 @@ test('a missing shard is reported with its URL; the slot is filled from the head
   else assert.equal(home.partial, true);
   const forYou = await emma.recommend({ scenario: 'for_you', limit: 4 });
   assert.equal(forYou.items.length, 4);
+});
+
+// The benchmark's smoke run (src/tools/bench/memo.mjs): product pages of new items append the
+// remembered item to the sealed record instead of sealing a whole snapshot each time (every
+// page did before), and the record opens on a new visit with every remembered item.
+test('remembered items are appended to the sealed record; it opens with all of them (bench smoke)', () => {
+  const out = execFileSync('node', [path.join(root, 'src/tools/bench/memo.mjs'), '--smoke', '--json'], { encoding: 'utf8' });
+  const r = JSON.parse(out.trim().split('\n').pop());
+  assert.equal(r.pages, 120);
+  assert.ok(r.snapshots <= 12 && r.appended >= 108, JSON.stringify(r));
+  assert.equal(r.reopened_partial, false);
+});
+
+// Memory stays bounded by the head, the shards in use and the remembered items: folding the
+// remembered items again and again (each whole snapshot does, and any op that changes state
+// makes the next seal one) must not keep every earlier fold. Measured in the real wasm heap.
+test('folding remembered items again and again does not grow the engine\'s memory', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'emma-shards-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  shard(dir);
+  const b = await loadBoundary();
+  const now = Date.UTC(2026, 10, 30);
+  const call = (m, bytes) => b.call({ now, ...m }, bytes);
+  call({ op: 'configure', shop: 's' });
+  call({ op: 'bundle.load' }, new Uint8Array(readFileSync(path.join(dir, 'shop.bundle'))));
+  call({ op: 'vault.set_key', key_id: 'k', created_at: now }, new Uint8Array(32).fill(7));
+  call({ op: 'consent.grant', purpose: 'personalization', version: 'v1', text: 't', source: 'banner' });
+  const page = (item) => {
+    for (const name of call({ op: 'shards.needed', request: { item } }).result.fetch) call({ op: 'shard.load', name }, new Uint8Array(readFileSync(path.join(dir, name))));
+  };
+  for (let k = 0; k < 40; k++) {
+    page(ids[k * 5]);
+    call({ op: 'track', event: { type: 'view', item: ids[k * 5], at: now - 1000 + k } });
+  }
+  page(ids[0]);
+  const cycle = (round) => {
+    call({ op: 'insights.domain' });  // not a read-only op for the record: the next seal is a whole snapshot
+    call({ op: 'track', event: { type: 'view', item: ids[0], at: now + round } });  // remembered already: no shard, no rebuild
+    call({ op: 'profile.seal' });
+  };
+  for (let round = 0; round < 20; round++) cycle(round);
+  const before = b.heapInUse();
+  for (let round = 20; round < 220; round++) cycle(round);
+  const after = b.heapInUse();
+  assert.ok(after - before < 1_000_000, `heap in use ${before} -> ${after} bytes over 200 snapshots`);
 });

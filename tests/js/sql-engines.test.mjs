@@ -10,6 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { csvParts } from '../../src/tools/sql/clickhouse.mjs';
 import { count, untilOf } from '../../src/tools/sql/count.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -101,6 +102,33 @@ test('a two-shard ClickHouse cluster with Distributed tables counts the same bun
   const { execFileSync: run } = await import('node:child_process');
   const left = run('sh', ['-c', `pgrep -f "[c]lickhouse-server --config-file=${tmp}" || true`]).toString().trim();
   assert.equal(left, '', 'clickhouse-server processes left running');
+});
+
+test('ClickHouse refuses a k above what its uniqUpTo counts, before starting a server', async () => {
+  await assert.rejects(count({ engine: 'clickhouse', orders: 'orders.csv', catalog: 'catalog.json', untilMs: 0, k: 101, out: path.join(tmp, 'k101') }),
+    /--k 101: ClickHouse 18\.16 counts a pair's customers up to 100 at most \(uniqUpTo\); use --engine duckdb or postgres/);
+});
+
+test('the ClickHouse loader cuts the orders file between records only (quoted newlines and quotes in a field)', () => {
+  // Every record holds two newlines inside quotes, so most newlines are not a record's end; each
+  // part goes to a different server, and a cut inside a field would corrupt both parts' rows.
+  const file = path.join(tmp, 'quoted.csv');
+  const records = Array.from({ length: 5000 }, (_, i) => `c${i},"b""${i}\nx\n""",item ${i},1300000000000,1,${i + 1}\n`);
+  writeFileSync(file, `customer,basket,item,at,quantity,line\n${records.join('')}`);
+  const bytes = readFileSync(file);
+  const naive = bytes.indexOf(10, Math.floor(bytes.length / 2)) + 1;
+  assert.doesNotMatch(bytes.subarray(naive, naive + 8).toString(), /^c\d+,/, 'the first newline after the middle is inside a field');
+  for (const parts of [2, 3]) {
+    const { header, cuts } = csvParts(file, parts);
+    assert.equal(header.toString(), 'customer,basket,item,at,quantity,line\n');
+    assert.equal(cuts.length, parts + 1);
+    assert.equal(cuts[0], 0);
+    assert.equal(cuts[parts], bytes.length);
+    for (let p = 1; p < parts; p++) {
+      assert.ok(cuts[p] > cuts[p - 1]);
+      assert.match(bytes.subarray(cuts[p], cuts[p] + 8).toString(), /^c\d+,"b/, `part ${p} starts at a record`);
+    }
+  }
 });
 
 test('npm run model: a Shopify export counted on DuckDB gives the native bundle (variant SKUs counted for their product)', async () => {

@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadEngine } from './uplift-sim.mjs';
+import { loadEngine, shopperVisit } from './uplift-sim.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const engine = await loadEngine();
@@ -26,22 +26,13 @@ let seed = 7;
 const rand = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
 const st = { control: { n: 0, bought: 0, empty: 0, mismatch: 0, bit: 0 }, personalized: { n: 0, bought: 0, empty: 0, mismatch: 0, bit: 0 } };
 const N = Number(process.argv[2] || 6000);
+const rate = (r) => ({ control: r, personalized: r });
 for (let s = 0; s < N; s++) {
   clock = now + s * 20;
-  call({ op: 'erase' });
-  call({ op: 'consent.grant', purpose: 'personalization', ...grant });
-  call({ op: 'consent.grant', purpose: 'insights', ...grant });
-  const item = ids[Math.floor(rand() * ids.length)];
-  call({ op: 'track', event: { type: 'view', item } });
-  const { items, personalized } = call({ op: 'recommend', request: { scenario: 'similar', item, limit: 4 } });
-  const events = [];
-  if (items.length && rand() < 0.3) events.push({ type: 'click', item: items[0].id, at: clock + 1 + events.length });
-  if (items.length && rand() < 0.1) events.push({ type: 'purchase', item: items[Math.floor(rand() * items.length)].id, quantity: 1, at: clock + 1 + events.length });
-  if (events.length) { clock += events.length; call({ op: 'track', events }); }
-  clock += 1;
+  const { items, arm } = shopperVisit({ call, clock: () => clock, advance: (ms) => { clock += ms; }, grant, ids, rand, click: rate(0.3), buy: rate(0.1) });
   const r = call({ op: 'insights.report', max: 1 }).reports[0];
   const x = call({ op: 'profile.export' }).experiment;
   const a = st[x.arm];
-  a.n++; a.bought += x.counts.purchases > 0; a.empty += items.length === 0; a.mismatch += (personalized ? 'personalized' : 'control') !== x.arm; a.bit += r.bought;
+  a.n++; a.bought += x.counts.purchases > 0; a.empty += items.length === 0; a.mismatch += arm !== x.arm; a.bit += r.bought;
 }
 for (const [arm, a] of Object.entries(st)) console.log(arm, a, 'true bought rate', (a.bought / a.n).toFixed(4), 'noised bit rate', (a.bit / a.n).toFixed(4));

@@ -164,6 +164,38 @@ export function summarize(all, { shoppers, base = 0.1, uplift = 0.5, control = 0
 // one collector store per seed (a new SQLite file: the estimate reads only that seed's
 // reports, as the collector reads one experiment; one store for all seeds made every read
 // scan all earlier seeds).
+// One shopper's visit, the simulation's unit (also uplift-null-check.mjs's): a new shopper
+// (erase: profile, arm, budget, consent; the grants draw a new arm), a product page and its
+// `similar` answer, then a click and a purchase with the rates of the arm the engine drew.
+// Returns the answer's items and that arm.
+export function shopperVisit({ call, clock, advance, grant, ids, rand, click, buy }) {
+  call({ op: 'erase' });
+  call({ op: 'consent.grant', purpose: 'personalization', ...grant });
+  call({ op: 'consent.grant', purpose: 'insights', ...grant });
+  const item = ids[Math.floor(rand() * ids.length)];
+  call({ op: 'track', event: { type: 'view', item } });
+  const { items, personalized } = call({ op: 'recommend', request: { scenario: 'similar', item, limit: 4 } });
+  // The arm the engine drew, as the shopper sees it: control answers are never personalised,
+  // and a personalized shopper's answer after a view always is (measured against
+  // profile.export's arm: 0 differences in 1,000 shoppers; reading the export per shopper
+  // would add a fifth of the run time).
+  const arm = personalized ? 'personalized' : 'control';
+  // The shopper's behaviour depends on the arm the engine drew, and on nothing else. The
+  // click and the purchase, each a millisecond later than the step before, go in one `track`
+  // call (a batch of events with their times), as a page sends a queue.
+  const events = [];
+  if (items.length && rand() < click[arm]) events.push({ type: 'click', item: items[0].id, at: clock() + 1 + events.length });
+  if (items.length && rand() < buy[arm]) {
+    events.push({ type: 'purchase', item: items[Math.floor(rand() * items.length)].id, quantity: 1, at: clock() + 1 + events.length });
+  }
+  if (events.length) {
+    advance(events.length);
+    call({ op: 'track', events });
+  }
+  advance(1);
+  return { items, arm };
+}
+
 async function runSeeds({ shoppers, seeds, base, uplift, clickBase, control, epsilon, onSeed = () => {} }) {
   const bundle = new Uint8Array(await readFile(path.join(root, 'build/demo/shop.bundle')));
   const catalog = JSON.parse(await readFile(path.join(root, 'demo/catalog.json'), 'utf8'));
@@ -204,30 +236,7 @@ async function runSeeds({ shoppers, seeds, base, uplift, clickBase, control, eps
           // Each step a little later than the one before (a purchase the same millisecond as
           // the draw or a report is not "after" it), all within the day.
           clock = now + s * 20;
-          call({ op: 'erase' });
-          call({ op: 'consent.grant', purpose: 'personalization', ...grant });
-          call({ op: 'consent.grant', purpose: 'insights', ...grant });
-          const item = ids[Math.floor(rand() * ids.length)];
-          call({ op: 'track', event: { type: 'view', item } });
-          const { items, personalized } = call({ op: 'recommend', request: { scenario: 'similar', item, limit: 4 } });
-          // The arm the engine drew, as the shopper sees it: control answers are never personalised,
-          // and a personalized shopper's answer after a view always is (measured against
-          // profile.export's arm: 0 differences in 1,000 shoppers; reading the export per shopper
-          // would add a fifth of the run time).
-          const arm = personalized ? 'personalized' : 'control';
-          // The shopper's behaviour depends on the arm the engine drew, and on nothing else.
-          // The click and the purchase, each a millisecond later than the step before, go in
-          // one `track` call (a batch of events with their times), as a page sends a queue.
-          const events = [];
-          if (items.length && rand() < c[arm]) events.push({ type: 'click', item: items[0].id, at: clock + 1 + events.length });
-          if (items.length && rand() < p[arm]) {
-            events.push({ type: 'purchase', item: items[Math.floor(rand() * items.length)].id, quantity: 1, at: clock + 1 + events.length });
-          }
-          if (events.length) {
-            clock += events.length;
-            call({ op: 'track', events });
-          }
-          clock += 1;
+          shopperVisit({ call, clock: () => clock, advance: (ms) => { clock += ms; }, grant, ids, rand, click: c, buy: p });
           const r = call({ op: 'insights.report', max: 1 }).reports;
           if (r.length !== 1) throw new Error(`seed ${seed}, shopper ${s}: ${r.length} reports`);
           reports.push(r[0]);

@@ -55,6 +55,8 @@ export function catalogIds(catalog, tmp) {
 }
 
 export async function count({ engine, orders, catalog, untilMs, k = 5, maxBasket = 100, out, progress = () => {} }) {
+  // 3_pairs.clickhouse.sql counts a pair's customers with uniqUpTo(k), whose parameter 18.16 caps.
+  if (engine === 'clickhouse' && k > 100) throw new Error(`--k ${k}: ClickHouse 18.16 counts a pair's customers up to 100 at most (uniqUpTo); use --engine duckdb or postgres`);
   mkdirSync(out, { recursive: true });
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'emma-sql-'));
   const db = await openEngine(engine, tmp);
