@@ -26,9 +26,21 @@ const ids = JSON.parse(await readFile(path.join(root, 'demo/catalog.json'), 'utf
 
 // The console's warnings, kept in the page (WebKit's driver has no console events).
 const WATCH = `<script>window.warnings = []; { const w = console.warn; console.warn = (...a) => { window.warnings.push(a.join(' ')); w.apply(console, a); }; }</script>`;
-const page = (title, body, slots) => `<!DOCTYPE html>
+// A trap inside the engine later in a session, as WebKit's baseline compiler causes now and then
+// (docs/browsers.md, "A WebKit trap"): the engine's instances are wrapped so that the next call
+// of the op in `window.trap.op` throws the RuntimeError JSC throws; `window.trap.instances`
+// counts the instances. emma_call is the export with five parameters (session, request, its
+// length, bytes, their length); the request's op is read from the engine's memory.
+const TRAP = `<script>window.trap = { op: null, instances: 0 }; { const instantiate = WebAssembly.instantiate;
+WebAssembly.instantiate = async (...a) => { const instance = await instantiate.apply(WebAssembly, a); if (instance.instance) return instance;
+  window.trap.instances++; const x = instance.exports; const mem = Object.values(x).find((v) => v instanceof WebAssembly.Memory); const exports = {};
+  for (const [k, f] of Object.entries(x)) exports[k] = typeof f === 'function' && f.length === 5 ? (...args) => {
+    if (JSON.parse(new TextDecoder().decode(new Uint8Array(mem.buffer, args[1], args[2]))).op === window.trap.op) { window.trap.op = null; throw new WebAssembly.RuntimeError('Out of bounds memory access'); }
+    return f(...args); } : f;
+  return { exports }; }; }</script>`;
+const page = (title, body, slots, head = '') => `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>${title}</title><link rel="icon" href="data:,">
-${WATCH}
+${WATCH}${head}
 <script src="/emma/emma-shards.js" data-bundle="/s/shop.bundle" data-shop="sharded-embed" async></script>
 </head>
 <body${body}>
@@ -38,10 +50,10 @@ ${slots}
 `;
 const slot = (id, scenario, item, limit = 4) =>
   `<div id="${id}" data-emma-slot="${scenario}"${item ? ` data-emma-item="${item}"` : ''} data-emma-limit="${limit}"><p>The shop's own list</p></div>`;
-const productPage = (item) => page(item, ` data-emma-page="product" data-emma-item="${item}"`, slot('similar', 'similar', item) + slot('together', 'bought_together', item));
+const productPage = (item, head) => page(item, ` data-emma-page="product" data-emma-item="${item}"`, slot('similar', 'similar', item) + slot('together', 'bought_together', item), head);
 const homePage = () => page('Home', '', slot('foryou', 'for_you', null, 6) + slot('trending', 'trending', null));
 
-async function site(t, writeBundle) {
+async function site(t, writeBundle, head = '') {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'emma-embed-shards-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const pages = new Map();
@@ -55,7 +67,7 @@ async function site(t, writeBundle) {
   // A product page per item, written when first visited; `null`: the home page.
   const url = async (item) => {
     const name = item === null ? 'home.html' : pageOf(item);
-    await writeFile(path.join(dir, name), item === null ? homePage() : productPage(item));
+    await writeFile(path.join(dir, name), item === null ? homePage() : productPage(item, head));
     return `${server.origin}/s/${name}`;
   };
   return { dir, server, url };
@@ -212,4 +224,43 @@ for (const engine of ENGINES) test(`${engine}: a variant's product page fetches 
     if (v.requests.filter((r) => DATA.test(r) && r !== 'GET /s/shop.bundle').length === 2) twoRounds++;
   }
   assert.ok(twoRounds > 0, 'some variant page fetched its shard and then its product\'s');
+});
+
+// A trap later in the session (createEmma's restart, docs/browsers.md "A WebKit trap"): the
+// fresh instance fetches the head again and knows it is sharded, so the call that trapped runs
+// again after fetching the shards its page names (the old instance's died with it), and
+// answers as before the trap; the stored profile is reopened; the page hears it once.
+for (const engine of ENGINES) test(`${engine}: a trap later in the session: a fresh instance fetches the head and the page's shards again, and answers as before`, async (t) => {
+  const s = await site(t, shardedShirts, TRAP);
+  const browser = await launchEngine(engine);
+  t.after(() => browser.close());
+  const variant = 'SH41-S';
+  const request = { scenario: 'bought_together', item: variant, limit: 4 };
+  const v = await visit(s, browser, variant);
+  await emmaCall(v.p, 'consent.grant', 'personalization', { version: 't', text: 'test', source: 'banner' });
+  assert.equal((await emmaCall(v.p, 'track', { type: 'view', item: variant })).stored, true);
+  const before = await emmaCall(v.p, 'recommend', request);
+  const shards = v.requests.filter((r) => DATA.test(r) && r !== 'GET /s/shop.bundle');
+  assert.ok(shards.length >= 1, JSON.stringify(v.requests));
+  assert.equal(await v.p.evaluate(() => window.trap.instances), 1);
+
+  const from = s.server.requests.length;
+  await v.p.evaluate(() => { window.trap.op = 'recommend'; });
+  const after = await emmaCall(v.p, 'recommend', request);
+  const requests = s.server.requests.slice(from).map((r) => `${r.method} ${r.url}`);
+  assert.equal(await v.p.evaluate(() => window.trap.instances), 2);
+  assert.deepEqual(after.items.map((i) => i.id), before.items.map((i) => i.id));
+  assert.equal(after.partial, false);
+  const data = requests.filter((r) => DATA.test(r));
+  assert.equal(data[0], 'GET /s/shop.bundle', `the head first: ${JSON.stringify(requests)}`);
+  assert.deepEqual(data.slice(1).sort(), [...shards].sort(), `then the page's shards: ${JSON.stringify(requests)}`);
+  for (const r of requests) assert.ok(STATIC.some((re) => re.test(r)), `not a static file: ${r}`);
+  const warnings = await v.p.evaluate(() => window.warnings);
+  assert.equal(warnings.filter((w) => w.includes('ENGINE_FAILED')).length, 1, JSON.stringify(warnings));
+  assert.ok(warnings.some((w) => /started again with a fresh instance, the stored profile reopened, after: .*\(recommend\)/.test(w)), JSON.stringify(warnings));
+  // The stored profile is the new instance's: the page view and the consent are there.
+  const exported = await emmaCall(v.p, 'profile.export');
+  assert.ok(exported.recently_viewed.length >= 1, JSON.stringify(exported.recently_viewed));
+  assert.equal((await emmaCall(v.p, 'consent.state')).personalization.granted, true);
+  await v.p.close();
 });
