@@ -8,6 +8,7 @@
 #include "bytes.hpp"
 #include "error.hpp"
 #include "json_build.hpp"
+#include "json_input.hpp"
 #include "shard_writer.hpp"
 
 namespace emma {
@@ -247,7 +248,7 @@ void BundleSet::set_memo(const json& memo, const std::vector<std::string>& frame
   // one that does not parse is the replay's to report (TAMPERED).
   json additions = json::array();
   for (std::size_t i = 1; manifest_.count && i < frames.size(); ++i) {
-    const json changes = json::parse(frames[i], nullptr, false);
+    const json changes = parse_known(frames[i], false);
     for (const auto& c : changes.is_array() ? changes : json::array()) {
       if (c.is_array() && c.size() > 3 && c[3].is_array()) additions.insert(additions.end(), c[3].begin(), c[3].end());
     }
