@@ -2,7 +2,7 @@
 // API and the engine's glue, one classic script), emma.css and emma.wasm (the engine built
 // for the embed, without sync), and for shops whose catalog is sharded (docs/catalog-size.md)
 // emma-shards.js and emma-shards.wasm: the same with the shard fetching and the engine that
-// merges a head, shards and remembered items (12 KB brotli more, which a whole bundle's page
+// merges a head, shards and remembered items (16 KB brotli more, which a whole bundle's page
 // does not pay). The shop names one or the other in its page (snippet.html, snippet-shards.html),
 // so the engine still downloads beside the bundle from the start. esbuild bundles and
 // minifies: a well-kept, dependency-free npm tool that is also what Vite uses, and the embed

@@ -1,7 +1,7 @@
 // BundleSet and the shard operations for an engine built without sharded catalogs: emma.js's
 // (the embed script for a whole bundle). Linked instead of bundle_set.cpp and engine_shards.cpp
 // (which the linker then leaves in the library), because merging a head, shards and
-// remembered items costs a shop page 12 KB brotli; shops with a sharded catalog include
+// remembered items costs a shop page 16 KB brotli; shops with a sharded catalog include
 // emma-shards.js, whose engine has them (docs/catalog-size.md "The embed script"). A sharded
 // head is refused with UNSUPPORTED saying so; a whole bundle works as ever.
 #include "bundle_set.hpp"

@@ -37,10 +37,10 @@ test('the page total is within the 120,000-byte brotli budget', async () => {
   assert.ok(total <= 120_000, `the page downloads ${total} bytes brotli; the budget is 120,000`);
 });
 
-// Over today: the sharded engine's head, shard and remembered-item code (12 KB brotli, of it
-// 4.4 KB the bundle writer that seals remembered items) has not been paid for yet
+// Over today: the sharded engine's head, shard and remembered-item code (15.8 KB brotli, with
+// the bundle writer that seals remembered items) has not been paid for yet
 // (docs/benchmarks.md "Sizes"). A todo, so that it shows in every run without failing it.
-test("the sharded catalog's page total is within the 120,000-byte brotli budget", { todo: 'over by about 9.6 KB: docs/benchmarks.md "Sizes"' }, async () => {
+test("the sharded catalog's page total is within the 120,000-byte brotli budget", { todo: 'over by about 14 KB: docs/benchmarks.md "Sizes"' }, async () => {
   const lines = (await report()).trim().split('\n');
   const total = JSON.parse(lines[lines.length - 1]).sharded_page_total_brotli;
   assert.ok(total <= 120_000, `a sharded catalog's page downloads ${total} bytes brotli; the budget is 120,000`);
