@@ -264,3 +264,19 @@ for (const engine of ENGINES) test(`${engine}: a trap later in the session: a fr
   assert.equal((await emmaCall(v.p, 'consent.state')).personalization.granted, true);
   await v.p.close();
 });
+
+// emma.js (whose engine reads whole bundles only) given a head: the page keeps its content and
+// the warning names the script that reads it.
+for (const engine of ENGINES) test(`${engine}: emma.js given a head refuses it, naming emma-shards.js`, async (t) => {
+  const s = await site(t, shardDemo);
+  await writeFile(path.join(s.dir, 'whole-script.html'), productPage(ids[11]).replace('/emma/emma-shards.js', '/emma/emma.js'));
+  const browser = await launchEngine(engine);
+  t.after(() => browser.close());
+  const p = await browser.newPage();
+  await p.goto(`${s.server.origin}/s/whole-script.html`);
+  assert.equal(await emmaSettled(p), 'unavailable');
+  const warnings = await p.evaluate(() => window.warnings);
+  assert.ok(warnings.some((w) => w.includes('UNSUPPORTED') && w.includes('use emma-shards.js')), JSON.stringify(warnings));
+  assert.equal(await p.evaluate(() => document.querySelector('#similar').textContent), 'The shop\'s own list');
+  await p.close();
+});
