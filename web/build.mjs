@@ -25,13 +25,17 @@ const embeds = [
   { js: 'emma.js', wasm: 'emma.wasm', engine: engineFiles('emma-embed'), shards: false, snippet: 'snippet.html' },
   { js: 'emma-shards.js', wasm: 'emma-shards.wasm', engine: engineFiles('emma-embed-shards'), shards: true, snippet: 'snippet-shards.html' },
 ];
-for (const { engine } of embeds) {
+// The engine with the shopper's rights (export, backups, the records: src/core/engine_rights.cpp),
+// which the pages' engines leave out; either embed loads it when one is asked for, with its own
+// glue (so both embeds' engines and this one must name their imports and exports alike).
+const rights = engineFiles('emma-rights');
+for (const engine of [...embeds.map((e) => e.engine), rights]) {
   if (!existsSync(engine.glue) || !existsSync(engine.wasm)) {
     console.error(`web: ${engine.glue} and .wasm are missing; run 'npm run setup' first`);
     process.exit(1);
   }
 }
-const inputs = [path.join(root, 'web/src'), path.join(root, 'js-bindings/src'), ...embeds.flatMap((e) => [e.engine.glue, e.engine.wasm]), fileURLToPath(import.meta.url)];
+const inputs = [path.join(root, 'web/src'), path.join(root, 'js-bindings/src'), ...[...embeds.map((e) => e.engine), rights].flatMap((e) => [e.glue, e.wasm]), fileURLToPath(import.meta.url)];
 
 function newest(p) {
   const s = statSync(p);
@@ -128,19 +132,25 @@ function embedGlue(engine, text) {
 });
 `;
 }
-const embedEngine = (engine) => ({
-  name: 'embed-engine',
-  setup(b) {
-    b.onResolve({ filter: /\/dist\/emma\.mjs$/ }, () => ({ path: 'engine-glue', namespace: 'embed-engine' }));
-    b.onLoad({ filter: /.*/, namespace: 'embed-engine' }, () => ({ contents: embedGlue(engine, readFileSync(engine.glue, 'utf8')) }));
-  },
-});
+// One glue serves an embed's engine and the rights engine: their imports and exports must be named alike.
+const rightsGlue = embedGlue(rights, readFileSync(rights.glue, 'utf8'));
+const embedEngine = (engine) => {
+  const glue = embedGlue(engine, readFileSync(engine.glue, 'utf8'));
+  if (glue !== rightsGlue) throw new Error(`web: ${rights.glue} names its imports or exports unlike ${engine.glue}; the embed has one glue for both`);
+  return {
+    name: 'embed-engine',
+    setup(b) {
+      b.onResolve({ filter: /\/dist\/emma\.mjs$/ }, () => ({ path: 'engine-glue', namespace: 'embed-engine' }));
+      b.onLoad({ filter: /.*/, namespace: 'embed-engine' }, () => ({ contents: glue }));
+    },
+  };
+};
 // Content-hashed names (immutable caching: a new version is a new URL) and SRI hashes. The
 // wasm and CSS come first: emma.js carries their names and hashes (EMMA_FILES).
 // sha256 inside emma.js (every byte there is on every shop page), sha384 in the snippet.
 const sri = (bytes, alg = 'sha384') => `${alg}-${createHash(alg).update(bytes).digest('base64')}`;
 const hashed = (name, bytes) => name.replace(/\.(\w+)$/, `.${createHash('sha256').update(bytes).digest('hex').slice(0, 12)}.$1`);
-for (const old of readdirSync(out)) if (/^emma(-centre|-shards)?\.[0-9a-f]{12}\.(js|css|wasm)$/.test(old)) rmSync(path.join(out, old));
+for (const old of readdirSync(out)) if (/^emma(-centre|-shards|-rights)?\.[0-9a-f]{12}\.(js|css|wasm)$/.test(old)) rmSync(path.join(out, old));
 const files = {};
 const emit = (name, bytes) => {
   const file = hashed(name, bytes);
@@ -149,6 +159,7 @@ const emit = (name, bytes) => {
   files[name] = { file, integrity: sri(bytes), bytes: bytes.length };
 };
 for (const e of embeds) emit(e.wasm, readFileSync(e.engine.wasm));
+emit('emma-rights.wasm', readFileSync(rights.wasm));
 const css = await build({ ...common, entryPoints: [path.join(root, 'web/src/emma.css')], write: false, outfile: 'emma.css' });
 emit('emma.css', css.outputFiles[0].contents);
 // The privacy centre, loaded by emma.js only when a shopper opens it.
@@ -177,7 +188,8 @@ for (const e of embeds) {
       'import.meta.url': 'document.baseURI',
       // The CSS is not checked: it runs no code, and its hash would cost every page 60 bytes.
       EMMA_FILES: JSON.stringify({ wasm: files[e.wasm].file, wasmSri: sri(readFileSync(e.engine.wasm), 'sha256'), css: files['emma.css'].file,
-        centre: files['emma-centre.js'].file, centreSri: sri(centreJs.outputFiles[0].contents, 'sha256') }),
+        centre: files['emma-centre.js'].file, centreSri: sri(centreJs.outputFiles[0].contents, 'sha256'),
+        rights: files['emma-rights.wasm'].file, rightsSri: sri(readFileSync(rights.wasm), 'sha256') }),
     },
     conditions: ['browser'],
     plugins: [noWorker, noSync, ...(e.shards ? [] : [noShards]), embedEngine(e.engine)],

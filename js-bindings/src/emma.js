@@ -36,8 +36,11 @@ export async function createEmmaWith(env, options = {}) {
   // way waits for the handlers of options.on.
   const notices = [];
   const opening = Promise.resolve().then(() => env.openStorage(storage, shop, (...n) => notices.push(n))).then((s) => ({ s }), (err) => ({ err }));
+  // The engine to start: the embed's page engine, until the session moves to the one with the
+  // shopper's rights (options._rights, #withRights), which later restarts then use too.
+  let engineOptions = options;
   const start = async (fetching) => {
-    const engine = new Boundary(await env.loadModule(options));
+    const engine = new Boundary(await env.loadModule(engineOptions));
     mark('engine');
     // The shop's privacy configuration: retention windows and who the controller is (for the
     // record of processing). The engine validates both.
@@ -72,6 +75,17 @@ export async function createEmmaWith(env, options = {}) {
   // A trap later in the session: a fresh instance, the bundle fetched again (the HTTP cache
   // has it; bytes given here are kept), and the stored profile opened in it (#recover).
   emma._restartWith(() => start(bundleBytes && env.fetchBytes(String(bundle))));
+  if (options._rights) {
+    emma._rightsWith(async () => {
+      engineOptions = options._rights;
+      try {
+        return await start(bundleBytes && env.fetchBytes(String(bundle)));
+      } catch (err) {
+        engineOptions = options;  // restarts after a trap stay on the page's engine
+        throw err;
+      }
+    });
+  }
   // Handlers given here hear what happens while starting (a tampered profile, no storage).
   for (const [event, handler] of Object.entries(options.on || {})) emma.on(event, handler);
   if (restarted) emma._report(new EmmaError('ENGINE_FAILED', `started again with a fresh instance after: ${restarted.message}`));
@@ -153,6 +167,8 @@ class Emma {
   #stopInsights = () => {};
   #restart = null;  // a fresh engine instance, configured, its bundle loaded (createEmmaWith)
   #recovered = 0;
+  #signals = new Map();  // the last signal of each consent source (source -> signal), heard again after a restart
+  #rights = null;  // the embed's: starts the engine with the shopper's rights (#withRights)
   #syncs;  // sync-api.js: the sync.* methods, the automatic push and the server copy's deletion
 
   // The package's semver (CHANGELOG.md), e.g. to report with a bug.
@@ -169,7 +185,7 @@ class Emma {
       grant: (purpose, details = {}) => self.#consentChange('consent.grant', purpose, details),
       withdraw: (purpose, details = {}) => self.#consentChange('consent.withdraw', purpose, details),
       state: () => self.#read({ op: 'consent.state' }),
-      records: () => self.#read({ op: 'consent.records' }),
+      records: () => self.#rightsRead({ op: 'consent.records' }),
       // Relays what a consent source reported (source: 'tcf' | 'consent-mode' | 'gpc'); the
       // engine decides what it means for each purpose (src/core/consent_signals.hpp).
       signal: (source, signal) => self.#consentChange('consent.signal', undefined, { source, signal }),
@@ -178,6 +194,7 @@ class Emma {
       // The engine's export, plus the records set aside because they could not be opened
       // (`set_aside`: their sealed bytes in base64, so the shopper gets those too).
       export: () => self.#serial(async () => {
+        await self.#withRights();
         const out = self.#call({ op: 'profile.export' });
         out.set_aside = (await self.#listSetAside()).map((a) => ({
           id: a.id, at: a.at, code: a.code, message: a.message,
@@ -186,7 +203,7 @@ class Emma {
         return out;
       }),
       object: async (on = true) => {
-        const { r } = await self.#mutate(() => self.#call({ op: 'profile.object', object: on }));
+        const { r } = await self.#mutate(() => self.#call({ op: 'profile.object', object: on }), undefined, () => self.#withRights());
         return { objected: r.objected };
       },
       // Art. 16: { item } | { category } | { search }; the engine decides what goes with it.
@@ -194,20 +211,21 @@ class Emma {
       // format"): bytes to save as a file. `kdf`: { opslimit, memlimit_kib } above the floor.
       backup: async (options) => {
         const { passphrase, kdf } = fields(options, 'profile.backup(options)', ['passphrase', 'kdf']);
-        return self.#serial(() => self.#call({ op: 'backup.seal', purpose: 'export', passphrase: normalizeSecret(passphrase), kdf }, undefined, true).bytes);
+        return self.#serial(async () => (await self.#withRights(),
+          self.#call({ op: 'backup.seal', purpose: 'export', passphrase: normalizeSecret(passphrase), kdf }, undefined, true).bytes));
       },
       // Replaces this device's profile with a backup's (personalization must be granted here).
       restore: async (bytes, options) => {
         const { passphrase } = fields(options, 'profile.restore(bytes, options)', ['passphrase']);
         const data = asBytes(bytes);
         if (!(data instanceof Uint8Array)) throw new EmmaError('BAD_BACKUP', 'profile.restore(bytes): bytes must be a Uint8Array or ArrayBuffer');
-        const { r, stored } = await self.#mutate(() => self.#call({ op: 'backup.open', passphrase: normalizeSecret(passphrase) }, data));
+        const { r, stored } = await self.#mutate(() => self.#call({ op: 'backup.open', passphrase: normalizeSecret(passphrase) }, data), undefined, () => self.#withRights());
         return { restored: r.restored, events: r.events, stored };
       },
       forget: async (what = {}) => {
         if (what === null || typeof what !== 'object') throw new EmmaError('BAD_REQUEST', 'profile.forget(what): what must be { item }, { category } or { search }');
         const { item, category, search } = fields(what, 'profile.forget(what)', ['item', 'category', 'search']);
-        const { r, stored } = await self.#mutate(() => self.#call({ op: 'profile.forget', item, category, search }));
+        const { r, stored } = await self.#mutate(() => self.#call({ op: 'profile.forget', item, category, search }), undefined, () => self.#withRights());
         return { forgotten: r.forgotten, stored };
       },
     };
@@ -269,6 +287,32 @@ class Emma {
     return this.#serial(() => this.#call(message));
   }
 
+  #rightsRead(message) {
+    return this.#serial(async () => (await this.#withRights(), this.#call(message)));
+  }
+
+  // The embed's page engine leaves the shopper's rights out (src/core/engine_rights.cpp says
+  // why): before the first of them, this session moves to an engine that has them, and stays
+  // there. All of it goes over (what a seal would hold, the live GPC signal: state.document),
+  // and the data key, so the next write goes on under it. An engine that fails to load fails
+  // that call only (WASM_LOAD, naming its URL); the page's engine goes on.
+  async #withRights() {
+    if (!this.#rights) return;
+    const next = await this.#rights();
+    try {
+      next.call({ op: 'state.adopt', now: this.#now() }, this.#call({ op: 'state.document' }, undefined, true).bytes);
+      const key = this.#keyLoaded ? await this.#keys.load().catch(() => null) : null;
+      if (key) next.call({ op: 'vault.set_key', key_id: key.id, created_at: key.created }, key.bytes);
+      this.#keyLoaded = !!key;
+    } catch (err) {
+      next.destroy();
+      throw err;
+    }
+    this.#rights = null;
+    this.#engine.destroy();
+    this.#engine = next;
+  }
+
   // Browsers: a Web Lock across tabs; Node files: the store's lock file across processes.
   // A lock that cannot be taken does not stop the change: on a full disk the write that
   // follows fails and says so (the stored profile stays as it is); a writer stuck for over
@@ -328,6 +372,10 @@ class Emma {
     this.#restart = restart;
   }
 
+  _rightsWith(load) {
+    this.#rights = load;
+  }
+
   // A trap inside wasm (WebKit's, docs/browsers.md "A WebKit trap") leaves the instance
   // unusable, not the shopper's profile: storage holds it as of the last change, since every
   // change is written before it returns. So a fresh instance opens it, and the call that
@@ -352,6 +400,16 @@ class Emma {
     }
     // Working in memory since storage failed (#fallBackToMemory): what the page held and had not
     // written there died with the old instance; the stored profile is kept for the next page.
+    // What the consent sources said is live (GPC is never stored, nor anything without
+    // personalization): the fresh instance hears the last of each again. Stored states do not
+    // change by it, so no proof record is added for them.
+    for (const [source, signal] of this.#signals) {
+      try {
+        this.#call({ op: 'consent.signal', source, signal });
+      } catch {
+        // it was accepted before; the page hears the recovery below either way
+      }
+    }
     const memory = this.#retired.length > 0;
     if (memory) this.#emit('consent', this.#call({ op: 'consent.state' }));
     this.#emit('error', new EmmaError('ENGINE_FAILED', `started again with a fresh instance, ${memory ? 'in memory (storage had failed): what this page held since may be lost' : 'the stored profile reopened'}, after: ${err.message}`));
@@ -390,13 +448,13 @@ class Emma {
   // Why `item` would be recommended now, from this shopper's own signals.
   explain(item) {
     if (this.#closed) return Promise.reject(closedError());
-    return this.#read({ op: 'explain', item });
+    return this.#rightsRead({ op: 'explain', item });
   }
 
   // Art. 30: { json, markdown } generated from the live configuration.
   processingRecord() {
     if (this.#closed) return Promise.reject(closedError());
-    return this.#read({ op: 'processing.record' });
+    return this.#rightsRead({ op: 'processing.record' });
   }
 
   recommend(request = {}) {
@@ -418,7 +476,11 @@ class Emma {
       throw new EmmaError('BAD_CONSENT', `${op}: reading the details failed (${err.message})`, { cause: err });
     }
     const { r } = await this.#mutate(
-      () => this.#call(message),
+      () => {
+        const answer = this.#call(message);
+        if (op === 'consent.signal') this.#signals.set(details.source, details.signal);
+        return answer;
+      },
       (answer) => {
         if (!answer.changed || answer.changed.length) this.#emit('consent', answer.state);
       },

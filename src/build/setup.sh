@@ -60,7 +60,7 @@ if [ ! -f build/wasm/CMakeCache.txt ] || ! grep -qxF "SODIUM_WASM_PREFIX:UNINITI
   emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release -DSODIUM_WASM_PREFIX="$sodium_prefix" \
     -DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node >&2
 fi
-cmake --build build/wasm -j2 --target emma_web emma_node emma_embed emma_embed_shards >&2
+cmake --build build/wasm -j2 --target emma_web emma_node emma_embed emma_embed_shards emma_embed_rights >&2
 
 # Ship the engine into the npm package folder; copy only what changed. The browser and Node
 # glue are linked separately but must share one .wasm, so only one is shipped.

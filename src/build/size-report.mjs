@@ -43,10 +43,16 @@ function measure(p, page) {
 export function sizeReport() {
   // The page loads each file once: its content-hashed name (emma.<hash>.js) is a copy of the
   // plain one, so only the plain names are counted.
-  // emma-centre.js is loaded only when a shopper opens the privacy centre: listed, with
-  // `page: false` and `on_demand: true`, not counted in the page total.
+  // Loaded only on demand, listed with `page: false` and `on_demand` (when), not counted in the
+  // page totals: emma-centre.js when a shopper opens the privacy centre; emma-rights.wasm, the
+  // engine with the shopper's rights, at the first right or record asked for (the
+  // centre asks for the export when it opens; src/core/engine_rights.cpp).
+  // emma-shards.js and emma-shards.wasm are the sharded catalog's page instead of emma.js and
+  // emma.wasm (`sharded_page`), with the same emma.css.
+  const ON_DEMAND = { 'emma-centre.js': 'the privacy centre is opened', 'emma-rights.wasm': 'the privacy centre is opened, or a right or record is asked for' };
   const page = shipped('web/dist').filter((p) => !/\.[0-9a-f]{12}\.\w+$/.test(p)).map((p) => {
-    if (/emma-centre\.js$/.test(p)) return { ...measure(p, false), on_demand: true, sharded_page: false };
+    const when = ON_DEMAND[path.basename(p)];
+    if (when) return { ...measure(p, false), on_demand: when, sharded_page: false };
     const shards = /emma-shards\.\w+$/.test(p);
     return { ...measure(p, !shards), sharded_page: shards || /\.css$/.test(p) };
   });
@@ -67,7 +73,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   console.log('-- instead, for a sharded catalog (emma-shards.js, docs/catalog-size.md; with the same emma.css):');
   for (const f of report.files.filter((x) => x.sharded_page && !x.page)) console.log(line(f));
   console.log('-- the npm package (an app bundles its share of these instead):');
-  for (const f of report.files.filter((x) => !x.page && !x.sharded_page)) console.log(`${line(f)}${f.on_demand ? '  (on demand: when the privacy centre is opened)' : ''}`);
+  for (const f of report.files.filter((x) => !x.page && !x.sharded_page)) console.log(`${line(f)}${f.on_demand ? `  (on demand: when ${f.on_demand})` : ''}`);
   const overBy = (n) => (n > PAGE_BUDGET_BROTLI ? ' — OVER BUDGET' : '');
   const over = report.page_total_brotli > PAGE_BUDGET_BROTLI || report.sharded_page_total_brotli > PAGE_BUDGET_BROTLI;
   console.log(`page total (brotli): ${report.page_total_brotli} bytes of a ${PAGE_BUDGET_BROTLI} byte budget${overBy(report.page_total_brotli)}`);

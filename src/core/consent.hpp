@@ -34,6 +34,9 @@ class Consent {
 
   bool granted(const std::string& purpose) const;
   bool gpc() const { return gpc_; }
+  // The live signal as another instance of the engine on this page heard it (state.adopt):
+  // its proof records came with the records.
+  void restore_gpc(bool on) { gpc_ = on; }
   json state_json() const;
   json records_json() const;
   bool any_record() const { return !records_.empty(); }

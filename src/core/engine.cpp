@@ -16,8 +16,6 @@ namespace emma {
 namespace {
 
 constexpr const char* kEngineVersion = "0.1.0";
-constexpr int kProfileFormat = 1;
-constexpr const char* kBackupFormat = "tante-emma-backup/1";
 constexpr double kDayMs = 86'400'000.0;
 
 std::string error_json(const char* code, const std::string& message) {
@@ -158,24 +156,12 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
         ("retention", Obj()("raw_event_days", profile_config_.raw_event_days)("inactive_days", profile_config_.inactive_days));
   }
   if (op.rfind("insights.", 0) == 0) return insights_op(op, f, now);
-  if (op == "processing.record") return processing_record(shop_, controller_, profile_config_, consent_, now);
-  if (op == "profile.forget") {
-    std::size_t n = 0;
-    if (auto item = f.opt_id("item", 256)) {
-      // A variant id forgets its product, as `track` kept it (and so does sync: engine_sync.cpp).
-      n += profile_.forget_item(product_id(catalog_or_null(), *item));
-    } else if (auto cat = f.opt_str("category", 1024)) {
-      const std::string path = normalize_category_path(*cat);
-      n += profile_.forget_category(path, catalog_or_null());
-    } else if (auto q = f.opt_str("search", 256)) n += profile_.forget_search(*q);
-    else f.fail("item", "name what to forget: item, category or search");
-    for (const char* kind : {"item", "category", "search"}) {
-      if (msg.contains(kind)) {
-        note_change(Obj()("forget", kind)("what", msg[kind]));
-        break;  // the one forgotten above
-      }
-    }
-    return Obj()("forgotten", n)("persist", consent_.granted("personalization"));
+  // The shopper's rights and the records (engine_rights.cpp; the embed's page engine leaves them
+  // out and moves its session to an engine that has them: state.document below).
+  if (op.compare(0, 8, "profile.") == 0 ? op != "profile.seal" && op != "profile.open"
+                                        : op == "explain" || op == "consent.records" || op == "processing.record" ||
+                                              op == "state.adopt" || op.compare(0, 7, "backup.") == 0) {
+    return rights_op(op, f, msg, bytes, size, now, out_bytes);
   }
   if (op == "bundle.load" || op == "catalog.load") {
     std::unique_ptr<Bundle> next;  // all-or-nothing: the old bundle stays until this one is whole
@@ -261,9 +247,6 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
     }
     return answer;
   }
-  if (op == "explain") {
-    return explain(bundle(), answering_profile(now), f.id("item", 256), now);
-  }
   if (op == "consent.grant") {
     const auto& rec = consent_.grant(msg, now);
     if (personalizing()) experiment_.enter(now);  // sealed now: the grant persists
@@ -307,7 +290,6 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
         ("persist", (!erase && !changed.empty() && consent_.granted("personalization")) || entered)("gpc", consent_.gpc());
   }
   if (op == "consent.state") return consent_.state_json();
-  if (op == "consent.records") return consent_.records_json();
   if (op == "vault.set_key") {
     vault_.set_key(bytes, size, f.str("key_id", 64));
     key_created_at_ = f.opt_int("created_at", 0, INT64_C(1) << 53).value_or(0);
@@ -343,69 +325,8 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
   if (op == "profile.open") {
     if (shop_.empty()) throw Error(code::bad_request, "configure the shop id before opening a profile");
     const std::vector<std::string> frames = vault_.open(bytes, size, shop_);
-    JsonLimits limits;
-    limits.max_bytes = 64u << 20;
-    const json doc = parse_json(frames[0], code::tampered, "the opened profile", limits);
-    Fields pf(doc, "sealed profile", code::tampered);
-    if (pf.opt_int("format", 1, 1000).value_or(0) > kProfileFormat) {
-      throw Error(code::unsupported, "the profile was written by a newer engine");
-    }
-    // Build both before replacing either, so a bad record leaves the session untouched.
-    Profile profile = Profile::from_json(doc.value("profile", json::object()), profile_config_);
-    Consent consent = Consent::from_json(doc.value("consent", json::array()));
-    const InsightsBudget budget = InsightsBudget::from_json(doc.value("insights", json()));
-    Experiment experiment = experiment_;  // this session's configuration, the sealed state
-    experiment.restore(doc.value("experiment", json()));
-    // The remembered items' data first (the snapshot's piece, then those the frames added), so
-    // that the frames' events find their categories.
-    bundles_.set_memo(doc.value("memo", json()), frames);
-    // The events tracked after the snapshot (frames of [[now, events, recommended items,
-    // remembered pieces], ...]), replayed as `track` applied them, so the session is the one
-    // that sealed them.
-    json later = json::array();
-    for (std::size_t i = 1; i < frames.size(); ++i) {
-      try {
-        for (const auto& c : parse_json(frames[i], code::tampered, "a sealed profile frame", limits)) {
-          const bool counting = experiment.active(c.at(0));
-          for (const auto& raw : c.at(1)) {
-            const Event ev = parse_event(raw, c.at(0));
-            profile.apply(ev, catalog_or_null());
-            if (counting) experiment.count(ev, catalog_or_null());  // as `track` counted it
-          }
-          if (c.size() > 2) experiment.record(c.at(2), c.at(0));  // recommended items
-          profile.enforce_retention(c.at(0));
-          later.push_back(c.at(1));
-        }
-      } catch (const std::exception& e) {
-        bundles_.opened(false);
-        throw Error(code::tampered, std::string("a sealed profile frame: ") + e.what());
-      }
-    }
-    bundles_.opened(true);
-    // Storage limitation: a profile unused for too long is erased, not restored.
-    if (now > 0 && profile.expired(now)) {
-      profile_ = Profile(profile_config_);
-      bundles_.set_memo(nullptr);
-      consent_ = Consent();
-      insights_.reset();
-      experiment_.reset();
-      vault_.clear_key();
-      // Its server copy goes too (the handle is only known from the expired profile).
-      sync_ = SyncState::from_json(doc.value("sync", json()), code::tampered);
-      return Obj()("expired", true)("erase_storage", true)("consent", consent_.state_json())
-          ("sync_delete", end_sync());
-    }
-    bool folded = now > 0 && profile.enforce_retention(now);
-    profile_ = std::move(profile);
-    consent_ = std::move(consent);
-    insights_.restore(budget);
-    experiment_ = std::move(experiment);
-    objected_ = pf.opt_bool("objected").value_or(false);
-    // A profile sealed before this experiment (or by an engine without experiments) keeps
-    // everything and gets its arm now; sealed again at once, so a reload does not redraw.
-    if (now > 0 && personalizing() && experiment_.enter(now)) folded = true;
-    sync_ = SyncState::from_json(doc.value("sync", json()), code::tampered);
-    for (auto& raws : later) note_change(Obj()("events", std::move(raws)));
+    bool folded = true;
+    json r = take_state(frames, now, folded);
     // Later writes append to this record, unless taking it in changed the profile (or it is
     // of an older version, which has no frames).
     if (!folded && bytes[4] == Vault::kVersion) {
@@ -414,56 +335,21 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       sealed_changes_ = size - frames[0].size();
       unsealed_ = json::array();
     }
-    return Obj()("events", profile_.event_count())("consent", consent_.state_json())("persist", folded);
+    return r;
   }
-  if (op == "profile.export") {
-    // Art. 15/20: everything held, machine-readable (format documented in docs/api.md), plus a
-    // summary a person can read.
-    auto title = [&](const std::string& id) -> std::string {
-      const Item* it = bundles_.loaded() ? bundles_.view().catalog.find(id) : nullptr;
-      return it ? std::string(it->title) : id;
-    };
-    json items = json::object();
-    for (const auto& [id, s] : profile_.items()) items[id] = profile_.decay(s, now);
-    json cats = json::object();
-    for (const auto& [name, s] : profile_.categories()) cats[name] = profile_.decay(s, now);
-    json recent = json::array();
-    for (const auto& [id, at] : profile_.recent()) recent.push_back(Obj()("item", id)("title", title(id))("at", at));
-    json purchases = json::array();
-    for (const auto& p : profile_.purchases()) {
-      purchases.push_back(Obj()("item", p.item)("title", title(p.item))("at", p.at)("quantity", p.quantity));
-    }
-    json searches = json::array();
-    for (const auto& [q, at] : profile_.searches()) searches.push_back(Obj()("query", q)("at", at));
-    json summary = json::array();
-    summary.push_back(std::to_string(profile_.event_count()) + " actions recorded in this browser");
-    if (!profile_.purchases().empty()) summary.push_back(std::to_string(profile_.purchases().size()) + " purchase lines kept with their dates");
-    std::vector<std::pair<double, std::string>> top;
-    for (const auto& [name, w] : cats.items()) top.emplace_back(w.get<double>(), name);
-    std::sort(top.rbegin(), top.rend());
-    for (std::size_t k = 0; k < top.size() && k < 3; ++k) summary.push_back("interested in " + top[k].second);
-    if (objected_) summary.push_back("profiling is paused at your request");
-    return Obj()("format", "tante-emma-export/1")("shop", shop_)("exported_at", now)("summary", std::move(summary))
-        ("interests", Obj()("items", std::move(items))("categories", std::move(cats)))("recently_viewed", std::move(recent))
-        ("purchases", std::move(purchases))("experiment", experiment_.to_json())("purchases_counted", profile_.folded_baskets())("searches", std::move(searches))
-        ("cart", profile_.cart())("event_count", profile_.event_count())
-        ("first_seen", profile_.first_seen())("last_seen", profile_.last_seen())("objected", objected_)
-        ("retention", Obj()("raw_event_days", profile_config_.raw_event_days)("inactive_days", profile_config_.inactive_days))
-        ("consent", Obj()("state", consent_.state_json())("records", consent_.records_json()))
-        // Where a copy is kept (never the key: it is in the sealed profile only).
-        ("sync", Obj()("enabled", sync_.enabled)("handle", sync_.enabled ? json(sync_.handle) : json())
-                     ("updated_at", sync_.updated_at)("pending", sync_.pending));
+  if (op == "state.document") {
+    // The whole session, for another instance of the engine on this page: what a seal would
+    // hold, and the live GPC signal (never sealed). The embed's page engine leaves the shopper's
+    // rights out; the first call to one moves the session to the engine that has them, which
+    // takes this in (state.adopt, engine_rights.cpp). It never leaves the page.
+    compact_memo();
+    json doc = sealed_plaintext();
+    doc["gpc"] = consent_.gpc();
+    const std::string text = doc.dump();
+    out_bytes.assign(text.begin(), text.end());
+    return Obj()("bytes", out_bytes.size());
   }
   if (op.compare(0, 5, "sync.") == 0) return sync_op(op, f, bytes, size, now, out_bytes);
-  if (op == "backup.seal") return backup_seal(f, now, out_bytes);
-  if (op == "backup.open") return backup_open(f, bytes, size, now);
-  if (op == "profile.object") {
-    const auto on = f.opt_bool("object");
-    if (!on) f.fail("object", "is required (true to stop profiling, false to resume)");
-    objected_ = *on;
-    note_change(Obj()("object", objected_));
-    return Obj()("objected", objected_)("persist", consent_.granted("personalization"));
-  }
   if (op == "erase") {
     profile_ = Profile(profile_config_);
     bundles_.set_memo(nullptr);
@@ -507,72 +393,75 @@ json Engine::insights_op(const std::string& op, const Fields& f, std::int64_t no
   return r;
 }
 
-// A backup under a secret the shopper knows (src/core/backup.hpp has the format). For the
-// shopper's own copy ("export") it is always allowed: it holds nothing an export would not.
-// For "sync" it leaves the device, so it needs the sync purpose as well.
-json Engine::backup_seal(const Fields& f, std::int64_t now, std::vector<std::uint8_t>& out_bytes) {
-  const std::string purpose = f.opt_str("purpose", 16).value_or("export");
-  if (purpose != "export" && purpose != "sync") f.fail("purpose", "must be \"export\" or \"sync\"");
-  if (purpose == "sync" && !(consent_.granted("sync") && consent_.granted("personalization"))) {
-    throw Error(code::no_consent, "a sync backup needs both personalization and sync granted");
-  }
-  if (shop_.empty()) throw Error(code::bad_request, "configure the shop id before making a backup");
-  KdfParams kdf = kDefaultKdf;
-  if (f.has("kdf")) {
-    Fields k = f.object("kdf");
-    kdf.opslimit = static_cast<std::uint32_t>(k.opt_int("opslimit", 0, 1000).value_or(kdf.opslimit));
-    kdf.memlimit_kib = static_cast<std::uint32_t>(k.opt_int("memlimit_kib", 0, INT64_C(1) << 30).value_or(kdf.memlimit_kib));
-  }
-  out_bytes = seal_backup(backup_document(now).dump(), f.str("passphrase", kMaxSecretBytes + 1), kdf);
-  return Obj()("bytes", out_bytes.size())("format", kBackupFormat)("events", profile_.event_count())
-      ("kdf", Obj()("algorithm", "argon2id13")("opslimit", kdf.opslimit)("memlimit_kib", kdf.memlimit_kib));
-}
-
-// Restores a backup into this session: the profile replaces the one held here (a restore
-// is the shopper's explicit choice). Consent stays this device's own: it was given here,
-// and the backup's records remain in the backup.
-json Engine::backup_open(const Fields& f, const std::uint8_t* bytes, std::size_t size, std::int64_t now) {
-  if (shop_.empty()) throw Error(code::bad_request, "configure the shop id before restoring a backup");
-  const std::string plain = open_backup(bytes, size, f.str("passphrase", kMaxSecretBytes + 1));
-  if (!consent_.granted("personalization")) {
-    throw Error(code::no_consent, "restoring stores a profile: personalization must be granted on this device first");
-  }
+// A sealed record's frames (the snapshot, then the events tracked after it) taken in as this
+// session: profile.open, and state.adopt with the one frame state.document gave. `folded`:
+// taking it in changed what it holds (retention, an experiment's arm), so it is sealed anew.
+json Engine::take_state(const std::vector<std::string>& frames, std::int64_t now, bool& folded) {
+  folded = true;
   JsonLimits limits;
   limits.max_bytes = 64u << 20;
-  return restore_document(parse_json(plain, code::bad_backup, "the backup", limits), now);
-}
-
-json Engine::backup_document(std::int64_t now) const {
-  return Obj()("format", kBackupFormat)("shop", shop_)("created_at", now)("profile_format", kProfileFormat)
-      ("profile", profile_.to_json())("objected", objected_)("consent_records", consent_.records_json())
-      ("experiment", experiment_.to_json());
-}
-
-json Engine::restore_document(const json& doc, std::int64_t now) {
-  Fields bf(doc, "backup", code::bad_backup);
-  if (bf.str("format", 64) != kBackupFormat) bf.fail("format", "is not \"" + std::string(kBackupFormat) + "\"");
-  if (bf.opt_int("profile_format", 1, 1000).value_or(1) > kProfileFormat) {
-    throw Error(code::unsupported, "the backup holds a profile written by a newer engine");
+  const json doc = parse_json(frames[0], code::tampered, "the opened profile", limits);
+  Fields pf(doc, "sealed profile", code::tampered);
+  if (pf.opt_int("format", 1, 1000).value_or(0) > kProfileFormat) {
+    throw Error(code::unsupported, "the profile was written by a newer engine");
   }
-  const std::string shop = bf.str("shop", 128);
-  if (shop != shop_) {
-    throw Error(code::bad_backup, "the backup belongs to shop \"" + shop + "\", not \"" + shop_ + "\"");
+  // Build both before replacing either, so a bad record leaves the session untouched.
+  Profile profile = Profile::from_json(doc.value("profile", json::object()), profile_config_);
+  Consent consent = Consent::from_json(doc.value("consent", json::array()));
+  const InsightsBudget budget = InsightsBudget::from_json(doc.value("insights", json()));
+  Experiment experiment = experiment_;  // this session's configuration, the sealed state
+  experiment.restore(doc.value("experiment", json()));
+  // The remembered items' data first (the snapshot's piece, then those the frames added), so
+  // that the frames' events find their categories.
+  bundles_.set_memo(doc.value("memo", json()), frames);
+  // The events tracked after the snapshot (frames of [[now, events, recommended items,
+  // remembered pieces], ...]), replayed as `track` applied them, so the session is the one
+  // that sealed them.
+  json later = json::array();
+  for (std::size_t i = 1; i < frames.size(); ++i) {
+    try {
+      for (const auto& c : parse_json(frames[i], code::tampered, "a sealed profile frame", limits)) {
+        const bool counting = experiment.active(c.at(0));
+        for (const auto& raw : c.at(1)) {
+          const Event ev = parse_event(raw, c.at(0));
+          profile.apply(ev, catalog_or_null());
+          if (counting) experiment.count(ev, catalog_or_null());  // as `track` counted it
+        }
+        if (c.size() > 2) experiment.record(c.at(2), c.at(0));  // recommended items
+        profile.enforce_retention(c.at(0));
+        later.push_back(c.at(1));
+      }
+    } catch (const std::exception& e) {
+      bundles_.opened(false);
+      throw Error(code::tampered, std::string("a sealed profile frame: ") + e.what());
+    }
   }
-  const json* raw = bf.opt_object("profile");
-  if (!raw) bf.fail("profile", "is required");
-  Profile profile = Profile::from_json(*raw, profile_config_, code::bad_backup);
-  if (now > 0) profile.enforce_retention(now);
-  // The copy's arm and counts are the shopper's (one shopper, one arm on every device); a
-  // copy without them (not in an experiment there, or an older engine) keeps this device's.
-  Experiment experiment = experiment_;
-  const auto x = doc.find("experiment");
-  if (x != doc.end() && x->is_object()) experiment.restore(*x, "backup.experiment", code::bad_backup);
+  bundles_.opened(true);
+  // Storage limitation: a profile unused for too long is erased, not restored.
+  if (now > 0 && profile.expired(now)) {
+    profile_ = Profile(profile_config_);
+    bundles_.set_memo(nullptr);
+    consent_ = Consent();
+    insights_.reset();
+    experiment_.reset();
+    vault_.clear_key();
+    // Its server copy goes too (the handle is only known from the expired profile).
+    sync_ = SyncState::from_json(doc.value("sync", json()), code::tampered);
+    return Obj()("expired", true)("erase_storage", true)("consent", consent_.state_json())
+        ("sync_delete", end_sync());
+  }
+  folded = now > 0 && profile.enforce_retention(now);
   profile_ = std::move(profile);
-  objected_ = bf.opt_bool("objected").value_or(false);
+  consent_ = std::move(consent);
+  insights_.restore(budget);
   experiment_ = std::move(experiment);
-  if (now > 0 && personalizing()) experiment_.enter(now);  // a copy from another experiment: drawn anew
-  return Obj()("restored", true)("events", profile_.event_count())
-      ("created_at", bf.opt_int("created_at", 0, INT64_C(1) << 53).value_or(0))("persist", true);
+  objected_ = pf.opt_bool("objected").value_or(false);
+  // A profile sealed before this experiment (or by an engine without experiments) keeps
+  // everything and gets its arm now; sealed again at once, so a reload does not redraw.
+  if (now > 0 && personalizing() && experiment_.enter(now)) folded = true;
+  sync_ = SyncState::from_json(doc.value("sync", json()), code::tampered);
+  for (auto& raws : later) note_change(Obj()("events", std::move(raws)));
+  return Obj()("events", profile_.event_count())("consent", consent_.state_json())("persist", folded);
 }
 
 }  // namespace emma

@@ -22,6 +22,8 @@
 
 namespace emma {
 
+inline constexpr int kProfileFormat = 1;  // of the sealed profile (and the backup's profile)
+
 struct Response {
   std::string json;                // always set
   std::vector<std::uint8_t> bytes;  // set by ops that answer bytes (profile.seal)
@@ -42,6 +44,14 @@ class Engine {
   const Profile* answering_profile(std::int64_t now) const;
   json sealed_plaintext() const;
   json insights_op(const std::string& op, const Fields& f, std::int64_t now);
+  // A sealed record's frames taken in as this session (profile.open, state.adopt).
+  json take_state(const std::vector<std::string>& frames, std::int64_t now, bool& folded);
+  // engine_rights.cpp: the shopper's rights (profile.export, explain, profile.forget,
+  // profile.object, backup.*), the records (consent.records, processing.record) and
+  // state.adopt; engine_rights_none.cpp in the embed's page engine, which moves its session to
+  // an engine with them when one is asked for.
+  json rights_op(const std::string& op, const Fields& f, const json& msg, const std::uint8_t* bytes, std::size_t size,
+                 std::int64_t now, std::vector<std::uint8_t>& out_bytes);
   json backup_seal(const Fields& f, std::int64_t now, std::vector<std::uint8_t>& out_bytes);
   json backup_open(const Fields& f, const std::uint8_t* bytes, std::size_t size, std::int64_t now);
   // A backup document of the current profile, and taking one in (replacing the profile).

@@ -19,6 +19,4 @@ void Engine::note_change(json) {}
 
 void Engine::replay(const json&, std::int64_t) {}
 
-json Engine::sync_copy_document(std::int64_t now) const { return backup_document(now); }
-
 }  // namespace emma

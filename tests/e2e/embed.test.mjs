@@ -288,11 +288,16 @@ for (const engine of ENGINES) test(`${engine}: keyboard only: the German banner,
   }
   // Objection (Art. 21) by keyboard: profiling pauses without a reload.
   await page.focus('#emma-object');
+  await page.evaluate(() => { document.querySelector('#emma-object').dataset.before = ''; });
   await page.press('Space');
   await page.waitForFunction(async () => (await new Promise((r) => window.emma('profile.export', (e, x) => r(x)))).objected === true);
   // The centre redraws itself after the change and keeps focus inside; Escape before that
-  // would reach a removed checkbox (WebKit then does not close the dialog).
-  await page.waitFor(() => document.activeElement.closest('dialog') && document.querySelector('#emma-object').checked, null, { what: 'focus in the redrawn centre' });
+  // would reach a removed checkbox (WebKit then does not close the dialog). The checkbox
+  // pressed is marked: the redrawn one is a new element.
+  await page.waitFor(() => {
+    const box = document.querySelector('#emma-object');
+    return document.activeElement.closest('dialog') && box.checked && !('before' in box.dataset);
+  }, null, { what: 'focus in the redrawn centre' });
   await page.press('Escape');
   await page.waitForSelector('dialog.emma-centre', { state: 'hidden' });
   // The dialog's close event (which returns focus) may come a task after it is hidden (WebKit).

@@ -43,6 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Ops that take bytes, driven directly so the fuzzer reaches the bundle and vault readers.
   check(e.handle(R"({"op":"bundle.load"})", data, size));
   check(e.handle(R"({"op":"profile.open"})", data, size));
+  check(e.handle(R"({"op":"state.adopt"})", data, size));
   check(e.handle(R"({"op":"recommend","request":{"limit":2}})", nullptr, 0));
   return 0;
 }

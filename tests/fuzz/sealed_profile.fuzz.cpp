@@ -1,6 +1,7 @@
 // libFuzzer target for the sealed-profile reader. Authentication stops tampering, so the
 // fuzzer seals its input with the engine's own key first: that reaches the profile and
-// consent readers behind the vault, which must refuse malformed records with TAMPERED.
+// consent readers behind the vault, which must refuse malformed records with TAMPERED; and the
+// same input, unsealed, as a handed-over session (state.adopt).
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -33,5 +34,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   engine->handle(R"({"op":"consent.grant","purpose":"personalization","version":"1"})", nullptr, 0);
   const auto again = engine->handle(R"({"op":"profile.seal"})", nullptr, 0);
   if (nlohmann::json::parse(again.json).contains("error")) __builtin_trap();
+  // The same reader without the vault: a session handed over on the page (state.adopt) must
+  // be refused or taken in the same way, and then seal too.
+  const auto adopted = nlohmann::json::parse(engine->handle(R"({"op":"state.adopt"})", data, size).json);
+  if (adopted.contains("error") == adopted.contains("result")) __builtin_trap();
+  engine->handle(R"({"op":"consent.grant","purpose":"personalization","version":"1"})", nullptr, 0);
+  if (nlohmann::json::parse(engine->handle(R"({"op":"profile.seal"})", nullptr, 0).json).contains("error")) __builtin_trap();
   return 0;
 }

@@ -178,3 +178,18 @@ test('a trap after storage failed: the page hears that this page\'s state is gon
   assert.deepEqual(new Uint8Array(storage.records.get('profile')), stored);  // the stored profile, kept for the next page
   await emma.close();
 });
+
+test('a trap mid-session keeps what the consent sources said: GPC, never stored, still refuses insights', async () => {
+  const e = env(0);
+  const heard = [];
+  const { emma } = await shopper(e, heard);
+  await emma.consent.signal('gpc', { enabled: true });
+  const refused = (err) => err.code === 'NO_CONSENT';
+  await assert.rejects(emma.consent.grant('insights', grant), refused);
+  e.trapOn('track');
+  assert.deepEqual(await emma.track({ type: 'view', item: items[3] }), { recorded: true, stored: true });
+  assert.equal(e.instances(), 2);
+  await assert.rejects(emma.consent.grant('insights', grant), refused);
+  assert.equal((await emma.consent.state()).insights.granted, false);
+  await emma.close();
+});

@@ -30,6 +30,7 @@ function readConfig() {
   const lang = pickLang(d.lang || document.documentElement.lang);
   const sources = (d.consentSources || SOURCES.join(' ')).split(/[\s,]+/).filter(Boolean);
   return {
+    base,
     bundle: d.bundle ? page(d.bundle) : new URL('shop.bundle', base).href,
     // Beside emma.js by default, under the content-hashed names web/build.mjs gave them
     // (EMMA_FILES); the wasm is checked against its SRI hash: emma.js, itself loaded with
@@ -127,6 +128,9 @@ function start() {
         storage: config.storage,
         wasmUrl: config.wasmUrl,
         _wasmIntegrity: config.wasmIntegrity,
+        // The engine with the shopper's rights (export, backup, the records), loaded by the first
+        // call to one of them (src/core/engine_rights.cpp), beside emma.js and checked the same way.
+        _rights: { wasmUrl: new URL(EMMA_FILES.rights, config.base).href, _wasmIntegrity: EMMA_FILES.rightsSri },
         consent: { sources: config.sources },
         insights: config.insights,
         _mark: mark,

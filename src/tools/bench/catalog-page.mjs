@@ -17,7 +17,7 @@
 // off (`Cache-Control: no-store`): every load counts every byte, as a returning shopper whose
 // cache was emptied (with caching, the shards and the engine would come from the cache; the
 // JSON would too, but would still be parsed and scored).
-// The shop is built once into build/bench-cache/<N>/ (whole bundle, sharded dir, JSON and its
+// The shop is built once into build/bench-cache/<N>-<emma-model hash>/ (whole bundle, sharded dir, JSON and its
 // brotli copy) and reused. Above 300k items the order log has one basket an item (as bench.mjs).
 // `--json-items M`: the JSON page uses the shop of M items (when the N-item JSON cannot be made
 // or parsed in the browser); the output says so (`json_items`). The last line is one JSON object:
@@ -25,7 +25,8 @@
 //    "bytes_ratio":b/a,"emma_raw_bytes":…,"json_raw_bytes":…,"emma_data_bytes":…,"json_data_bytes":…,
 //    "emma_requests":…,"runs":R,"personalized":…,"partial":…,"same_top8":…,"json_brotli_quality":…}
 import { execFileSync } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
@@ -60,9 +61,16 @@ async function writeLines(file, lines) {
   await new Promise((r) => ws.end(r));
 }
 
-// The shop of n items, built once. Each step leaves its file whole or not at all.
+// The shop of n items, built once per emma-model (a rebuilt tool may write another bundle
+// format: a cache from the one before would be refused). Each step leaves its file whole or
+// not at all; caches of an earlier emma-model are removed.
 async function prepare(n) {
-  const dir = path.join(root, 'build/bench-cache', String(n));
+  const tool = createHash('sha256').update(readFileSync(emmaModel)).digest('hex').slice(0, 12);
+  const cache = path.join(root, 'build/bench-cache');
+  const dir = path.join(cache, `${n}-${tool}`);
+  for (const old of existsSync(cache) ? readdirSync(cache) : []) {
+    if ((old === String(n) || old.startsWith(`${n}-`)) && old !== `${n}-${tool}`) rmSync(path.join(cache, old), { recursive: true, force: true });
+  }
   const done = path.join(dir, 'done.json');
   if (existsSync(done)) return { dir, ...JSON.parse(readFileSync(done, 'utf8')) };
   mkdirSync(dir, { recursive: true });
