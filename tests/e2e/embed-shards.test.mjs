@@ -280,3 +280,41 @@ for (const engine of ENGINES) test(`${engine}: emma.js given a head refuses it, 
   assert.equal(await p.evaluate(() => document.querySelector('#similar').textContent), 'The shop\'s own list');
   await p.close();
 });
+
+// The shopper's rights on a sharded page (src/core/engine_rights.cpp): the first right asked
+// for moves the session to emma-rights.wasm, which reads sharded catalogs too. An item of the
+// tail (from a shard, not the head) tracked before the move is in the export and in the
+// remembered items there; what the rights engine stores opens on the next page view's page
+// engine (emma-shards.wasm).
+const RIGHTS = /^GET \/emma\/emma-rights\.[0-9a-f]{12}\.wasm$/;
+for (const engine of ENGINES) test(`${engine}: a sharded page's export after a tail item: the rights engine has the item, and the next page view opens its record`, async (t) => {
+  const s = await site(t, shardedShirts);
+  const browser = await launchEngine(engine);
+  t.after(() => browser.close());
+  const item = 'shirt-77';
+  const v = await visit(s, browser, item);
+  assert.ok(v.requests.some((r) => DATA.test(r) && r !== 'GET /s/shop.bundle'), `a tail item: its shard was fetched: ${JSON.stringify(v.requests)}`);
+  await emmaCall(v.p, 'consent.grant', 'personalization', { version: 't', text: 'test', source: 'banner' });
+  assert.equal((await emmaCall(v.p, 'track', { type: 'view', item })).stored, true);
+  assert.ok(!v.requests.some((r) => RIGHTS.test(r)), 'not fetched before a right is asked for');
+  const from = s.server.requests.length;
+  const exported = await emmaCall(v.p, 'profile.export');
+  assert.equal(s.server.requests.slice(from).filter((r) => RIGHTS.test(`${r.method} ${r.url}`)).length, 1, 'the rights engine is fetched at the export');
+  assert.ok(exported.interests.items[item] > 0, JSON.stringify(exported.interests));
+  assert.ok(exported.recently_viewed.some((x) => (x.item ?? x.id ?? x) === item), JSON.stringify(exported.recently_viewed));
+  // The session goes on there: the tail item's title comes from the remembered items.
+  const together = await emmaCall(v.p, 'recommend', { scenario: 'bought_together', item, limit: 4 });
+  assert.ok(together.items.length > 0, JSON.stringify(together));
+  assert.equal((await emmaCall(v.p, 'track', { type: 'view', item: 'shirt-78' })).stored, true);
+  await v.p.close();
+
+  // The next page view (the page engine again) opens what the rights engine stored.
+  const next = await visit(s, browser, null);
+  assert.ok(!next.requests.some((r) => RIGHTS.test(r)), JSON.stringify(next.requests));
+  assert.equal(next.shown.foryou.state, 'filled', JSON.stringify(next.shown));
+  const reopened = await emmaCall(next.p, 'profile.export');
+  assert.deepEqual(reopened.set_aside, [], 'the stored profile opened (nothing set aside)');
+  assert.ok(reopened.interests.items[item] > 0 && reopened.interests.items['shirt-78'] > 0, JSON.stringify(reopened.interests));
+  assert.deepEqual(await next.p.evaluate(() => window.warnings), []);
+  await next.p.close();
+});
