@@ -61,7 +61,7 @@ std::uint32_t BundleSet::add_shard(const std::string& name, const std::uint8_t* 
   try {
     std::uint32_t index = manifest_.count;
     const std::string prefix = manifest_.stem + "." + manifest_.build + ".";
-    if (name.compare(0, prefix.size(), prefix) == 0) index = static_cast<std::uint32_t>(std::strtoul(name.c_str() + prefix.size(), nullptr, 10));
+    if (name.rfind(prefix, 0) == 0) index = static_cast<std::uint32_t>(std::strtoul(name.c_str() + prefix.size(), nullptr, 10));
     if (index >= manifest_.count || shard_file(manifest_, index) != name) throw Error(code::bad_bundle, "not a shard of the loaded bundle");
     p = verified(read_bundle(std::vector<std::uint8_t>(data, data + size)), index);
   } catch (const Error& e) {
