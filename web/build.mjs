@@ -1,7 +1,12 @@
 // Builds what a shop deploys as /emma/: web/dist/emma.js (the embed script with the npm
 // API and the engine's glue, one classic script), emma.css and emma.wasm (the engine built
-// for the embed, without sync). esbuild bundles and minifies: a well-kept, dependency-free npm tool that is
-// also what Vite uses, and the embed must stay small (see docs/benchmarks.md "Sizes").
+// for the embed, without sync), and for shops whose catalog is sharded (docs/catalog-size.md)
+// emma-shards.js and emma-shards.wasm: the same with the shard fetching and the engine that
+// merges a head, shards and remembered items (16 KB brotli more, which a whole bundle's page
+// does not pay). The shop names one or the other in its page (snippet.html, snippet-shards.html),
+// so the engine still downloads beside the bundle from the start. esbuild bundles and
+// minifies: a well-kept, dependency-free npm tool that is also what Vite uses, and the embed
+// must stay small (see docs/benchmarks.md "Sizes").
 //
 // usage: node web/build.mjs            (setup.sh runs it; skipped when nothing changed)
 import { build } from 'esbuild';
@@ -14,24 +19,30 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'web/dist');
 // The engine of the embed is built without sync (CMakeLists.txt, emma_embed): the embed has
 // no sync option, and the merge and pairing code would cost the page about 3 KB brotli.
-const engine = { glue: path.join(root, 'build/wasm/emma-embed.mjs'), wasm: path.join(root, 'build/wasm/emma-embed.wasm') };
+const engineFiles = (name) => ({ glue: path.join(root, `build/wasm/${name}.mjs`), wasm: path.join(root, `build/wasm/${name}.wasm`) });
+// The two embeds: `shards` reads sharded catalogs (CMakeLists.txt, emma_embed_shards).
+const embeds = [
+  { js: 'emma.js', wasm: 'emma.wasm', engine: engineFiles('emma-embed'), shards: false, snippet: 'snippet.html' },
+  { js: 'emma-shards.js', wasm: 'emma-shards.wasm', engine: engineFiles('emma-embed-shards'), shards: true, snippet: 'snippet-shards.html' },
+];
 // The engine with the shopper's rights (export, backups, the records: src/core/engine_rights.cpp),
-// which the page's engine leaves out; emma.js loads it when one is asked for, with the same glue.
-const rights = { glue: path.join(root, 'build/wasm/emma-rights.mjs'), wasm: path.join(root, 'build/wasm/emma-rights.wasm') };
-for (const f of [engine.glue, engine.wasm, rights.glue, rights.wasm]) {
-  if (!existsSync(f)) {
-    console.error(`web: ${f} is missing; run 'npm run setup' first`);
+// which the pages' engines leave out; either embed loads it when one is asked for, with its own
+// glue (so both embeds' engines and this one must name their imports and exports alike).
+const rights = engineFiles('emma-rights');
+for (const engine of [...embeds.map((e) => e.engine), rights]) {
+  if (!existsSync(engine.glue) || !existsSync(engine.wasm)) {
+    console.error(`web: ${engine.glue} and .wasm are missing; run 'npm run setup' first`);
     process.exit(1);
   }
 }
-const inputs = [path.join(root, 'web/src'), path.join(root, 'js-bindings/src'), engine.glue, engine.wasm, rights.glue, rights.wasm, fileURLToPath(import.meta.url)];
+const inputs = [path.join(root, 'web/src'), path.join(root, 'js-bindings/src'), ...[...embeds.map((e) => e.engine), rights].flatMap((e) => [e.glue, e.wasm]), fileURLToPath(import.meta.url)];
 
 function newest(p) {
   const s = statSync(p);
   return s.isDirectory() ? Math.max(0, ...readdirSync(p).map((n) => newest(path.join(p, n)))) : s.mtimeMs;
 }
 
-const targets = ['emma.js', 'emma.css', 'emma.wasm', 'manifest.json'].map((f) => path.join(out, f));
+const targets = ['emma.js', 'emma.css', 'emma.wasm', 'emma-shards.js', 'emma-shards.wasm', 'manifest.json', 'snippet-shards.html'].map((f) => path.join(out, f));
 const upToDate = targets.every(existsSync) && Math.min(...targets.map((t) => statSync(t).mtimeMs)) >= Math.max(...inputs.map(newest));
 if (upToDate && !process.argv.includes('--force')) process.exit(0);
 
@@ -48,8 +59,8 @@ const noWorker = {
     }));
   },
 };
-// Sharded catalogs need the npm package's engine (the embed's reads whole bundles:
-// src/core/bundle_set_whole.cpp), so the embed has no shard fetching either.
+// emma.js reads whole bundles only (its engine links src/core/bundle_set_whole.cpp), so it has
+// no shard fetching either; emma-shards.js keeps js-bindings/src/shards.js.
 const noShards = {
   name: 'no-shards',
   setup(b) {
@@ -85,7 +96,7 @@ export function createSync() {
 // Emscripten's abort), the emma_* exports, and HEAPU8 (fresh after every growth). The minified
 // import and export names are read from Emscripten's glue; anything this does not know fails
 // the build, so a change of the engine's imports cannot pass unnoticed.
-function embedGlue(text) {
+function embedGlue(engine, text) {
   const known = {
     _emscripten_resize_heap: 'grow', _abort: 'fail', ___assert_fail: 'fail', _emscripten_asm_const_int: 'random', emma_parse_number: 'number',
   };
@@ -121,24 +132,25 @@ function embedGlue(text) {
 });
 `;
 }
-const glue = embedGlue(readFileSync(engine.glue, 'utf8'));
-// One glue serves both engines: their imports and exports must be named alike.
-if (embedGlue(readFileSync(rights.glue, 'utf8')) !== glue) {
-  throw new Error(`web: ${rights.glue} names its imports or exports unlike ${engine.glue}; the embed has one glue for both`);
-}
-const embedEngine = {
-  name: 'embed-engine',
-  setup(b) {
-    b.onResolve({ filter: /\/dist\/emma\.mjs$/ }, () => ({ path: 'engine-glue', namespace: 'embed-engine' }));
-    b.onLoad({ filter: /.*/, namespace: 'embed-engine' }, () => ({ contents: glue }));
-  },
+// One glue serves an embed's engine and the rights engine: their imports and exports must be named alike.
+const rightsGlue = embedGlue(rights, readFileSync(rights.glue, 'utf8'));
+const embedEngine = (engine) => {
+  const glue = embedGlue(engine, readFileSync(engine.glue, 'utf8'));
+  if (glue !== rightsGlue) throw new Error(`web: ${rights.glue} names its imports or exports unlike ${engine.glue}; the embed has one glue for both`);
+  return {
+    name: 'embed-engine',
+    setup(b) {
+      b.onResolve({ filter: /\/dist\/emma\.mjs$/ }, () => ({ path: 'engine-glue', namespace: 'embed-engine' }));
+      b.onLoad({ filter: /.*/, namespace: 'embed-engine' }, () => ({ contents: glue }));
+    },
+  };
 };
 // Content-hashed names (immutable caching: a new version is a new URL) and SRI hashes. The
 // wasm and CSS come first: emma.js carries their names and hashes (EMMA_FILES).
 // sha256 inside emma.js (every byte there is on every shop page), sha384 in the snippet.
 const sri = (bytes, alg = 'sha384') => `${alg}-${createHash(alg).update(bytes).digest('base64')}`;
 const hashed = (name, bytes) => name.replace(/\.(\w+)$/, `.${createHash('sha256').update(bytes).digest('hex').slice(0, 12)}.$1`);
-for (const old of readdirSync(out)) if (/^emma(-centre|-rights)?\.[0-9a-f]{12}\.(js|css|wasm)$/.test(old)) rmSync(path.join(out, old));
+for (const old of readdirSync(out)) if (/^emma(-centre|-shards|-rights)?\.[0-9a-f]{12}\.(js|css|wasm)$/.test(old)) rmSync(path.join(out, old));
 const files = {};
 // `plain`: also under the plain name, for pages that name it so (not the rights engine: only
 // emma.js names it, by its hash, and a second copy would cost the npm package 340 KB).
@@ -149,7 +161,7 @@ const emit = (name, bytes, plain = true) => {
   writeFileSync(path.join(out, file), bytes);
   files[name] = { file, integrity: sri(bytes), bytes: bytes.length };
 };
-emit('emma.wasm', readFileSync(engine.wasm));
+for (const e of embeds) emit(e.wasm, readFileSync(e.engine.wasm));
 emit('emma-rights.wasm', readFileSync(rights.wasm), false);
 const css = await build({ ...common, entryPoints: [path.join(root, 'web/src/emma.css')], write: false, outfile: 'emma.css' });
 emit('emma.css', css.outputFiles[0].contents);
@@ -163,41 +175,49 @@ const centreJs = await build({
   target: ['chrome95', 'firefox100', 'safari15.2'],
 });
 emit('emma-centre.js', centreJs.outputFiles[0].contents);
-const js = await build({
-  ...common,
-  write: false,
-  entryPoints: [path.join(root, 'web/src/embed.js')],
-  outfile: path.join(out, 'emma.js'),
-  format: 'iife',
-  // A classic script (document.currentScript works only there) for every browser with
-  // WebAssembly exceptions; older ones fail to load it and the page keeps its content.
-  target: ['chrome95', 'firefox100', 'safari15.2'],
-  // The package finds the engine relative to import.meta.url; a classic script has none.
-  // The embed passes wasmUrl itself (beside emma.js); this only keeps the default well-formed.
-  define: {
-    'import.meta.url': 'document.baseURI',
-    // The CSS is not checked: it runs no code, and its hash would cost every page 60 bytes.
-    EMMA_FILES: JSON.stringify({ wasm: files['emma.wasm'].file, wasmSri: sri(readFileSync(engine.wasm), 'sha256'), css: files['emma.css'].file,
-      centre: files['emma-centre.js'].file, centreSri: sri(centreJs.outputFiles[0].contents, 'sha256'),
-      rights: files['emma-rights.wasm'].file, rightsSri: sri(readFileSync(rights.wasm), 'sha256') }),
-  },
-  conditions: ['browser'],
-  plugins: [noWorker, noSync, noShards, embedEngine],
-});
-emit('emma.js', js.outputFiles[0].contents);
+for (const e of embeds) {
+  const js = await build({
+    ...common,
+    write: false,
+    entryPoints: [path.join(root, 'web/src/embed.js')],
+    outfile: path.join(out, e.js),
+    format: 'iife',
+    // A classic script (document.currentScript works only there) for every browser with
+    // WebAssembly exceptions; older ones fail to load it and the page keeps its content.
+    target: ['chrome95', 'firefox100', 'safari15.2'],
+    // The package finds the engine relative to import.meta.url; a classic script has none.
+    // The embed passes wasmUrl itself (beside emma.js); this only keeps the default well-formed.
+    define: {
+      'import.meta.url': 'document.baseURI',
+      // The CSS is not checked: it runs no code, and its hash would cost every page 60 bytes.
+      EMMA_FILES: JSON.stringify({ wasm: files[e.wasm].file, wasmSri: sri(readFileSync(e.engine.wasm), 'sha256'), css: files['emma.css'].file,
+        centre: files['emma-centre.js'].file, centreSri: sri(centreJs.outputFiles[0].contents, 'sha256'),
+        rights: files['emma-rights.wasm'].file, rightsSri: sri(readFileSync(rights.wasm), 'sha256') }),
+    },
+    conditions: ['browser'],
+    plugins: [noWorker, noSync, ...(e.shards ? [] : [noShards]), embedEngine(e.engine)],
+  });
+  emit(e.js, js.outputFiles[0].contents);
+}
 // What a shop deploys and how it includes it: manifest.json for its tooling, snippet.html to
 // paste (the stylesheet and the script with their SRI hashes, so the script does not add the
-// stylesheet itself; emma.js checks the wasm against the hash it carries).
+// stylesheet itself; emma.js checks the wasm against the hash it carries), snippet-shards.html
+// for a sharded catalog (data-bundle is then the head's URL).
 // `preload`: what a page should start fetching before emma.js runs (the engine, with the
-// same SHA-256 that emma.js asks the browser to check, so the preloaded copy is the one used).
-const preload = [{ href: files['emma.wasm'].file, integrity: sri(readFileSync(engine.wasm), 'sha256') }];
-writeFileSync(path.join(out, 'manifest.json'), `${JSON.stringify({ files, preload }, null, 2)}\n`);
-writeFileSync(path.join(out, 'snippet.html'),
-  `<!-- Tante Emma: serve web/dist as /emma/ (hashed names: Cache-Control: public, max-age=31536000, immutable) -->\n` +
-  // The engine and the bundle download at once, while the page is parsed (docs/embed.md
-  // "Caching and compression"); the bundle's URL must be data-bundle's, exactly.
-  `<link rel="preload" href="/emma/${preload[0].href}" as="fetch" crossorigin="anonymous" integrity="${preload[0].integrity}">\n` +
-  `<link rel="preload" href="/emma/shop.bundle" as="fetch" crossorigin="anonymous">\n` +
-  `<link rel="stylesheet" href="/emma/${files['emma.css'].file}" integrity="${files['emma.css'].integrity}" crossorigin="anonymous">\n` +
-  `<script src="/emma/${files['emma.js'].file}" integrity="${files['emma.js'].integrity}" crossorigin="anonymous" data-bundle="/emma/shop.bundle" data-css="none" async></script>\n`);
-console.error(`web: built web/dist (${Object.values(files).map((f) => f.file).join(', ')}, manifest.json, snippet.html)`);
+// same SHA-256 that emma.js asks the browser to check, so the preloaded copy is the one used);
+// `preloadShards`: the same for emma-shards.js.
+const preloadOf = (e) => [{ href: files[e.wasm].file, integrity: sri(readFileSync(e.engine.wasm), 'sha256') }];
+const [preload, preloadShards] = embeds.map(preloadOf);
+writeFileSync(path.join(out, 'manifest.json'), `${JSON.stringify({ files, preload, preloadShards }, null, 2)}\n`);
+for (const e of embeds) {
+  const [engineLink] = preloadOf(e);
+  writeFileSync(path.join(out, e.snippet),
+    `<!-- Tante Emma${e.shards ? ' for a sharded catalog (docs/catalog-size.md)' : ''}: serve web/dist as /emma/ (hashed names: Cache-Control: public, max-age=31536000, immutable) -->\n` +
+    // The engine and the bundle (or the head) download at once, while the page is parsed
+    // (docs/embed.md "Caching and compression"); the bundle's URL must be data-bundle's, exactly.
+    `<link rel="preload" href="/emma/${engineLink.href}" as="fetch" crossorigin="anonymous" integrity="${engineLink.integrity}">\n` +
+    `<link rel="preload" href="/emma/shop.bundle" as="fetch" crossorigin="anonymous">\n` +
+    `<link rel="stylesheet" href="/emma/${files['emma.css'].file}" integrity="${files['emma.css'].integrity}" crossorigin="anonymous">\n` +
+    `<script src="/emma/${files[e.js].file}" integrity="${files[e.js].integrity}" crossorigin="anonymous" data-bundle="/emma/shop.bundle" data-css="none" async></script>\n`);
+}
+console.error(`web: built web/dist (${Object.values(files).map((f) => f.file).join(', ')}, manifest.json, snippet.html, snippet-shards.html)`);

@@ -60,7 +60,7 @@ if [ ! -f build/wasm/CMakeCache.txt ] || ! grep -qxF "SODIUM_WASM_PREFIX:UNINITI
   emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release -DSODIUM_WASM_PREFIX="$sodium_prefix" \
     -DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node >&2
 fi
-cmake --build build/wasm -j2 --target emma_web emma_node emma_embed emma_embed_rights >&2
+cmake --build build/wasm -j2 --target emma_web emma_node emma_embed emma_embed_shards emma_embed_rights >&2
 
 # Ship the engine into the npm package folder; copy only what changed. The browser and Node
 # glue are linked separately but must share one .wasm, so only one is shipped.
@@ -92,7 +92,8 @@ if [ ! -f build/demo/shop.bundle ] || [ demo/catalog.json -nt build/demo/shop.bu
 fi
 
 # --- 6. the embed script: web/dist is what a shop deploys as /emma/ (esbuild; skipped when
-# nothing changed), with the engine built without sync (build/wasm/emma-embed.*) ----------
+# nothing changed), with the engines built without sync (build/wasm/emma-embed.*, and
+# emma-embed-shards.* for sharded catalogs) -----------------------------------------------
 node web/build.mjs >&2
 
 node src/build/size-report.mjs >&2

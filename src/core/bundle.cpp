@@ -99,6 +99,26 @@ std::string neighbour_section(const std::vector<std::vector<Neighbour>>& lists) 
 
 std::uint8_t score_byte(float score) { return static_cast<std::uint8_t>(std::lround(std::clamp(score, 1.f / 255, 1.f) * 255)); }
 bool by_item(const Neighbour& a, const Neighbour& b) { return a.item != b.item ? a.item < b.item : a.score < b.score; }
+// A list by_item, sorted as 64-bit keys (item, then the score's bits made to order
+// as the floats do, the top bit flipped so that signed order is unsigned order): the engine of a
+// sharded catalog writes pieces with this, and a sort of 64-bit numbers is code it has anyway.
+void sort_by_item(std::vector<Neighbour>& list) {
+  std::vector<std::int64_t> keys;
+  for (const auto& x : list) {
+    std::uint32_t b;
+    std::memcpy(&b, &x.score, 4);
+    b = b >> 31 ? ~b : b | 0x80000000u;
+    keys.push_back(static_cast<std::int64_t>((std::uint64_t{x.item} << 32 | b) ^ (std::uint64_t{1} << 63)));
+  }
+  std::sort(keys.begin(), keys.end());
+  for (std::size_t k = 0; k < list.size(); ++k) {
+    const auto key = static_cast<std::uint64_t>(keys[k]) ^ (std::uint64_t{1} << 63);
+    std::uint32_t b = static_cast<std::uint32_t>(key);
+    b = b >> 31 ? b & 0x7FFFFFFFu : ~b;
+    list[k].item = static_cast<std::uint32_t>(key >> 32);
+    std::memcpy(&list[k].score, &b, 4);
+  }
+}
 // SIMS (format 3), as BundleReader::similar reads it. `group`: each item's leaf category + 1
 // (0: none). Content neighbours are mostly items of the anchor's own leaf, and often list the
 // anchor back (cosine is symmetric): such a neighbour costs one bit, the others a small
@@ -119,7 +139,7 @@ std::string similar_section(std::vector<std::vector<Neighbour>> lists, const std
   };
   for (std::uint32_t i = 0; i < n; ++i) {
     auto& list = lists[i];
-    std::sort(list.begin(), list.end(), by_item);
+    sort_by_item(list);
     lengths.varint(static_cast<std::uint32_t>(list.size()));
     std::vector<bool> told(list.size());
     for (auto it = named_by[i].rbegin(); it != named_by[i].rend(); ++it) {
@@ -330,7 +350,7 @@ std::vector<std::uint8_t> write_bundle(const std::vector<ItemInput>& items, cons
     number_column(rp, model.rebuy_share);
     sections.emplace_back("RPCH", rp.take());
   }
-  sections.insert(sections.end(), extra.begin(), extra.end());
+  for (const auto& x : extra) sections.push_back(x);
   return write_container(sections);
 }
 

@@ -8,6 +8,7 @@
 #include "bytes.hpp"
 #include "error.hpp"
 #include "json_build.hpp"
+#include "json_input.hpp"
 #include "shard_writer.hpp"
 
 namespace emma {
@@ -104,7 +105,28 @@ std::string base64(const std::vector<std::uint8_t>& bytes) {
   return text;
 }
 
+// The indices set in `mark`, in order: a piece's items (write_piece takes them in the view's
+// order; marking, not sorting, keeps a sort's code out of the embed's engine).
+std::vector<std::uint32_t> marked(const std::vector<std::uint8_t>& mark) {
+  std::vector<std::uint32_t> items;
+  for (std::uint32_t i = 0; i < mark.size(); ++i) {
+    if (mark[i]) items.push_back(i);
+  }
+  return items;
+}
+
 }  // namespace
+
+// A remembered piece's META: the head's, naming its build as a shard's does, without the shards
+// (a copy of the other keys, not json::erase, whose code the engine has nowhere else).
+json BundleSet::piece_meta() const {
+  json meta = json::object();
+  for (auto it = head_.b->meta.begin(); it != head_.b->meta.end(); ++it) {
+    if (it.key() != "shards") meta[it.key()] = *it;
+  }
+  meta["build"] = manifest_.build;
+  return meta;
+}
 
 // Already remembered (in the compacted piece or a later one): its last use is updated (never
 // back: an old event imported later must not make a recently used item the first to go).
@@ -124,18 +146,12 @@ void BundleSet::remember(const std::string& id, std::int64_t at, json& added) {
   if (!manifest_.count || id.empty() || remembered(id, at) || !complete(id)) return;  // not complete: its page did not fetch its shard
   const Bundle& v = view();
   const std::uint32_t i = v.catalog.index_of(id);
-  std::vector<std::uint8_t> owned(v.catalog.size(), 0);
-  owned[i] = 1;
-  std::vector<std::uint32_t> items{i};
+  std::vector<std::uint8_t> owned(v.catalog.size(), 0), mark(v.catalog.size(), 0);
+  owned[i] = mark[i] = 1;
   for (auto range : {v.model.neighbours_of(i), v.model.similar_of(i)}) {
-    for (auto x = range.first; x != range.second; ++x) {
-      if (std::find(items.begin(), items.end(), x->item) == items.end()) items.push_back(x->item);
-    }
+    for (auto x = range.first; x != range.second; ++x) mark[x->item] = 1;
   }
-  json meta = head_.b->meta;
-  meta.erase("shards");
-  meta["build"] = manifest_.build;
-  Piece p = verified(read_bundle(write_piece(v, std::move(items), owned, meta, &merged_gidx_)), manifest_.count);
+  Piece p = verified(read_bundle(write_piece(v, marked(mark), owned, piece_meta(), &merged_gidx_)), manifest_.count);
   p.at = at;
   added.push_back(Obj()("at", Arr()(at))("bundle", base64(p.b->bytes)));
   memo_adds_.push_back(std::move(p));
@@ -151,21 +167,35 @@ void BundleSet::compact_memo(const std::vector<std::string_view>& keep) {
     const std::uint32_t i = v.catalog.index_of(id);
     if (i != kNone) wanted[i] = 1;
   }
-  std::vector<std::pair<std::uint32_t, std::int64_t>> kept;  // view index, last used
+  const std::size_t n = v.catalog.size();
+  std::vector<std::uint8_t> owned(n, 0);  // the kept items
+  std::vector<std::int64_t> when(n, 0);   // their last use
+  std::size_t count = 0;
   auto take = [&](const Piece& p, std::uint32_t k, std::int64_t at) {
     const std::uint32_t i = p.owned[k] ? v.catalog.index_of(p.b->catalog.item(k).id) : kNone;
-    if (i != kNone && merged_owned_[i] && wanted[i]) kept.emplace_back(i, at), wanted[i] = 0;  // once
+    if (i != kNone && merged_owned_[i] && wanted[i]) owned[i] = 1, when[i] = at, wanted[i] = 0, ++count;  // once
   };
   for (std::uint32_t k = 0; memo_.b && k < memo_.owned.size(); ++k) take(memo_, k, memo_at_[k]);
   for (const Piece& p : memo_adds_) {
     for (std::uint32_t k = 0; k < p.owned.size(); ++k) take(p, k, p.at);
   }
-  if (kept.size() > kMaxRememberedItems) {
-    std::nth_element(kept.begin(), kept.begin() + (kept.size() - kMaxRememberedItems), kept.end(),
-                     [](const auto& a, const auto& b) { return a.second < b.second; });
-    kept.erase(kept.begin(), kept.begin() + (kept.size() - kMaxRememberedItems));
+  if (count > kMaxRememberedItems) {
+    // The least recently used go: every one used before the last use that goes, then of those
+    // used at that time, the first in the view's order.
+    std::vector<std::int64_t> uses;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (owned[i]) uses.push_back(when[i]);
+    }
+    std::sort(uses.begin(), uses.end());
+    std::size_t drop = count - kMaxRememberedItems;
+    const std::int64_t last = uses[drop - 1];
+    for (std::size_t i = 0; i < n; ++i) {
+      if (owned[i] && when[i] < last) owned[i] = 0, --drop;
+    }
+    for (std::size_t i = 0; drop && i < n; ++i) {
+      if (owned[i] && when[i] == last) owned[i] = 0, --drop;
+    }
   }
-  std::sort(kept.begin(), kept.end());
   // The view still points into the old pieces it was built with: kept until the next rebuild
   // (the others go now: a compaction without a rebuild in between must not pile them up).
   if (memo_.in_view) retired_.push_back(std::move(memo_));
@@ -175,30 +205,22 @@ void BundleSet::compact_memo(const std::vector<std::string_view>& keep) {
   memo_ = Piece{};
   memo_adds_.clear();
   memo_at_.clear();
-  if (kept.empty()) return;
-  const std::size_t n = v.catalog.size();
-  std::vector<std::uint8_t> owned(n, 0), mark(n, 0);
-  std::vector<std::uint32_t> items;
-  auto add = [&](std::uint32_t i) {
-    if (!mark[i]) items.push_back(i);
-    mark[i] = 1;
-  };
-  for (const auto& [i, when] : kept) {
-    owned[i] = 1;
-    add(i);
+  if (!count) return;
+  std::vector<std::uint8_t> mark = owned;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    if (!owned[i]) continue;
     for (auto range : {v.model.neighbours_of(i), v.model.similar_of(i)}) {
-      for (auto x = range.first; x != range.second; ++x) add(x->item);
+      for (auto x = range.first; x != range.second; ++x) mark[x->item] = 1;
     }
   }
-  json meta = head_.b->meta;
-  meta.erase("shards");
-  meta["build"] = manifest_.build;
-  memo_ = verified(read_bundle(write_piece(v, std::move(items), owned, meta, &merged_gidx_)), manifest_.count);
-  // The piece holds the kept items in view order, as `kept` is sorted.
+  memo_ = verified(read_bundle(write_piece(v, marked(mark), owned, piece_meta(), &merged_gidx_)), manifest_.count);
+  // The piece's owned items are the kept ones, in the view's order.
   memo_at_.assign(memo_.owned.size(), 0);
-  std::size_t next = 0;
+  std::size_t i = 0;
   for (std::uint32_t k = 0; k < memo_.owned.size(); ++k) {
-    if (memo_.owned[k]) memo_at_[k] = kept[next++].second;
+    if (!memo_.owned[k]) continue;
+    while (!owned[i]) ++i;
+    memo_at_[k] = when[i++];
   }
 }
 
@@ -245,21 +267,20 @@ void BundleSet::set_memo(const json& memo, const std::vector<std::string>& frame
   memo_adds_.clear();
   // A frame is [[now, events, recommended items, remembered pieces], ...] (engine.cpp `track`);
   // one that does not parse is the replay's to report (TAMPERED).
-  json additions = json::array();
   for (std::size_t i = 1; manifest_.count && i < frames.size(); ++i) {
-    const json changes = json::parse(frames[i], nullptr, false);
+    const json changes = parse_known(frames[i], false);
     for (const auto& c : changes.is_array() ? changes : json::array()) {
-      if (c.is_array() && c.size() > 3 && c[3].is_array()) additions.insert(additions.end(), c[3].begin(), c[3].end());
+      if (!c.is_array() || c.size() <= 3 || !c[3].is_array()) continue;
+      for (const json& a : c[3]) {
+        std::vector<std::int64_t> last;
+        Piece p = memo_piece(a, last);
+        if (!p.b || memo_adds_.size() >= kMaxMemoAdditions) continue;  // (more only in a record no engine wrote)
+        for (std::uint32_t k = 0; k < p.owned.size(); ++k) {
+          if (p.owned[k]) p.at = std::max(p.at, last[k]);
+        }
+        memo_adds_.push_back(std::move(p));
+      }
     }
-  }
-  for (const json& a : additions) {
-    std::vector<std::int64_t> last;
-    Piece p = memo_piece(a, last);
-    if (!p.b || memo_adds_.size() >= kMaxMemoAdditions) continue;  // (more only in a record no engine wrote)
-    for (std::uint32_t k = 0; k < p.owned.size(); ++k) {
-      if (p.owned[k]) p.at = std::max(p.at, last[k]);
-    }
-    memo_adds_.push_back(std::move(p));
   }
   rebuild();
 }
@@ -329,7 +350,8 @@ std::unique_ptr<Bundle> BundleSet::merge(bool with_memo, std::vector<std::uint8_
   c.by_path_ = hc.by_path_;
   Model& model = m->model;
   model.windows = windows;
-  model.popularity.assign(windows.size(), std::vector<float>(order.size()));
+  model.popularity.resize(windows.size());  // (as the reader does: no other instantiation)
+  for (auto& values : model.popularity) values.assign(order.size(), 0);
   if (!head.model.rebuy_days.empty()) {
     model.rebuy_days.assign(order.size(), 0);
     model.rebuy_share.assign(order.size(), 0);

@@ -98,6 +98,7 @@ class BundleSet {
   // The piece of a sealed {"at", "bundle"}; its owned items' last use in `at`. Null b if unusable.
   Piece memo_piece(const json& memo, std::vector<std::int64_t>& at) const;
   bool remembered(const std::string& id, std::int64_t at);
+  json piece_meta() const;
 
   Piece head_;
   ShardManifest manifest_;

@@ -1,9 +1,9 @@
-// BundleSet and the shard operations for an engine built without sharded catalogs: the embed
-// script's. Linked instead of bundle_set.cpp and engine_shards.cpp (which the linker then leaves
-// in the library), because merging a head,
-// shards and remembered items costs the shop page about 12 KB brotli, over its 120 KB budget
-// (docs/catalog-size.md "The embed script"). A sharded head is refused with UNSUPPORTED; a
-// whole bundle works as ever.
+// BundleSet and the shard operations for an engine built without sharded catalogs: emma.js's
+// (the embed script for a whole bundle). Linked instead of bundle_set.cpp and engine_shards.cpp
+// (which the linker then leaves in the library), because merging a head, shards and
+// remembered items costs a shop page 16 KB brotli; shops with a sharded catalog include
+// emma-shards.js, whose engine has them (docs/catalog-size.md "The embed script"). A sharded
+// head is refused with UNSUPPORTED saying so; a whole bundle works as ever.
 #include "bundle_set.hpp"
 
 #include "engine.hpp"
@@ -14,7 +14,7 @@ namespace emma {
 void BundleSet::load(std::unique_ptr<Bundle> head) {
   if (head->meta.contains("shards")) {
     throw Error(code::unsupported, "this bundle is the head of a sharded catalog, which the embed script's engine does not read; "
-                                   "publish the whole bundle for the embed script, or use the npm package (docs/catalog-size.md)");
+                                   "publish the whole bundle for the embed script, or use emma-shards.js (docs/catalog-size.md)");
   }
   head_.b = std::move(head);
 }

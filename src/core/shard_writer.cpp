@@ -32,18 +32,15 @@ ItemInput input_of(const Catalog& c, const Item& it) {
 
 }  // namespace
 
-std::vector<std::uint8_t> write_piece(const Bundle& whole, std::vector<std::uint32_t> items,
+std::vector<std::uint8_t> write_piece(const Bundle& whole, const std::vector<std::uint32_t>& items,
                                       const std::vector<std::uint8_t>& owned, const json& meta,
                                       const std::vector<std::uint32_t>* gidx_of) {
-  std::sort(items.begin(), items.end());
   const auto& c = whole.catalog;
   const auto& m = whole.model;
-  std::unordered_map<std::uint32_t, std::uint32_t> local;
-  for (std::uint32_t k = 0; k < items.size(); ++k) local.emplace(items[k], k);
   std::vector<ItemInput> inputs;
   ModelInput model;
   model.windows = m.windows;
-  model.popularity.assign(m.windows.size(), {});
+  model.popularity.resize(m.windows.size());
   ByteWriter gidx;
   gidx.u32(static_cast<std::uint32_t>(items.size()));
   const bool any_owned = std::any_of(items.begin(), items.end(), [&](std::uint32_t i) { return owned[i]; });
@@ -59,9 +56,9 @@ std::vector<std::uint8_t> write_piece(const Bundle& whole, std::vector<std::uint
       std::vector<Neighbour> out;
       if (!owned[i]) return out;
       for (auto it = range.first; it != range.second; ++it) {
-        const auto at = local.find(it->item);
-        if (at == local.end()) throw Error(code::internal, "a piece misses a neighbour's record");
-        out.push_back({at->second, it->score});
+        const auto at = std::lower_bound(items.begin(), items.end(), it->item);
+        if (at == items.end() || *at != it->item) throw Error(code::internal, "a piece misses a neighbour's record");
+        out.push_back({static_cast<std::uint32_t>(at - items.begin()), it->score});
       }
       return out;
     };
@@ -153,6 +150,7 @@ ShardedBundle split_bundle(const Bundle& whole, const std::string& stem, const S
     json meta = whole.meta;
     meta["shard"] = s;
     meta["build"] = build;
+    std::sort(items.begin(), items.end());
     out.shards.emplace_back(shard_file(manifest, s), write_piece(whole, items, owned, meta));
     for (auto i : members[s]) owned[i] = 0;
     for (auto i : items) mark[i] = 0;

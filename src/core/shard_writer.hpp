@@ -25,11 +25,11 @@ struct ShardedBundle {
 };
 
 // One piece of a sharded catalog (a head, a shard, or the items remembered with a profile:
-// bundle_set.hpp): `items` of `whole`, in their order there; `owned` ones (indexed as `whole`)
+// bundle_set.hpp): `items` of `whole`, in their order there (ascending); `owned` ones (indexed as `whole`)
 // carry their neighbour lists, which must be among `items`. The GIDX section gives each item's
 // place in the whole catalog: its index in `whole`, or `(*gidx)[index]` when `whole` is itself
 // a view of pieces.
-std::vector<std::uint8_t> write_piece(const Bundle& whole, std::vector<std::uint32_t> items,
+std::vector<std::uint8_t> write_piece(const Bundle& whole, const std::vector<std::uint32_t>& items,
                                       const std::vector<std::uint8_t>& owned, const json& meta,
                                       const std::vector<std::uint32_t>* gidx = nullptr);
 
