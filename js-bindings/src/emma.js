@@ -421,8 +421,6 @@ class Emma {
     } finally {
       this.#started = true;
     }
-    // Working in memory since storage failed (#fallBackToMemory): what the page held and had not
-    // written there died with the old instance; the stored profile is kept for the next page.
     // GPC is a live signal, never stored: the fresh instance hears it again (what it withdrew
     // is withdrawn in the stored record already, so nothing changes but the live flag). Other
     // sources' signals are stored as consent records, or were said without personalization and
@@ -434,6 +432,8 @@ class Emma {
         // it was accepted before; the page hears the recovery below either way
       }
     }
+    // Working in memory since storage failed (#fallBackToMemory): what the page held and had not
+    // written there died with the old instance; the stored profile is kept for the next page.
     const memory = this.#retired.length > 0;
     if (memory) this.#emit('consent', this.#call({ op: 'consent.state' }));
     this.#emit('error', new EmmaError('ENGINE_FAILED', `started again with a fresh instance, ${memory ? 'in memory (storage had failed): what this page held since may be lost' : 'the stored profile reopened'}, after: ${err.message}`));

@@ -158,9 +158,11 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
   if (op.rfind("insights.", 0) == 0) return insights_op(op, f, now);
   // The shopper's rights and the records (engine_rights.cpp; the embed's page engine leaves them
   // out and moves its session to an engine that has them: state.document below).
-  if (op.compare(0, 8, "profile.") == 0 ? op != "profile.seal" && op != "profile.open"
-                                        : op == "explain" || op == "consent.records" || op == "processing.record" ||
-                                              op == "state.adopt" || op.compare(0, 7, "backup.") == 0) {
+  // (Named one by one: a misspelt op stays "not an operation of this engine" in every build.)
+  static constexpr const char* kRightsOps[] = {"profile.export", "profile.forget", "profile.object", "explain",
+                                               "consent.records", "processing.record", "state.adopt",
+                                               "backup.seal", "backup.open"};
+  if (std::any_of(std::begin(kRightsOps), std::end(kRightsOps), [&](const char* k) { return op == k; })) {
     return rights_op(op, f, msg, bytes, size, now, out_bytes);
   }
   if (op == "bundle.load" || op == "catalog.load") {

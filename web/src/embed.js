@@ -128,8 +128,8 @@ function start() {
         storage: config.storage,
         wasmUrl: config.wasmUrl,
         _wasmIntegrity: config.wasmIntegrity,
-        // The engine with the shopper's rights (export, backup, the records), loaded by the first
-        // call to one of them (src/core/engine_rights.cpp), beside emma.js and checked the same way.
+        // The engine with the shopper's rights (export, explain, forget, object, backups, the
+        // records), loaded by the first call to one of them (src/core/engine_rights.cpp), beside emma.js and checked the same way.
         _rights: { wasmUrl: new URL(EMMA_FILES.rights, config.base).href, _wasmIntegrity: EMMA_FILES.rightsSri },
         consent: { sources: config.sources },
         insights: config.insights,
