@@ -96,15 +96,15 @@ export function createSync() {
 // Emscripten's abort), the emma_* exports, and HEAPU8 (fresh after every growth). The minified
 // import and export names are read from Emscripten's glue; anything this does not know fails
 // the build, so a change of the engine's imports cannot pass unnoticed.
-function embedGlue(engine, text) {
+// `names`: the minified name of each import (importNames), the engine's own unless given.
+function embedGlue(engine, text, names = importNames(engine, text)) {
   const known = {
     _emscripten_resize_heap: 'grow', _abort: 'fail', ___assert_fail: 'fail', _emscripten_asm_const_int: 'random', emma_parse_number: 'number',
   };
-  const lib = /asmLibraryArg=\{([^}]*)\}/.exec(text);
   const memory = /wasmMemory=Module\["asm"\]\["(\w+)"\]/.exec(text);
   const exported = [...text.matchAll(/Module\["(_emma_\w+)"\]=Module\["asm"\]\["(\w+)"\]/g)].map((m) => [m[1], m[2]]);
-  if (!lib || !memory || exported.length !== 10) throw new Error(`web: ${engine.glue}: cannot read the engine's imports and exports`);
-  const imports = [...lib[1].matchAll(/"(\w+)":(\w+)/g)].map(([, min, name]) => {
+  if (!memory || exported.length !== 10) throw new Error(`web: ${engine.glue}: cannot read the engine's imports and exports`);
+  const imports = Object.entries(names).map(([name, min]) => {
     if (!known[name]) throw new Error(`web: the engine imports ${name}, which the embed's glue does not provide (web/build.mjs embedGlue)`);
     return `${JSON.stringify(min)}:${known[name]}`;
   });
@@ -132,8 +132,72 @@ function embedGlue(engine, text) {
 });
 `;
 }
-// One glue serves an embed's engine and the rights engine: their imports and exports must be named alike.
-const rightsGlue = embedGlue(rights, readFileSync(rights.glue, 'utf8'));
+// Emscripten's name of each import -> its minified name, read from Emscripten's glue.
+function importNames(engine, text) {
+  const lib = /asmLibraryArg=\{([^}]*)\}/.exec(text);
+  if (!lib) throw new Error(`web: ${engine.glue}: cannot read the engine's imports`);
+  return Object.fromEntries([...lib[1].matchAll(/"(\w+)":(\w+)/g)].map(([, min, name]) => [name, min]));
+}
+// Renames the fields of a wasm file's imports (`rename`: old -> new, each the same length, so
+// the bytes are rewritten in place) and checks that nothing else was touched.
+function renameImports(bytes, rename) {
+  const out = Uint8Array.from(bytes);
+  let at = 8;
+  const leb = () => {
+    let v = 0;
+    for (let shift = 0; ; shift += 7) {
+      const b = out[at++];
+      v += (b & 0x7f) * 2 ** shift;
+      if (!(b & 0x80)) return v;
+    }
+  };
+  const name = () => {
+    const n = leb();
+    const from = at;
+    at += n;
+    return [new TextDecoder().decode(out.subarray(from, at)), from];
+  };
+  const left = new Set(Object.keys(rename));
+  while (at < out.length) {
+    const id = out[at++];
+    const size = leb();
+    const end = at + size;
+    if (id === 2) {
+      for (let count = leb(); count > 0; count--) {
+        name();
+        const [field, from] = name();
+        if (field in rename) {
+          const to = new TextEncoder().encode(rename[field]);
+          if (to.length !== field.length) throw new Error(`web: cannot rename the import ${field} to ${rename[field]} in place`);
+          out.set(to, from);
+          left.delete(field);
+        }
+        const kind = out[at++];
+        if (kind === 0) leb();
+        else if (kind === 1) at++, out[at++] & 1 ? (leb(), leb()) : leb();
+        else if (kind === 2) out[at++] & 1 ? (leb(), leb()) : leb();
+        else at += 2;
+      }
+      if (at !== end) throw new Error('web: the import section did not read to its end');
+    }
+    at = end;
+  }
+  if (left.size) throw new Error(`web: the engine imports no ${[...left].join(', ')}`);
+  return out;
+}
+// One glue serves an embed's engine and the rights engine, so their imports and exports must be
+// named alike. The rights engine links libsodium built for speed (CMakeLists.txt, sodium_fast),
+// and Emscripten may then hand out the short import names in another order: its wasm file's
+// import fields are renamed to the page engines' names.
+const rightsText = readFileSync(rights.glue, 'utf8');
+const pageNames = importNames(embeds[0].engine, readFileSync(embeds[0].engine.glue, 'utf8'));
+const rightsNames = importNames(rights, rightsText);
+if (Object.keys(rightsNames).sort().join() !== Object.keys(pageNames).sort().join()) {
+  throw new Error(`web: ${rights.glue} imports ${Object.keys(rightsNames)}, the page engine ${Object.keys(pageNames)}: the embed has one glue for both`);
+}
+const rightsWasm = renameImports(readFileSync(rights.wasm),
+  Object.fromEntries(Object.entries(rightsNames).filter(([name, min]) => pageNames[name] !== min).map(([name, min]) => [min, pageNames[name]])));
+const rightsGlue = embedGlue(rights, rightsText, pageNames);
 const embedEngine = (engine) => {
   const glue = embedGlue(engine, readFileSync(engine.glue, 'utf8'));
   if (glue !== rightsGlue) throw new Error(`web: ${rights.glue} names its imports or exports unlike ${engine.glue}; the embed has one glue for both`);
@@ -162,7 +226,7 @@ const emit = (name, bytes, plain = true) => {
   files[name] = { file, integrity: sri(bytes), bytes: bytes.length };
 };
 for (const e of embeds) emit(e.wasm, readFileSync(e.engine.wasm));
-emit('emma-rights.wasm', readFileSync(rights.wasm), false);
+emit('emma-rights.wasm', rightsWasm, false);
 const css = await build({ ...common, entryPoints: [path.join(root, 'web/src/emma.css')], write: false, outfile: 'emma.css' });
 emit('emma.css', css.outputFiles[0].contents);
 // The privacy centre, loaded by emma.js only when a shopper opens it.
@@ -192,7 +256,7 @@ for (const e of embeds) {
       // The CSS is not checked: it runs no code, and its hash would cost every page 60 bytes.
       EMMA_FILES: JSON.stringify({ wasm: files[e.wasm].file, wasmSri: sri(readFileSync(e.engine.wasm), 'sha256'), css: files['emma.css'].file,
         centre: files['emma-centre.js'].file, centreSri: sri(centreJs.outputFiles[0].contents, 'sha256'),
-        rights: files['emma-rights.wasm'].file, rightsSri: sri(readFileSync(rights.wasm), 'sha256') }),
+        rights: files['emma-rights.wasm'].file, rightsSri: sri(rightsWasm, 'sha256') }),
     },
     conditions: ['browser'],
     plugins: [noWorker, noSync, ...(e.shards ? [] : [noShards]), embedEngine(e.engine)],

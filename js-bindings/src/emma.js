@@ -313,7 +313,12 @@ class Emma {
         } finally {
           doc.fill(0);  // the session in plaintext: only the engines hold it
         }
-        const key = this.#keyLoaded ? await this.#keys.load().catch(() => null) : null;
+        // A key that cannot be read now is not fatal: the next write makes a new one and stores
+        // it with the profile, in one write (#write). The page hears why.
+        const key = this.#keyLoaded ? await this.#keys.load().catch((err) => {
+          this.#emit('error', new EmmaError(err.code || 'STORAGE_FAILED', `moving to the engine with the shopper's rights: the data key could not be read (${err.message}); the next write stores the profile under a new key`, { cause: err }));
+          return null;
+        }) : null;
         if (key) {
           next.call({ op: 'vault.set_key', key_id: key.id, created_at: key.created }, key.bytes);
           key.bytes.fill(0);

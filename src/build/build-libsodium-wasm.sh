@@ -16,11 +16,10 @@ cache="${EMMA_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tante-emma}"
 # so native and wasm builds use the same libsodium. Fast (no apt index needed).
 ver=$(dpkg-query -W -f='${source:Version}' libsodium-dev 2>/dev/null || true)
 # The compiler flags are part of the key too: a build with other flags is another build.
-# -Oz -flto: LTO lets the engine's link drop and shrink across libsodium's files. -O2 -flto
-# makes Argon2id 1.9x faster (a shopper waits for it once per passphrase backup, and once
-# per device for sync) but costs 1.2 KB brotli more, and with insights the page no longer
-# fits its 120 KB budget at -O2 (src/tools/bench/RESULTS.md, "Size"). EMMA_SODIUM_CFLAGS
-# overrides it for a shop that prefers the faster backups.
+# -Oz -flto (the default): LTO lets the engine's link drop and shrink across libsodium's files;
+# the page engines link this build. setup.sh also builds EMMA_SODIUM_CFLAGS="-O2 -flto" for the
+# engines that run Argon2id (the npm package's, the embed's engine with the shopper's rights):
+# 1.2 KB brotli more, Argon2id twice as fast (src/tools/bench/RESULTS.md, "Argon2id where it runs").
 sodium_cflags=${EMMA_SODIUM_CFLAGS:--Oz -flto}
 flavour=$(printf '%s' "$sodium_cflags" | tr -cs 'A-Za-z0-9' '-' | sed 's/^-//; s/-$//')
 stamp_of() { echo "$cache/libsodium-wasm-$1-$flavour/.complete"; }

@@ -20,8 +20,7 @@ using Files = std::map<std::string, std::vector<std::uint8_t>>;
 // 600 items in 12 leaf categories; each item's co-purchase neighbours are items of its own
 // category (a few from far away in the catalog, so they sit in other shards), content
 // neighbours its title siblings; two popularity windows and repurchase cycles.
-std::vector<std::uint8_t> whole_bundle() {
-  const std::uint32_t n = 600;
+std::vector<std::uint8_t> whole_bundle(std::uint32_t n = 600) {
   std::vector<emma::ItemInput> items;
   emma::ModelInput m;
   m.windows = {{"30d", 30}, {"all", 0}};
@@ -57,10 +56,10 @@ struct Sharded {
   Files shards;
 };
 
-// whole_bundle() split into shards of `shard_items`, a head of 30 items and 10 a category.
-Sharded split(std::uint32_t shard_items) {
+// whole_bundle(items) split into shards of `shard_items`, a head of 30 items and 10 a category.
+Sharded split(std::uint32_t shard_items, std::uint32_t items = 600) {
   Sharded out;
-  out.whole = whole_bundle();
+  out.whole = whole_bundle(items);
   emma::ShardOptions o;
   o.shard_items = shard_items;
   o.head_items = 30;
@@ -473,4 +472,66 @@ TEST_CASE("the shard of an item is one function of its id", "[shards]") {
   std::vector<int> counts(8, 0);
   for (int i = 0; i < 8000; ++i) ++counts[emma::shard_of("SKU" + std::to_string(i), 8)];
   for (int c : counts) CHECK((c > 800 && c < 1200));
+}
+
+// The cap on remembered items (bundle_set.hpp, kMaxRememberedItems): past it the least recently
+// used go; of those last used at the same time as the last one that goes, the first in the
+// view's order. Driven as the engine drives it (a compaction every kMaxMemoAdditions pieces), on
+// a catalog with more items than the cap; uses come in groups of four at one time, so the cut
+// falls inside a group.
+TEST_CASE("remembered items are capped, the least recently used dropped first", "[shards]") {
+  static const Sharded s = split(16, emma::kMaxRememberedItems + 200);
+  std::set<std::string> head;
+  const auto head_bundle = emma::read_bundle(s.head);
+  for (const auto& it : head_bundle->catalog.items()) head.insert(std::string(it.id));
+  emma::BundleSet set;
+  set.load(emma::read_bundle(s.head));
+  const std::size_t total = emma::kMaxRememberedItems + 6;  // 6 go: a group of 4, then 2 of the next 4
+  std::vector<std::string> order;  // remembered, in order of use
+  std::set<std::string> done;
+  json added = json::array();
+  const std::int64_t at = 1;
+  auto held = [&] { return std::vector<std::string_view>(order.begin(), order.end()); };
+  for (const auto& [name, bytes] : s.shards) {
+    if (order.size() == total) break;
+    set.add_shard(name, bytes.data(), bytes.size(), at);
+    const auto shard = emma::read_bundle(bytes);
+    for (const auto& it : shard->catalog.items()) {
+      const std::string id(it.id);
+      if (order.size() == total || head.count(id) || done.count(id) || !set.complete(id)) continue;
+      set.remember(id, 1000 + static_cast<std::int64_t>(order.size() / 4), added);
+      order.push_back(id);
+      done.insert(id);
+      if (set.memo_additions() > emma::kMaxMemoAdditions) set.compact_memo(held());
+    }
+  }
+  REQUIRE(order.size() == total);
+  set.compact_memo(held());
+  const json memo = set.memo();
+  REQUIRE(memo.is_object());
+  CHECK(memo.at("at").size() == emma::kMaxRememberedItems);
+
+  // A new visit: the head and the sealed piece only. What is remembered is complete there.
+  emma::BundleSet later;
+  later.load(emma::read_bundle(s.head));
+  later.set_memo(memo);
+  later.opened(true);
+  std::size_t kept = 0, kept_of_tied = 0;
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const bool has = later.complete(order[k]);
+    kept += has;
+    INFO(k << " " << order[k]);
+    if (k < 4) CHECK_FALSE(has);  // used before the last one that goes
+    else if (k < 8) kept_of_tied += has;
+    else CHECK(has);  // used after it
+  }
+  CHECK(kept == emma::kMaxRememberedItems);
+  CHECK(kept_of_tied == 2);
+  // The same uses give the same cut (no order of a hash map or of an unstable sort in it).
+  emma::BundleSet again;
+  again.load(emma::read_bundle(s.head));
+  again.set_memo(memo);
+  again.opened(true);
+  again.compact_memo(held());
+  CHECK(again.memo() == memo);
 }

@@ -234,3 +234,36 @@ for (const op of ['bundle.load', 'state.adopt']) {
     await emma.close();
   });
 }
+
+// The data key is read again for the engine with rights. When that read fails, the move still
+// happens, the page hears why, and nothing is lost: the next write stores a new key with the
+// profile in one write, and the next page view opens all of it.
+test('moving to the engine with rights: a data key that cannot be read is reported, and the next write keeps everything', async () => {
+  const e = env(0);
+  const heard = [];
+  const storage = await MemoryStorage.create();
+  storage.persistent = true;
+  const get = storage.get.bind(storage);
+  let keyFails = false;
+  storage.get = async (name) => {
+    if (name === 'key' && keyFails) throw new Error('the disk said no');
+    return get(name);
+  };
+  e.openStorage = () => storage;
+  const emma = await createEmmaWith(e, { shop: 'restart.example', bundle, _rights: {}, on: { error: (err) => heard.push(err) } });
+  await emma.consent.grant('personalization', grant);
+  for (const item of items.slice(0, 3)) await emma.track({ type: 'view', item });
+  const keyBefore = (await get('key')).id;
+  keyFails = true;
+  assert.equal((await emma.profile.export()).event_count, 3);
+  keyFails = false;
+  assert.equal(heard.length, 1);
+  assert.equal(heard[0].code, 'STORAGE_FAILED');
+  assert.match(heard[0].message, /the data key could not be read \(.*the disk said no\); the next write stores the profile under a new key/);
+  assert.equal((await emma.track({ type: 'view', item: items[3] })).stored, true);
+  assert.notEqual((await get('key')).id, keyBefore, 'a new key, stored with the profile');
+  await emma.close();
+  const again = await createEmmaWith({ ...env(0), openStorage: () => storage }, { shop: 'restart.example', bundle, _rights: {} });
+  assert.equal((await again.profile.export()).event_count, 4);
+  await again.close();
+});
