@@ -14,7 +14,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-EM_JS(double, emma_parse_number, (const char* text, int length), { return Number(UTF8ToString(text, length)); });
+EM_JS(double, emma_parse_number, (const char* text, int length), { return Number(UTF8ToString(text, length)); })  // (EM_JS ends with its own semicolon)
 
 static const char* digits(const char* p) {
   while (*p >= '0' && *p <= '9') p++;
