@@ -139,7 +139,8 @@ function importNames(engine, text) {
   return Object.fromEntries([...lib[1].matchAll(/"(\w+)":(\w+)/g)].map(([, min, name]) => [name, min]));
 }
 // Renames the fields of a wasm file's imports (`rename`: old -> new, each the same length, so
-// the bytes are rewritten in place) and checks that nothing else was touched.
+// the bytes are rewritten in place); fails on an import section it cannot read to its end, or a
+// name to rename that is not there.
 function renameImports(bytes, rename) {
   const out = Uint8Array.from(bytes);
   let at = 8;
