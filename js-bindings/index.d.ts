@@ -118,7 +118,11 @@ export interface EmmaOptions {
    * `__tcfapi`, 'consent-mode' Google Consent Mode v2 `personalization_storage` updates from
    * `dataLayer`, 'gpc' `navigator.globalPrivacyControl`. The engine decides what each means.
    */
-  consent?: { sources?: Array<'banner' | 'tcf' | 'consent-mode' | 'gpc'> };
+  consent?: {
+    sources?: Array<'banner' | 'tcf' | 'consent-mode' | 'gpc'>;
+    /** What the shop's consent tool shows per purpose: its decisions (TCF, Consent Mode) are recorded with this version and the text's hash. Not in the embed script. */
+    texts?: Partial<Record<'personalization' | 'insights' | 'sync', { version: string; text?: string }>>;
+  };
   /** Handlers registered before start-up, so they also hear start-up problems. */
   on?: Partial<{ [E in EmmaEvent]: (detail: any) => void }>;
   /** Clock in ms since the epoch (tests). */

@@ -17,10 +17,17 @@ const WALK_DEPTH = 64;
 // JSON text of a control message. JSON.stringify throws on a BigInt, a cycle, nesting deep
 // enough to exhaust the stack, or a getter/toJSON that throws: the caller's input, so an
 // EmmaError naming the field (`event.at: is a BigInt`), and the instance is untouched.
+// NaN and ±Infinity it writes as null, which the engine would take for "not given" (a default
+// limit, a purchase of 1, an event dated now): refused the same way. Only text with a null in
+// it is walked for them.
 function serialize(message) {
   try {
-    return JSON.stringify(message);
+    const text = JSON.stringify(message);
+    const where = text.includes('null') && unserializable(message, '', []);
+    if (where) throw new EmmaError(CODE_BY_OP[message.op] || 'BAD_REQUEST', where);
+    return text;
   } catch (err) {
+    if (err instanceof EmmaError) throw err;
     let where;
     try {
       where = unserializable(message, '', []);
@@ -35,6 +42,7 @@ function serialize(message) {
 function unserializable(value, path, ancestors) {
   const at = path || 'the value';
   if (typeof value === 'bigint') return `${at}: is a BigInt (${value}n); send a Number`;
+  if (typeof value === 'number' && !Number.isFinite(value)) return `${at}: is ${value}; send a finite number`;
   if (value === null || typeof value !== 'object') return null;
   if (ancestors.includes(value)) return `${at}: refers to an object that contains it (a cycle); send plain data`;
   if (ancestors.length >= WALK_DEPTH) return `${at}: nests deeper than ${WALK_DEPTH} levels`;

@@ -6,6 +6,7 @@ import { attachInsights, insightsOptions } from './insights.js';
 import { KEY_RECORD, KeyKeeper } from './keys.js';
 import { describe, fields, normalizeSecret } from './args.js';
 import { createSync } from './sync-api.js';
+import { checkConsentOption } from './consent-sources.js';
 import { MemoryStorage } from './storage/memory.js';
 import { TabSync, digest } from './storage/tabs.js';
 import { bytesToBase64, sameBytes } from './storage/values.js';
@@ -27,6 +28,7 @@ export async function createEmmaWith(env, options = {}) {
   if (bundle === undefined || bundle === null) {
     throw new EmmaError('BAD_BUNDLE', 'createEmma: options.bundle is required (a URL, bytes, or a catalog object)');
   }
+  checkConsentOption(options.consent);  // (its texts the engine checks, in configure)
   // The bundle downloads while the engine loads (both only need their URLs); an engine that
   // fails to load is reported first, as before. `_mark(name)`: the embed's start-up timeline.
   const mark = options._mark || (() => {});
@@ -45,7 +47,7 @@ export async function createEmmaWith(env, options = {}) {
     // The shop's privacy configuration: retention windows and who the controller is (for the
     // record of processing). The engine validates both.
     engine.call({ op: 'configure', shop, retention: options.retention, controller: options.controller, profile: options.profile, keys: options.keys,
-      insights: insightsOptions(options.insights)?.engine, experiment: experimentOption(options.experiment) });
+      insights: insightsOptions(options.insights)?.engine, experiment: experimentOption(options.experiment), consent_texts: options.consent?.texts });
     sharded = (await loadBundle(env, engine, bundle, fetching))?.shards > 0;
     return engine;
   };

@@ -136,6 +136,7 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
       weight("dwell_per_minute", profile_config_.w_dwell_per_minute, 0);
     }
     if (f.has("insights")) insights_.configure(f.object("insights"));
+    configure_consent_texts(msg);
     experiment_option_ = f.has("experiment");
     if (experiment_option_) experiment_.configure(f.object("experiment"), insights_.config().epsilon);
     experiment_.reset();
@@ -273,7 +274,9 @@ json Engine::dispatch(const std::string& op, const Fields& f, const json& msg, c
         ("persist", !erase && consent_.granted("personalization"))("sync_delete", sync_delete);
   }
   if (op == "consent.signal") {
-    const auto changed = consent_.apply_signal(read_consent_signal(msg), now);
+    const SignalReading signal = read_consent_signal(msg);
+    const auto changed = consent_.apply_signal(signal, now);
+    name_consent_texts(signal, changed.size());
     bool erase = false;
     for (const auto& p : changed) {
       if (p == "personalization" && !consent_.granted(p)) erase = true;

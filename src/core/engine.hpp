@@ -92,6 +92,11 @@ class Engine {
   Insights insights_;  // the ε budget spent today is sealed with the profile
   Experiment experiment_;  // the shopper's arm and counted outcomes, sealed with the profile
   bool experiment_option_ = false;  // configure's experiment: the bundle's META one is not used
+  json consent_texts_;  // configure's consent_texts (read_consent_texts), for consent.signal
+  // configure's consent_texts, and naming them on the records a signal appended: consent_texts.cpp
+  // (the embed's page engines: consent_texts_none.cpp, which refuses the option).
+  void configure_consent_texts(const json& msg);
+  void name_consent_texts(const SignalReading& signal, std::size_t count);
   bool objected_ = false;  // Art. 21: profiling paused by the shopper
   // Key rotation: the data key is replaced (and the profile re-sealed) when it is older
   // than this; its creation time comes with the key (0: unknown, so rotated at next write).

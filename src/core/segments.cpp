@@ -80,7 +80,7 @@ json compute_segments(const Bundle& bundle, const Profile* profile, const json& 
   if (!profile) {
     // Without consent Emma knows nothing about the shopper, and says so.
     for (const char* id : {"new", "returning", "high_intent", "price_sensitive", "brand_loyal"}) add(id, false, "not personalized");
-    return Obj()("personalized", false)("segments", std::move(out));
+    return Obj()("scenario", "segments")("personalized", false)("items", json::array())("segments", std::move(out));
   }
   const Facts f = facts_of(c, *profile);
   const bool returning = profile->first_seen() > 0 && now - profile->first_seen() > kDayMs;
@@ -117,7 +117,7 @@ json compute_segments(const Bundle& bundle, const Profile* profile, const json& 
       add(id, member, "custom definition");
     }
   }
-  return Obj()("personalized", true)("segments", std::move(out));
+  return Obj()("scenario", "segments")("personalized", true)("items", json::array())("segments", std::move(out));
 }
 
 json pick_variant(const Bundle& bundle, const Profile* profile, const json& variants, const json& definitions, std::int64_t now) {

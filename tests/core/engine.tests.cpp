@@ -202,6 +202,44 @@ TEST_CASE("consent signals: TCF, Consent Mode and GPC", "[engine][consent]") {
   }
 }
 
+// createEmma's consent.texts (API.md): a consent tool's decision on a purpose is recorded with
+// the version and the text the shop's tool shows for it, as a banner's grant is; GPC and
+// purposes without a text keep the signal's own version and no hash.
+TEST_CASE("a consent tool's decision is recorded with the shop's text for that purpose", "[engine][consent]") {
+  emma::Engine e;
+  load_small(e);
+  const std::string text = "We personalise this shop with what you look at here.";
+  REQUIRE(call(e, {{"op", "configure"}, {"shop", "test-shop"},
+                   {"consent_texts", {{"personalization", {{"version", "v7"}, {"text", text}}}}}}).ok());
+  REQUIRE(call(e, {{"op", "consent.signal"}, {"source", "consent-mode"}, {"now", kNow},
+                   {"signal", {{"personalization_storage", "granted"}}}}).ok());
+  REQUIRE(call(e, {{"op", "consent.signal"}, {"source", "tcf"}, {"now", kNow},
+                   {"signal", {{"eventStatus", "tcloaded"}, {"tcfPolicyVersion", 5}, {"cmpId", 300},
+                               {"purpose", {{"consents", {{"1", true}, {"5", true}, {"6", true}, {"9", true}}}}}}}}).ok());
+  REQUIRE(call(e, {{"op", "consent.signal"}, {"source", "gpc"}, {"signal", {{"enabled", true}}}}).ok());
+  const json records = call(e, {{"op", "consent.records"}}).result();
+  REQUIRE(records.size() == 3);
+  CHECK(records[0].at("purpose") == "personalization");
+  CHECK(records[0].at("version") == "v7");
+  CHECK(records[0].at("text_hash") == emma::text_hash_hex(text));
+  CHECK(records[0].at("source") == "consent-mode");
+  CHECK(records[1].at("purpose") == "insights");  // no text for it: the signal's own version
+  CHECK(records[1].at("version") == "tcf:policy-5:cmp-300");
+  CHECK(records[1].at("text_hash") == "");
+  CHECK(records[2].at("granted") == false);  // GPC: a browser setting, no text shown
+  CHECK(records[2].at("version") == "gpc");
+  CHECK(call(e, {{"op", "consent.state"}}).result().at("personalization").at("version") == "v7");
+
+  auto configure = [&](json texts) { return call(e, {{"op", "configure"}, {"shop", "test-shop"}, {"consent_texts", texts}}); };
+  auto a = configure({{"marketing", {{"version", "1"}}}});
+  CHECK(a.code() == "BAD_REQUEST");
+  CHECK_THAT(a.message(), Catch::Contains("consent.texts.marketing"));
+  a = configure({{"personalization", {{"text", "no version"}}}});
+  CHECK(a.code() == "BAD_REQUEST");
+  CHECK_THAT(a.message(), Catch::Contains("consent.texts.personalization.version"));
+  CHECK(configure("v7").code() == "BAD_REQUEST");
+}
+
 TEST_CASE("forget an item, a category, a search (Art. 16)", "[engine][rights]") {
   emma::Engine e;
   load_small(e);

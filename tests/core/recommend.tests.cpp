@@ -156,6 +156,43 @@ TEST_CASE("pick_variant and segments", "[recommend]") {
   CHECK(s.ask({{"scenario", "pick_variant"}, {"variants", json::array()}}).code() == "BAD_REQUEST");
 }
 
+// The answer's shape promised to shops (API.md: recs.items, docs/api.md "Recommendations"):
+// every scenario names itself and has an items array, with or without a profile, so a page
+// (or the embed's slot code) can read items of any answer; segments and pick_variant add theirs.
+TEST_CASE("every scenario answers with its name and an items array", "[recommend]") {
+  Shop s;
+  const json variants = {{{"id", "a"}}, {{"id", "b"}, {"categories", {"Kitchen"}}}};
+  const std::vector<json> requests = {
+      {{"scenario", "for_you"}},
+      {{"scenario", "discover"}},
+      {{"scenario", "similar"}, {"item", "k1"}},
+      {{"scenario", "bought_together"}, {"item", "k1"}},
+      {{"scenario", "trending"}},
+      {{"scenario", "recently_viewed"}},
+      {{"scenario", "rerank"}, {"items", {"k1", "c1"}}},
+      {{"scenario", "pick_variant"}, {"variants", variants}},
+      {{"scenario", "segments"}},
+      {{"scenario", "offers"}},
+      {{"scenario", "reorder"}},
+      {{"scenario", "continue"}},
+  };
+  for (int personal = 0; personal < 2; ++personal) {
+    if (personal) {
+      s.personalize();
+      s.track({{"type", "view"}, {"item", "k1"}});
+    }
+    for (const json& request : requests) {
+      INFO(request.dump() << (personal ? " with a profile" : " without"));
+      const auto a = s.ask(request);
+      REQUIRE(a.ok());
+      CHECK(a.result().value("scenario", "") == request.at("scenario"));
+      CHECK(a.result().contains("items"));
+      CHECK(a.result().value("items", json()).is_array());
+      CHECK(a.result().at("personalized") == (personal == 1));
+    }
+  }
+}
+
 TEST_CASE("rules: filters", "[recommend][rules]") {
   Shop s;
   auto all = [&](json rules) { return s.ids({{"scenario", "trending"}, {"limit", 20}, {"rules", rules}}); };

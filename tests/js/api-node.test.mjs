@@ -111,6 +111,34 @@ test('consent signals are relayed to the engine, which decides', async () => {
   await emma.close();
 });
 
+// consent.texts (API.md): what the shop's consent tool shows per purpose, so that a decision
+// relayed from it is recorded with that version and text, as a banner's grant is. The option
+// is checked in Node as in browsers.
+test('consent.texts: a consent tool\'s decision is recorded with the shop\'s text; bad options are refused', async () => {
+  const text = 'We personalise this shop with what you look at here.';
+  const emma = await createEmma({ bundle: smallCatalog(), shop: 's', consent: { texts: { personalization: { version: 'v7', text } } } });
+  const state = await emma.consent.signal('consent-mode', { personalization_storage: 'granted' });
+  assert.equal(state.personalization.version, 'v7');
+  const [record] = await emma.consent.records();
+  assert.equal(record.source, 'consent-mode');
+  assert.equal(record.version, 'v7');
+  assert.match(record.text_hash, /^[0-9a-f]{64}$/);
+  await emma.consent.grant('personalization', { version: 'v7', text, source: 'banner' });
+  await emma.consent.withdraw('personalization', { source: 'banner' });
+  await emma.consent.grant('personalization', { version: 'v7', text, source: 'banner' });
+  const records = await emma.consent.records();
+  assert.equal(records.at(-1).text_hash, record.text_hash, 'the same text, the same hash as a banner grant of it');
+  await emma.close();
+  for (const [consent, pattern] of [
+    [{ texts: { marketing: { version: '1' } } }, /consent\.texts\.marketing: is not a purpose/],
+    [{ texts: { personalization: { text: 'no version' } } }, /consent\.texts\.personalization\.version/],
+    [{ sources: ['bogus'] }, /consent\.sources\[0\] is "bogus"/],
+    ['yes', /options\.consent must be an object/],
+  ]) {
+    await assert.rejects(createEmma({ bundle: smallCatalog(), shop: 's', consent }), (e) => e instanceof EmmaError && e.code === 'BAD_REQUEST' && pattern.test(e.message), JSON.stringify(consent));
+  }
+});
+
 test('forget, explain and the record of processing through the package', async () => {
   const emma = await createEmma({ bundle: smallCatalog(), shop: 's', controller: { name: 'Demo GmbH' }, retention: { raw_event_days: 90 } });
   await emma.consent.grant('personalization', GRANT);

@@ -63,6 +63,24 @@ test('input JSON cannot carry is refused with an EmmaError naming the field, and
   await emma.close();
 });
 
+// JSON writes NaN and ±Infinity as null, which the engine would read as "not given": a
+// purchase of NaN pieces recorded as one, a limit of Infinity as the default, an event dated
+// NaN as now. Refused by name instead; a null the caller wrote is still "not given".
+test('NaN and Infinity are refused with an EmmaError naming the field, not read as "not given"', async () => {
+  const emma = await createEmma({ bundle: smallCatalog(), shop: 's', storage: 'memory' });
+  await emma.consent.grant('personalization', GRANT);
+  await assert.rejects(emma.track({ type: 'view', item: '22720', at: NaN }), isEmmaError('BAD_EVENT', /^event\.at: is NaN; send a finite number/));
+  await assert.rejects(emma.track({ type: 'purchase', item: '22720', quantity: Infinity }), isEmmaError('BAD_EVENT', /^event\.quantity: is Infinity/));
+  await assert.rejects(emma.recommend({ scenario: 'for_you', limit: NaN }), isEmmaError('BAD_REQUEST', /^request\.limit: is NaN/));
+  await assert.rejects(emma.recommend({ scenario: 'trending', rules: { price: { max: -Infinity } } }), isEmmaError('BAD_REQUEST', /^request\.rules\.price\.max: is -Infinity/));
+  await assert.rejects(emma.recommend({ scenario: 'for_you', rules: { pin: [{ item: '22720', position: NaN }] } }), isEmmaError('BAD_REQUEST', /^request\.rules\.pin\[0\]\.position: is NaN/));
+  assert.equal((await emma.profile.export()).event_count, 0, 'nothing was recorded');
+  // null as the caller wrote it, and the instance goes on.
+  assert.ok((await emma.recommend({ scenario: 'for_you', limit: 3, rules: null })).items.length > 0);
+  assert.deepEqual(await emma.track({ type: 'purchase', item: '22720', quantity: 2 }), { recorded: true, stored: false });
+  await emma.close();
+});
+
 test('an event that is not an object is BAD_EVENT, whatever it is', async () => {
   const emma = await createEmma({ bundle: smallCatalog(), shop: 's', storage: 'memory' });
   for (const event of ['view', 42, null, undefined, [{ type: 'view', item: '22720' }], true]) {
