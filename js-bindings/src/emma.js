@@ -485,7 +485,7 @@ class Emma {
   // Art. 30: { json, markdown } generated from the live configuration.
   processingRecord() {
     if (this.#closed) return Promise.reject(closedError());
-    return this.#rightsRead({ op: 'processing.record' });
+    return this.#rightsRead({ op: 'processing.record', key_protection: this.#keys.protection });
   }
 
   recommend(request = {}) {

@@ -54,7 +54,9 @@ json Engine::rights_op(const std::string& op, const Fields& f, const json& msg, 
     return Obj()("objected", objected_)("persist", consent_.granted("personalization"));
   }
   if (op == "consent.records") return consent_.records_json();
-  if (op == "processing.record") return processing_record(shop_, controller_, profile_config_, consent_, now);
+  if (op == "processing.record") {
+    return processing_record(shop_, controller_, profile_config_, consent_, now, f.opt_str("key_protection", 16).value_or(""));
+  }
   if (op == "backup.seal") return backup_seal(f, now, out_bytes);
   if (op == "backup.open") return backup_open(f, bytes, size, now);
   if (op == "state.adopt") {

@@ -22,11 +22,11 @@ constexpr const char* kTemplate = R"json({
   "interests derived from the above (per category, decayed over time)",
   "consent records (purpose, time, text version and hash, source, language)"
  ],
- "where_processed": "on the shopper's own device; no server receives the profile",
+ "where_processed": "on the shopper's own device; no server receives the profile readable (with sync, an end-to-end encrypted copy goes to the shop's backup store)",
  "transfers_to_third_countries": "none",
  "security_measures": [
   "profile encrypted at rest with XChaCha20-Poly1305 (libsodium); associated data binds shop, key and format",
-  "data key stored only wrapped by a non-extractable WebCrypto key (IndexedDB)",
+  "KEY",
   "erasure and withdrawal destroy the key first (crypto-shredding), then the data",
   "tampering detected by authentication; damaged records set aside, never silently overwritten",
   "nothing leaves the device without consent to a named sharing purpose"
@@ -46,8 +46,14 @@ void list(std::string& md, const json& items) {
 }  // namespace
 
 json processing_record(const std::string& shop, const Controller& controller, const ProfileConfig& config,
-                       const Consent& consent, std::int64_t now) {
+                       const Consent& consent, std::int64_t now, const std::string& key_protection) {
   json j = parse_known(kTemplate);
+  // How this page's storage keeps the data key (js-bindings/src/keys.js): what the record
+  // states must be what runs, not IndexedDB's protection for every storage.
+  j["security_measures"][1] = key_protection == "wrapped"
+      ? "data key stored only wrapped by a non-extractable WebCrypto key (IndexedDB)"
+      : key_protection == "raw" ? "data key stored beside the encrypted profile in the same storage (it cannot hold WebCrypto keys), so one copy of that storage holds both"
+                                : "data key kept by the page's storage (its protection was not stated)";
   const json state = consent.state_json();
   json recipients = json::array();
   for (auto& p : j["purposes"]) {

@@ -14,7 +14,8 @@ struct Controller {
 };
 
 // {"json": {...}, "markdown": "..."}
+// `key_protection`: "wrapped" or "raw", how the page's storage keeps the data key (keys.js).
 json processing_record(const std::string& shop, const Controller& controller, const ProfileConfig& config,
-                       const Consent& consent, std::int64_t now);
+                       const Consent& consent, std::int64_t now, const std::string& key_protection);
 
 }  // namespace emma

@@ -310,6 +310,15 @@ TEST_CASE("the record of processing follows the live configuration (Art. 30)", "
   r = call(e, {{"op", "processing.record"}, {"now", kNow}}).result();
   CHECK(r.at("json").at("recipients").size() == 1);
   CHECK_THAT(r.at("markdown").get<std::string>(), Catch::Contains("| insights |") && Catch::Contains("| granted |"));
+  // The key's protection as the page's storage keeps it (keys.js), not IndexedDB's for every one.
+  auto measures = [&](json protection) {
+    json request = {{"op", "processing.record"}, {"now", kNow}};
+    if (!protection.is_null()) request["key_protection"] = protection;
+    return call(e, request).result().at("json").at("security_measures").dump();
+  };
+  CHECK_THAT(measures("wrapped"), Catch::Contains("wrapped by a non-extractable WebCrypto key"));
+  CHECK_THAT(measures("raw"), Catch::Contains("beside the encrypted profile") && !Catch::Contains("non-extractable"));
+  CHECK_THAT(measures(nullptr), !Catch::Contains("non-extractable"));
 }
 
 TEST_CASE("event weights and the half-life are configurable", "[engine][profile]") {

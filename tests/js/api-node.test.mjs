@@ -139,6 +139,23 @@ test('consent.texts: a consent tool\'s decision is recorded with the shop\'s tex
   }
 });
 
+// The record states how this storage keeps the data key: Node's files keep it raw beside the
+// profile (storage.info().keyProtection), so the record must not claim IndexedDB's wrapping.
+test('the record of processing states the key protection of the storage in use', async () => {
+  const dir = await tempDir();
+  try {
+    const emma = await createEmma({ bundle: smallCatalog(), shop: 's', storage: `fs:${dir}` });
+    await emma.consent.grant('personalization', GRANT);
+    assert.equal((await emma.storage.info()).keyProtection, 'raw');
+    const { json, markdown } = await emma.processingRecord();
+    assert.match(json.security_measures.join('\n'), /data key stored beside the encrypted profile/);
+    assert.doesNotMatch(markdown, /non-extractable/);
+    await emma.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('forget, explain and the record of processing through the package', async () => {
   const emma = await createEmma({ bundle: smallCatalog(), shop: 's', controller: { name: 'Demo GmbH' }, retention: { raw_event_days: 90 } });
   await emma.consent.grant('personalization', GRANT);
