@@ -31,7 +31,7 @@ class Consent {
   // Applies what a CMP, Consent Mode or GPC said; a proof record is written only for purposes
   // whose state changes. Returns those purposes.
   std::vector<std::string> apply_signal(const SignalReading& signal, std::int64_t now);
-  // The shop's texts (read_consent_texts: {purpose: {version, text_hash}}) on the last `count`
+  // The shop's texts (configure's consent_texts as {purpose: {version, text_hash}}) on the last `count`
   // records, which `signal` appended; not for GPC, a browser setting that shows no text.
   // In consent_texts.cpp (the embed's page engines, which have no texts: consent_texts_none.cpp).
   void name_texts(const SignalReading& signal, std::size_t count, const json& texts);

@@ -33,10 +33,4 @@ struct SignalReading {
 // Validates the signal (BAD_CONSENT naming the field) and reads it.
 SignalReading read_consent_signal(const json& request);
 
-// The texts the shop's consent tool shows, per purpose (createEmma's consent.texts:
-// {purpose: {version, text}}), checked (BAD_REQUEST naming the field) and kept as
-// {purpose: {version, text_hash}}: a TCF or Consent Mode decision on that purpose is recorded
-// with them, so the record proves what the shopper was shown, as a banner's grant does.
-json read_consent_texts(const json& texts);
-
 }  // namespace emma

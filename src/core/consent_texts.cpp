@@ -1,5 +1,6 @@
-// createEmma's consent.texts, read for the engine (consent_signals.hpp, read_consent_texts). The
-// embed's page engines link consent_texts_none.cpp instead: the embed has no such option.
+// createEmma's consent.texts: checked at configure, and named on the records a consent tool's
+// signal appends. The embed's page engines link consent_texts_none.cpp instead: the embed has
+// no such option.
 #include <algorithm>
 #include <iterator>
 
@@ -9,7 +10,12 @@
 #include "json_build.hpp"
 
 namespace emma {
+namespace {
 
+// The texts the shop's consent tool shows, per purpose (createEmma's consent.texts:
+// {purpose: {version, text}}), checked (BAD_REQUEST naming the field) and kept as
+// {purpose: {version, text_hash}}: a TCF or Consent Mode decision on that purpose is recorded
+// with them, so the record proves what the shopper was shown, as a banner's grant does.
 json read_consent_texts(const json& texts) {
   Fields t(texts, "consent.texts", code::bad_request);
   json out = json::object();
@@ -24,6 +30,8 @@ json read_consent_texts(const json& texts) {
   }
   return out;
 }
+
+}  // namespace
 
 void Engine::configure_consent_texts(const json& msg) {
   if (msg.contains("consent_texts")) consent_texts_ = read_consent_texts(msg["consent_texts"]);

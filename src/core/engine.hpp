@@ -92,7 +92,7 @@ class Engine {
   Insights insights_;  // the ε budget spent today is sealed with the profile
   Experiment experiment_;  // the shopper's arm and counted outcomes, sealed with the profile
   bool experiment_option_ = false;  // configure's experiment: the bundle's META one is not used
-  json consent_texts_;  // configure's consent_texts (read_consent_texts), for consent.signal
+  json consent_texts_;  // configure's consent_texts, checked ({purpose: {version, text_hash}}), for consent.signal
   // configure's consent_texts, and naming them on the records a signal appended: consent_texts.cpp
   // (the embed's page engines: consent_texts_none.cpp, which refuses the option).
   void configure_consent_texts(const json& msg);

@@ -50,10 +50,13 @@ json processing_record(const std::string& shop, const Controller& controller, co
   json j = parse_known(kTemplate);
   // How this page's storage keeps the data key (js-bindings/src/keys.js): what the record
   // states must be what runs, not IndexedDB's protection for every storage.
-  j["security_measures"][1] = key_protection == "wrapped"
+  for (auto& m : j["security_measures"]) {
+    if (m != "KEY") continue;
+    m = key_protection == "wrapped"
       ? "data key stored only wrapped by a non-extractable WebCrypto key (IndexedDB)"
       : key_protection == "raw" ? "data key stored beside the encrypted profile in the same storage (it cannot hold WebCrypto keys), so one copy of that storage holds both"
                                 : "data key kept by the page's storage (its protection was not stated)";
+  }
   const json state = consent.state_json();
   json recipients = json::array();
   for (auto& p : j["purposes"]) {
